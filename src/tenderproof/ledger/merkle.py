@@ -292,7 +292,9 @@ class MemoryHashes:
         self.append_leaf_hash(leaf_hash(entry))
 
     def read_hashes(self, indexes: Sequence[StoredIndex]) -> list[bytes]:
-        try:
-            return [self.levels[level][n] for level, n in indexes]
-        except IndexError:
-            raise ProofError("stored hash beyond the end of the tree") from None
+        out = []
+        for level, n in indexes:
+            if not (0 <= level < len(self.levels) and 0 <= n < len(self.levels[level])):
+                raise ProofError(f"stored hash ({level}, {n}) is not in the tree")
+            out.append(self.levels[level][n])
+        return out

@@ -1,0 +1,31 @@
+"""The `tenderproof` command (Typer + Rich).
+
+Every command reports a refusal as one clear line on stderr and a non-zero exit; nothing is
+half-written, because every write is one database transaction or an atomic file replace.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from .common import run_guarded
+from .log_cmd import app as log_app
+from .setup_cmd import init
+from .verify_cmd import verify
+from .witness_cmd import app as witness_app
+
+app = typer.Typer(
+    name="tenderproof",
+    help="Public procurement on a verifiable transparency log.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.command()(init)
+app.command()(verify)
+app.add_typer(log_app, name="log")
+app.add_typer(witness_app, name="witness")
+
+
+def main() -> None:
+    run_guarded(app)

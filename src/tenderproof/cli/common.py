@@ -1,0 +1,79 @@
+"""What every command shares: the --data-dir/--db options, opening the log, error reporting."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from sqlalchemy.exc import SQLAlchemyError
+
+from tenderproof.instance import Settings, open_log
+from tenderproof.ledger.log import Log
+
+err = Console(stderr=True, highlight=False)
+
+DataDir = Annotated[
+    Path | None,
+    typer.Option("--data-dir", envvar="TENDERPROOF_DATA_DIR", help="Data directory [default: ./tenderproof-data]"),
+]
+Db = Annotated[
+    str | None,
+    typer.Option("--db", envvar="TENDERPROOF_DATABASE_URL", help="Database URL [default: SQLite in the data dir]"),
+]
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    """Print one line on stderr and exit non-zero."""
+    err.print(f"error: {message}", markup=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def settings(data_dir: Path | None, db: str | None) -> Settings:
+    return Settings.resolve(data_dir, db)
+
+
+def log_for(data_dir: Path | None, db: str | None, signing: bool = False) -> Log:
+    return open_log(settings(data_dir, db), signing=signing)
+
+
+def progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    )
+
+
+def run_guarded(app: typer.Typer) -> None:
+    """Run the Typer app; turn every expected failure into one line and exit code 1."""
+    try:
+        app(standalone_mode=False)
+    except typer.Exit as e:
+        sys.exit(e.exit_code)
+    except typer.Abort:
+        err.print("aborted")
+        sys.exit(130)
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        sys.exit(130)
+    except SystemExit:
+        raise
+    except Exception as e:  # noqa: BLE001 - the one place where errors become messages
+        import click
+
+        if isinstance(e, click.ClickException):
+            e.show()
+            sys.exit(e.exit_code)
+        if isinstance(e, (ValueError, RuntimeError, OSError, SQLAlchemyError)):
+            msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+            err.print(f"error: {msg}", markup=False, soft_wrap=True)
+            sys.exit(1)
+        raise

@@ -1,0 +1,47 @@
+"""`tenderproof verify`: check a tlog-proof offline, against a log key or a tlog-policy."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from tenderproof.ledger.note import verifier_from_vkey
+from tenderproof.ledger.policy import Policy
+from tenderproof.ledger.tlogproof import TlogProof, verify_tlog_proof
+
+from .common import fail
+
+
+def _read(path: Path, what: str) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as e:
+        fail(f"cannot read {what} {path}: {e.strerror}", code=2)
+
+
+def verify(
+    proof: Annotated[Path, typer.Argument(help="A C2SP tlog-proof file")],
+    entry: Annotated[Path, typer.Option("--entry", help="File holding the entry's exact bytes")],
+    vkey: Annotated[str | None, typer.Option("--vkey", help="The log's verifier key, or a file holding it")] = None,
+    policy: Annotated[Path | None, typer.Option("--policy", help="A C2SP tlog-policy file")] = None,
+) -> None:
+    """Verify offline that ENTRY is in the log. Exit 0 if valid, 1 if not."""
+    if (vkey is None) == (policy is None):
+        fail("give exactly one of --vkey and --policy", code=2)
+    proof_text = _read(proof, "proof")
+    entry_bytes = _read(entry, "entry")
+    try:
+        parsed = TlogProof.parse(proof_text.decode("utf-8"))
+        if policy is not None:
+            pol = Policy.parse(_read(policy, "policy").decode("utf-8"))
+            cp = verify_tlog_proof(parsed, entry_bytes, policy=pol)
+        else:
+            key = vkey
+            if Path(vkey).is_file():
+                key = Path(vkey).read_text().strip()
+            cp = verify_tlog_proof(parsed, entry_bytes, verifiers=[verifier_from_vkey(key)])
+    except (ValueError, UnicodeDecodeError) as e:
+        fail(f"invalid: {e}", code=1)
+    typer.echo(f"valid: entry {parsed.index} is in log {cp.origin} at tree size {cp.size}")

@@ -1,0 +1,110 @@
+"""One tenderproof installation: its data directory, its database and its log key.
+
+The data directory holds the log's private key (`log.key`, mode 0600), its verifier key
+(`log.vkey`) and, by default, the SQLite database. The database URL comes from `--db` or
+TENDERPROOF_DATABASE_URL; the directory from `--data-dir` or TENDERPROOF_DATA_DIR.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from tenderproof.ledger.log import Log
+from tenderproof.ledger.merkle import EMPTY_ROOT
+from tenderproof.ledger.note import Signer
+from tenderproof.ledger.storage import LogNotInitialized
+from tenderproof.store.db import Database, DatabaseError
+
+DEFAULT_DATA_DIR = "./tenderproof-data"
+DEFAULT_ORIGIN = "tenderproof.localhost/log"
+KEY_FILE = "log.key"
+VKEY_FILE = "log.vkey"
+
+
+class InstanceError(RuntimeError):
+    """The installation is missing, incomplete or inconsistent; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    db_url: str
+
+    @classmethod
+    def resolve(cls, data_dir: str | os.PathLike | None = None, db: str | None = None) -> Settings:
+        d = Path(data_dir or os.environ.get("TENDERPROOF_DATA_DIR") or DEFAULT_DATA_DIR)
+        url = db or os.environ.get("TENDERPROOF_DATABASE_URL") or f"sqlite:///{(d / 'tenderproof.db').resolve()}"
+        return cls(d, url)
+
+    @property
+    def key_path(self) -> Path:
+        return self.data_dir / KEY_FILE
+
+    @property
+    def vkey_path(self) -> Path:
+        return self.data_dir / VKEY_FILE
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Create a file only its owner can read, atomically: it exists whole or not at all."""
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.write(fd, text.encode())
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.chmod(tmp, 0o600)
+    os.replace(tmp, path)
+
+
+def init(settings: Settings, origin: str = DEFAULT_ORIGIN) -> Log:
+    """Create the data directory, the database schema and the log key; idempotent."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    if settings.key_path.exists():
+        signer = load_signer(settings)
+    else:
+        signer = Signer.generate(origin)
+        _write_private(settings.key_path, signer.skey + "\n")
+    settings.vkey_path.write_text(signer.vkey + "\n")
+    db = Database.open(settings.db_url)
+    db.migrate()
+    log = Log(db, signer)
+    with db.writer.begin() as conn:
+        try:
+            head = log.store.head(conn)
+        except LogNotInitialized:
+            log.store.create_head(conn, signer.name, signer.vkey, EMPTY_ROOT)
+        else:
+            if head.vkey != signer.vkey:
+                raise InstanceError(
+                    f"the database already holds the log {head.origin!r} with key {head.vkey}, "
+                    f"but {settings.key_path} holds {signer.vkey}"
+                )
+    return log
+
+
+def load_signer(settings: Settings) -> Signer:
+    try:
+        mode = settings.key_path.stat().st_mode & 0o777
+        if mode & 0o077:
+            raise InstanceError(f"{settings.key_path} is readable by others (mode {mode:o}); chmod 600 it")
+        return Signer.from_skey(settings.key_path.read_text().strip())
+    except FileNotFoundError:
+        raise InstanceError(f"no log key at {settings.key_path}; run `tenderproof init`") from None
+
+
+def open_log(settings: Settings, signing: bool = False) -> Log:
+    """Open an initialized installation. `signing` loads the private key (for checkpoints)."""
+    db = Database.open(settings.db_url)
+    try:
+        db.check()
+        if not db.is_current():
+            raise InstanceError(f"the database at {settings.db_url} is not initialized; run `tenderproof init`")
+    except DatabaseError:
+        db.dispose()
+        raise
+    signer = load_signer(settings) if signing else None
+    return Log(db, signer)

@@ -1,0 +1,278 @@
+"""The log: appends, checkpoints and proofs over tiles in the database.
+
+This is the API the rest of tenderproof uses. It knows nothing about procurement: an entry is
+bytes. Appends are durable when `append` returns (the transaction has committed); a batch is one
+transaction. A single writer is guaranteed by locking the head row and, as the last word, a
+compare-and-swap of the head's size: a writer that lost the race rolls back and retries, so the
+log can never fork.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from tenderproof.store.db import Database
+
+from . import merkle
+from .checkpoint import Checkpoint
+from .note import Signer, open_note, sign_note, verifier_from_vkey
+from .storage import Head, HeadMoved, LedgerStore, SqlLedgerStore, TileWrite, fetcher
+from .tiles import (
+    ENTRIES,
+    TILE_HEIGHT,
+    TILE_WIDTH,
+    TileCache,
+    TileHashReader,
+    TileKey,
+    bundle_entries,
+    check_entry,
+    split_bundle,
+)
+from .tlogproof import TlogProof
+
+MAX_RETRIES = 50
+
+
+class LogError(RuntimeError):
+    """A log operation was refused; the message says why. Nothing was written."""
+
+
+@dataclass(frozen=True)
+class Appended:
+    """An acknowledged (durable) append: entries [first, first + count) in a tree of `size`."""
+
+    first: int
+    count: int
+    size: int
+    root: bytes
+
+
+def _full_tile_root(data: bytes) -> bytes:
+    row = [data[i : i + 32] for i in range(0, len(data), 32)]
+    while len(row) > 1:
+        row = [hashlib.sha256(b"\x01" + row[i] + row[i + 1]).digest() for i in range(0, len(row), 2)]
+    return row[0]
+
+
+def _grow(
+    level: int, start: int, new: Sequence[bytes], old: bytes, pack
+) -> tuple[list[TileWrite], list[bytes]]:
+    """Add `new` items at position `start` of a tile level; return the writes and new full tiles."""
+    writes, full = [], []
+    idx, off = divmod(start, TILE_WIDTH)
+    data = old if off else b""
+    i = 0
+    while i < len(new):
+        take = min(TILE_WIDTH - off, len(new) - i)
+        grown = data + pack(new[i : i + take])
+        writes.append(TileWrite((level, idx), len(data), grown))
+        if off + take == TILE_WIDTH:
+            full.append(grown)
+        i, idx, off, data = i + take, idx + 1, 0, b""
+    return writes, full
+
+
+class Log:
+    """A transparency log stored as tiles in a database.
+
+    `signer` is the log's private key, needed only to sign checkpoints; readers, provers and
+    auditors work without it.
+    """
+
+    def __init__(self, db: Database, signer: Signer | None = None, store: LedgerStore | None = None) -> None:
+        self.db = db
+        self.signer = signer
+        self.store = store or SqlLedgerStore()
+        self.cache = TileCache()
+
+    # --- reading ------------------------------------------------------------------------------
+
+    def head(self, conn: Connection | None = None) -> Head:
+        if conn is not None:
+            return self.store.head(conn)
+        with self.db.reader.connect() as c:
+            return self.store.head(c)
+
+    def reader(self, conn: Connection, size: int) -> TileHashReader:
+        return TileHashReader(size, fetcher(self.store, conn), self.cache)
+
+    def entries(self, start: int, end: int, conn: Connection | None = None) -> list[bytes]:
+        """Entries [start, end), read from their bundles."""
+        if conn is None:
+            with self.db.reader.connect() as c:
+                return self.entries(start, end, c)
+        size = self.store.head(conn).size
+        if not 0 <= start <= end <= size:
+            raise LogError(f"entries [{start}, {end}) are not in the log of size {size}")
+        keys = [(ENTRIES, i) for i in range(start // TILE_WIDTH, (end + TILE_WIDTH - 1) // TILE_WIDTH)]
+        blobs = self.store.read_tiles(conn, keys)
+        out: list[bytes] = []
+        for key in keys:
+            out.extend(split_bundle(blobs[key]))
+        base = keys[0][1] * TILE_WIDTH if keys else 0
+        return out[start - base : end - base]
+
+    def entry(self, index: int, conn: Connection | None = None) -> bytes:
+        return self.entries(index, index + 1, conn)[0]
+
+    def root(self, size: int, conn: Connection) -> bytes:
+        return merkle.tree_hash(size, self.reader(conn, size))
+
+    def inclusion_proof(self, index: int, size: int, conn: Connection | None = None) -> list[bytes]:
+        if conn is None:
+            with self.db.reader.connect() as c:
+                return self.inclusion_proof(index, size, c)
+        self._check_size(size, conn)
+        return merkle.inclusion_proof(index, size, self.reader(conn, size))
+
+    def consistency_proof(self, size1: int, size2: int, conn: Connection | None = None) -> list[bytes]:
+        if conn is None:
+            with self.db.reader.connect() as c:
+                return self.consistency_proof(size1, size2, c)
+        self._check_size(size2, conn)
+        return merkle.consistency_proof(size1, size2, self.reader(conn, size2))
+
+    def _check_size(self, size: int, conn: Connection) -> None:
+        have = self.store.head(conn).size
+        if size > have:
+            raise LogError(f"tree size {size} is beyond the log's size {have}")
+
+    # --- appending ----------------------------------------------------------------------------
+
+    def append(self, entries: Sequence[bytes], conn: Connection | None = None) -> Appended:
+        """Append `entries` in one transaction; durable when this returns.
+
+        With `conn`, the append joins the caller's transaction (which must have been opened on
+        `db.writer`), and is durable when the caller commits; the caller retries on HeadMoved.
+        """
+        entries = [bytes(e) for e in entries]
+        if not entries:
+            raise LogError("nothing to append: the batch is empty")
+        for i, e in enumerate(entries):
+            check_entry(e, i if len(entries) > 1 else None)
+        if conn is not None:
+            return self._append(conn, entries)
+        for _attempt in range(MAX_RETRIES):
+            try:
+                with self.db.writer.begin() as c:
+                    return self._append(c, entries)
+            except (HeadMoved, IntegrityError):
+                continue
+            except OperationalError as e:
+                # PostgreSQL serialization failures and deadlocks are retryable; others are not.
+                if getattr(e.orig, "sqlstate", None) not in ("40001", "40P01"):
+                    raise
+        raise LogError(f"could not append after {MAX_RETRIES} attempts: the log is too contended")
+
+    def _append(self, conn: Connection, entries: list[bytes]) -> Appended:
+        head = self.store.head(conn, lock=True)
+        size, n = head.size, len(entries)
+        new_size = size + n
+
+        # The right edge: the partial tile of each level, if any, plus the partial bundle.
+        edge: list[TileKey] = []
+        if size % TILE_WIDTH:
+            edge.append((ENTRIES, size // TILE_WIDTH))
+        level, count = 0, size
+        while count:
+            if count % TILE_WIDTH:
+                edge.append((level, count // TILE_WIDTH))
+            level, count = level + 1, count >> TILE_HEIGHT
+        old = self.store.read_tiles(conn, edge)
+        self._check_edge(size, edge, old)
+
+        writes, _ = _grow(ENTRIES, size, entries, old.get((ENTRIES, size // TILE_WIDTH), b""), bundle_entries)
+        hashes = [merkle.leaf_hash(e) for e in entries]
+        level = 0
+        while hashes:
+            start = size >> (TILE_HEIGHT * level)
+            tile_writes, full = _grow(level, start, hashes, old.get((level, start // TILE_WIDTH), b""), b"".join)
+            writes += tile_writes
+            hashes = [_full_tile_root(t) for t in full]
+            level += 1
+
+        # The new root, from the tiles just built (a private cache: they are not committed yet).
+        written = {w.key: w.data for w in writes}
+        base = fetcher(self.store, conn)
+
+        def fetch(keys):
+            rest = [k for k in keys if k not in written]
+            got = dict(base(rest)) if rest else {}
+            got.update({k: written[k] for k in keys if k in written})
+            return got
+
+        root = merkle.tree_hash(new_size, TileHashReader(new_size, fetch, TileCache(64)))
+        self.store.write_tiles(conn, writes)
+        self.store.advance_head(conn, size, new_size, root)
+        return Appended(size, n, new_size, root)
+
+    @staticmethod
+    def _check_edge(size: int, edge: list[TileKey], old: dict[TileKey, bytes]) -> None:
+        """Refuse to build on partial tiles that disagree with the head (a damaged database)."""
+        for level, idx in edge:
+            data = old.get((level, idx), b"")
+            if level == ENTRIES:
+                have, want = len(split_bundle(data)), size % TILE_WIDTH
+            else:
+                have, want = len(data) // 32, (size >> (TILE_HEIGHT * level)) % TILE_WIDTH
+            if have != want:
+                raise LogError(
+                    f"storage is inconsistent: tile ({level}, {idx}) holds {have} items, the head implies {want}; "
+                    "run `tenderproof log audit`"
+                )
+
+    # --- checkpoints --------------------------------------------------------------------------
+
+    def checkpoint(self) -> str:
+        """The signed checkpoint of the current tree, with its cosignatures; signs one if needed.
+
+        At most one checkpoint is ever stored per size, and Ed25519 signatures are deterministic,
+        so concurrent callers converge on the same note.
+        """
+        if self.signer is None:
+            raise LogError("the log's private key is not loaded; cannot sign a checkpoint")
+        for _attempt in range(MAX_RETRIES):
+            try:
+                with self.db.writer.begin() as conn:
+                    head = self.store.head(conn)
+                    if head.vkey != self.signer.vkey:
+                        raise LogError("the log key in the data directory is not the key of this database's log")
+                    note = self.store.add_checkpoint(conn, head.size, self._sign(head))
+                    return self._with_cosignatures(conn, head.size, note)
+            except IntegrityError:
+                continue
+        raise LogError("could not store a checkpoint: the log is too contended")
+
+    def _sign(self, head: Head) -> str:
+        assert self.signer is not None
+        return sign_note(Checkpoint(head.origin, head.size, head.root).body(), [self.signer])
+
+    def latest_checkpoint(self, conn: Connection | None = None) -> str | None:
+        """The newest stored checkpoint note with its cosignatures, without signing a new one."""
+        if conn is None:
+            with self.db.reader.connect() as c:
+                return self.latest_checkpoint(c)
+        got = self.store.checkpoint(conn)
+        return None if got is None else self._with_cosignatures(conn, got[0], got[1])
+
+    def _with_cosignatures(self, conn: Connection, size: int, note: str) -> str:
+        lines = self.store.cosignature_lines(conn, size)
+        return note + "".join(line for line in lines if line not in note)
+
+    def log_verifier(self, conn: Connection | None = None):
+        return verifier_from_vkey(self.head(conn).vkey)
+
+    def tlog_proof(self, index: int) -> TlogProof:
+        """An offline proof of entry `index` against a freshly signed checkpoint."""
+        note = self.checkpoint()
+        with self.db.reader.connect() as conn:
+            opened = open_note(note, [verifier_from_vkey(self.store.head(conn).vkey)])
+            cp = Checkpoint.parse(opened.text)
+            if not 0 <= index < cp.size:
+                raise LogError(f"entry {index} is not in the log of size {cp.size}")
+            return TlogProof(index=index, hashes=self.inclusion_proof(index, cp.size, conn), checkpoint=note)

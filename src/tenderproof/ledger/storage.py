@@ -1,0 +1,161 @@
+"""The ledger's narrow storage interface, and its one implementation over SQLAlchemy Core.
+
+Everything the log needs from a database is here: read the head (optionally locking it), read
+tiles, write grown tiles, advance the head by compare-and-swap, and keep checkpoints and
+cosignatures. Every method takes the caller's connection, so the app layer can append events
+and update its projections in one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from tenderproof.store.schema import log_checkpoints, log_cosignatures, log_head, log_tiles
+
+from .tiles import TileKey
+
+
+class HeadMoved(RuntimeError):
+    """Another writer advanced the tree head first; the transaction must be retried."""
+
+
+class LogNotInitialized(RuntimeError):
+    """The database holds no log: run `tenderproof init`."""
+
+
+@dataclass(frozen=True)
+class Head:
+    origin: str
+    vkey: str
+    size: int
+    root: bytes
+
+
+@dataclass(frozen=True)
+class TileWrite:
+    """A tile's new content; `old_len` is the length it had when read (0 if it did not exist)."""
+
+    key: TileKey
+    old_len: int
+    data: bytes
+
+
+class LedgerStore(Protocol):
+    def head(self, conn: Connection, lock: bool = False) -> Head: ...
+    def create_head(self, conn: Connection, origin: str, vkey: str, root: bytes) -> None: ...
+    def read_tiles(self, conn: Connection, keys: Sequence[TileKey]) -> dict[TileKey, bytes]: ...
+    def write_tiles(self, conn: Connection, writes: Iterable[TileWrite]) -> None: ...
+    def advance_head(self, conn: Connection, old_size: int, new_size: int, root: bytes) -> None: ...
+    def checkpoint(self, conn: Connection, size: int | None = None) -> tuple[int, str] | None: ...
+    def checkpoints(self, conn: Connection) -> list[tuple[int, str]]: ...
+    def add_checkpoint(self, conn: Connection, size: int, note: str) -> str: ...
+    def cosignature_lines(self, conn: Connection, size: int) -> list[str]: ...
+    def add_cosignature(self, conn: Connection, size: int, name: str, key_id: bytes, line: str, ts: int) -> None: ...
+
+
+class SqlLedgerStore:
+    """LedgerStore over SQLite or PostgreSQL."""
+
+    def head(self, conn: Connection, lock: bool = False) -> Head:
+        q = sa.select(log_head.c.origin, log_head.c.vkey, log_head.c.size, log_head.c.root).where(log_head.c.id == 1)
+        if lock and conn.dialect.name == "postgresql":
+            q = q.with_for_update()
+        row = conn.execute(q).first()
+        if row is None:
+            raise LogNotInitialized("the database holds no log; run `tenderproof init` first")
+        return Head(row.origin, row.vkey, int(row.size), bytes(row.root))
+
+    def create_head(self, conn: Connection, origin: str, vkey: str, root: bytes) -> None:
+        conn.execute(sa.insert(log_head).values(id=1, origin=origin, vkey=vkey, size=0, root=root))
+
+    def read_tiles(self, conn: Connection, keys: Sequence[TileKey]) -> dict[TileKey, bytes]:
+        if not keys:
+            return {}
+        t = log_tiles.c
+        cond = sa.tuple_(t.level, t.idx).in_([sa.tuple_(lv, ix) for lv, ix in keys])
+        if conn.dialect.name == "sqlite" and len(keys) == 1:
+            cond = sa.and_(t.level == keys[0][0], t.idx == keys[0][1])
+        rows = conn.execute(sa.select(t.level, t.idx, t.data).where(cond))
+        return {(int(r.level), int(r.idx)): bytes(r.data) for r in rows}
+
+    def write_tiles(self, conn: Connection, writes: Iterable[TileWrite]) -> None:
+        t = log_tiles.c
+        inserts = []
+        for w in writes:
+            if w.old_len == 0:
+                inserts.append({"level": w.key[0], "idx": w.key[1], "data": w.data})
+                continue
+            # Grow a partial tile only if it is still the length we read: a tile is never
+            # rewritten behind another writer's back.
+            res = conn.execute(
+                sa.update(log_tiles)
+                .where(t.level == w.key[0], t.idx == w.key[1], sa.func.length(t.data) == w.old_len)
+                .values(data=w.data)
+            )
+            if res.rowcount != 1:
+                raise HeadMoved(f"tile {w.key} changed under this writer")
+        if inserts:
+            # A duplicate key here means another writer got there first: the IntegrityError
+            # aborts this transaction, and the caller retries.
+            conn.execute(sa.insert(log_tiles), inserts)
+
+    def advance_head(self, conn: Connection, old_size: int, new_size: int, root: bytes) -> None:
+        res = conn.execute(
+            sa.update(log_head).where(log_head.c.id == 1, log_head.c.size == old_size).values(size=new_size, root=root)
+        )
+        if res.rowcount != 1:
+            raise HeadMoved(f"tree head is no longer at size {old_size}")
+
+    def checkpoint(self, conn: Connection, size: int | None = None) -> tuple[int, str] | None:
+        c = log_checkpoints.c
+        q = sa.select(c.size, c.note)
+        q = q.where(c.size == size) if size is not None else q.order_by(c.size.desc()).limit(1)
+        row = conn.execute(q).first()
+        return None if row is None else (int(row.size), row.note)
+
+    def checkpoints(self, conn: Connection) -> list[tuple[int, str]]:
+        c = log_checkpoints.c
+        return [(int(r.size), r.note) for r in conn.execute(sa.select(c.size, c.note).order_by(c.size))]
+
+    def add_checkpoint(self, conn: Connection, size: int, note: str) -> str:
+        """Store the checkpoint of `size` unless one exists; return the stored one."""
+        existing = self.checkpoint(conn, size)
+        if existing is not None:
+            return existing[1]
+        conn.execute(sa.insert(log_checkpoints).values(size=size, note=note))
+        return note
+
+    def cosignature_lines(self, conn: Connection, size: int) -> list[str]:
+        c = log_cosignatures.c
+        rows = conn.execute(sa.select(c.line).where(c.size == size).order_by(c.key_name, c.key_id))
+        return [r.line for r in rows]
+
+    def add_cosignature(self, conn: Connection, size: int, name: str, key_id: bytes, line: str, ts: int) -> None:
+        c = log_cosignatures.c
+        old = conn.execute(
+            sa.select(c.timestamp).where(c.size == size, c.key_name == name, c.key_id == key_id)
+        ).first()
+        if old is None:
+            conn.execute(
+                sa.insert(log_cosignatures).values(size=size, key_name=name, key_id=key_id, line=line, timestamp=ts)
+            )
+        elif ts > old.timestamp:
+            conn.execute(
+                sa.update(log_cosignatures)
+                .where(c.size == size, c.key_name == name, c.key_id == key_id)
+                .values(line=line, timestamp=ts)
+            )
+
+
+def fetcher(store: LedgerStore, conn: Connection):
+    """A tile fetch function bound to one connection, for TileHashReader."""
+
+    def fetch(keys: Sequence[TileKey]) -> Mapping[TileKey, bytes]:
+        return store.read_tiles(conn, keys)
+
+    return fetch

@@ -1,0 +1,116 @@
+"""Opening the database: SQLite (embedded default) or PostgreSQL, and running migrations.
+
+SQLite runs in WAL mode with synchronous=FULL, so a committed transaction survives a crash or
+power loss. Writers open their transaction with BEGIN IMMEDIATE: the write lock is taken before
+the tree head is read, so two processes never both build on the same head (the compare-and-swap
+on the head still guards it). PostgreSQL gets the same guarantee from SELECT … FOR UPDATE on the
+head row plus the compare-and-swap.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+class DatabaseError(RuntimeError):
+    """The database cannot be opened or is not in the expected state."""
+
+
+def normalize_url(url: str) -> str:
+    """Accept plain postgresql:// URLs and pick the psycopg 3 driver for them."""
+    try:
+        u = make_url(url)
+    except ArgumentError:
+        raise DatabaseError(f"not a database URL: {url!r}") from None
+    if u.drivername in ("postgresql", "postgres"):
+        u = u.set(drivername="postgresql+psycopg")
+    if u.drivername not in ("sqlite", "sqlite+pysqlite", "postgresql+psycopg"):
+        raise DatabaseError(f"unsupported database {u.drivername!r}: use sqlite:/// or postgresql://")
+    return u.render_as_string(hide_password=False)
+
+
+def _sqlite_engine(url: str, immediate: bool) -> Engine:
+    engine = sa.create_engine(url, connect_args={"timeout": 60})
+
+    @sa.event.listens_for(engine, "connect")
+    def _connect(dbapi_conn, _record) -> None:
+        # Let SQLAlchemy, not the sqlite3 module, decide where transactions begin.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=FULL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=60000")
+        cur.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _begin(conn) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+@dataclass
+class Database:
+    """A reader engine and a writer engine over one database (the same engine on PostgreSQL)."""
+
+    url: str
+    reader: Engine
+    writer: Engine
+
+    @property
+    def dialect(self) -> str:
+        return self.writer.dialect.name
+
+    @classmethod
+    def open(cls, url: str) -> Database:
+        url = normalize_url(url)
+        if url.startswith("sqlite"):
+            path = make_url(url).database
+            if path and path != ":memory:" and not Path(path).parent.is_dir():
+                raise DatabaseError(f"directory for SQLite database {path} does not exist")
+            return cls(url, _sqlite_engine(url, immediate=False), _sqlite_engine(url, immediate=True))
+        engine = sa.create_engine(url, pool_pre_ping=True)
+        return cls(url, engine, engine)
+
+    def check(self) -> None:
+        """Connect once, turning a refused connection into one clear error."""
+        try:
+            with self.reader.connect() as conn:
+                conn.execute(sa.text("SELECT 1"))
+        except OperationalError as e:
+            first = str(e.orig).strip().splitlines()[0] if e.orig else str(e)
+            raise DatabaseError(f"cannot connect to {make_url(self.url).render_as_string()}: {first}") from None
+
+    def migrate(self) -> None:
+        """Bring the schema to the newest Alembic revision (idempotent)."""
+        self.check()
+        cfg = Config()
+        cfg.set_main_option("script_location", str(MIGRATIONS))
+        with self.writer.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+
+    def is_current(self) -> bool:
+        """True if the schema is at the newest revision."""
+        cfg = Config()
+        cfg.set_main_option("script_location", str(MIGRATIONS))
+        head = ScriptDirectory.from_config(cfg).get_current_head()
+        with self.reader.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision() == head
+
+    def dispose(self) -> None:
+        self.reader.dispose()
+        if self.writer is not self.reader:
+            self.writer.dispose()

@@ -1,0 +1,50 @@
+"""The database tables, as SQLAlchemy Core metadata. Alembic migrations create them.
+
+The ledger's tables hold only what is public: tiles (hashes and entry bundles), the tree head
+and signed checkpoints with their cosignatures. The log's private key lives in the data
+directory, never in the database.
+"""
+
+from sqlalchemy import BigInteger, Column, Integer, LargeBinary, MetaData, SmallInteger, String, Table, Text
+
+metadata = MetaData()
+
+#: One row per tile; a partial tile's row grows in place until the tile is full. Level -1 holds
+#: the entry bundles, levels 0.. the hash tiles (C2SP tlog-tiles).
+log_tiles = Table(
+    "log_tiles",
+    metadata,
+    Column("level", SmallInteger, primary_key=True, autoincrement=False),
+    Column("idx", BigInteger, primary_key=True, autoincrement=False),
+    Column("data", LargeBinary, nullable=False),
+)
+
+#: The single row (id = 1) every append advances by compare-and-swap on `size`.
+log_head = Table(
+    "log_head",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("origin", String(255), nullable=False),
+    Column("vkey", Text, nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("root", LargeBinary(32), nullable=False),
+)
+
+#: At most one signed checkpoint per tree size: the primary key makes a second one impossible.
+log_checkpoints = Table(
+    "log_checkpoints",
+    metadata,
+    Column("size", BigInteger, primary_key=True, autoincrement=False),
+    Column("note", Text, nullable=False),
+)
+
+#: Witness cosignatures collected for a checkpoint, one line per witness key.
+log_cosignatures = Table(
+    "log_cosignatures",
+    metadata,
+    Column("size", BigInteger, primary_key=True, autoincrement=False),
+    Column("key_name", String(255), primary_key=True),
+    Column("key_id", LargeBinary(4), primary_key=True),
+    Column("line", Text, nullable=False),
+    Column("timestamp", BigInteger, nullable=False),
+)
