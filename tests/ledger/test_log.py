@@ -181,3 +181,17 @@ def test_sqlite_is_durable(tmp_path):
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
     lg.db.dispose()
+
+
+def test_head_compare_and_swap_refuses_a_stale_writer(log):
+    """The last guard against a fork: a head or tile update based on a stale read is refused."""
+    from tenderproof.ledger.storage import HeadMoved, TileWrite
+
+    log.append([b"a", b"b", b"c"])
+    before = log.head()
+    with pytest.raises(HeadMoved), log.db.writer.begin() as conn:
+        log.store.advance_head(conn, 2, 3, b"\x11" * 32)
+    with pytest.raises(HeadMoved), log.db.writer.begin() as conn:
+        log.store.write_tiles(conn, [TileWrite((0, 0), 2 * 32, b"\x22" * 96)])
+    assert log.head() == before
+    assert audit(log).ok
