@@ -11,6 +11,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from tenderproof.fsutil import atomic_write
 from tenderproof.ledger.log import Log
 from tenderproof.ledger.merkle import EMPTY_ROOT
 from tenderproof.ledger.note import Signer
@@ -47,19 +48,6 @@ class Settings:
         return self.data_dir / VKEY_FILE
 
 
-def _write_private(path: Path, text: str) -> None:
-    """Create a file only its owner can read, atomically: it exists whole or not at all."""
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.write(fd, text.encode())
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.chmod(tmp, 0o600)
-    os.replace(tmp, path)
-
-
 def init(settings: Settings, origin: str = DEFAULT_ORIGIN) -> Log:
     """Create the data directory, the database schema and the log key; idempotent."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -67,8 +55,8 @@ def init(settings: Settings, origin: str = DEFAULT_ORIGIN) -> Log:
         signer = load_signer(settings)
     else:
         signer = Signer.generate(origin)
-        _write_private(settings.key_path, signer.skey + "\n")
-    settings.vkey_path.write_text(signer.vkey + "\n")
+        atomic_write(settings.key_path, (signer.skey + "\n").encode(), mode=0o600)
+    atomic_write(settings.vkey_path, (signer.vkey + "\n").encode())
     db = Database.open(settings.db_url)
     db.migrate()
     log = Log(db, signer)
@@ -98,6 +86,8 @@ def load_signer(settings: Settings) -> Signer:
 
 def open_log(settings: Settings, signing: bool = False) -> Log:
     """Open an initialized installation. `signing` loads the private key (for checkpoints)."""
+    if settings.db_url.startswith("sqlite") and not settings.data_dir.is_dir():
+        raise InstanceError(f"no data directory at {settings.data_dir}; run `tenderproof init` first")
     db = Database.open(settings.db_url)
     try:
         db.check()

@@ -10,6 +10,7 @@ import typer
 
 from .common import run_guarded
 from .log_cmd import app as log_app
+from .log_witness_cmd import app as log_witness_app, policy
 from .setup_cmd import init
 from .verify_cmd import verify
 from .witness_cmd import app as witness_app
@@ -23,6 +24,8 @@ app = typer.Typer(
 )
 app.command()(init)
 app.command()(verify)
+log_app.add_typer(log_witness_app, name="witness")
+log_app.command()(policy)
 app.add_typer(log_app, name="log")
 app.add_typer(witness_app, name="witness")
 

@@ -53,27 +53,14 @@ def progress() -> Progress:
 
 
 def run_guarded(app: typer.Typer) -> None:
-    """Run the Typer app; turn every expected failure into one line and exit code 1."""
-    try:
-        app(standalone_mode=False)
-    except typer.Exit as e:
-        sys.exit(e.exit_code)
-    except typer.Abort:
-        err.print("aborted")
-        sys.exit(130)
-    except KeyboardInterrupt:
-        err.print("interrupted")
-        sys.exit(130)
-    except SystemExit:
-        raise
-    except Exception as e:  # noqa: BLE001 - the one place where errors become messages
-        import click
+    """Run the Typer app; every expected failure becomes one line on stderr and exit code 1.
 
-        if isinstance(e, click.ClickException):
-            e.show()
-            sys.exit(e.exit_code)
-        if isinstance(e, (ValueError, RuntimeError, OSError, SQLAlchemyError)):
-            msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-            err.print(f"error: {msg}", markup=False, soft_wrap=True)
-            sys.exit(1)
-        raise
+    Typer (standalone) already handles usage errors (exit 2), typer.Exit and Ctrl-C.
+    """
+    try:
+        app()
+    except (ValueError, RuntimeError, OSError, SQLAlchemyError) as e:
+        text = str(e).strip()
+        msg = text.splitlines()[0] if text else type(e).__name__
+        err.print(f"error: {msg}", markup=False, soft_wrap=True)
+        sys.exit(1)

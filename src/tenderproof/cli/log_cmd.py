@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from tenderproof.fsutil import atomic_write
 from tenderproof.ledger.audit import audit as audit_log
 from tenderproof.ledger.checkpoint import Checkpoint
 from tenderproof.ledger.note import open_note
@@ -79,7 +79,7 @@ def proof(
     if output is None:
         typer.echo(text, nl=False)
     else:
-        _write_atomic(output, text.encode())
+        atomic_write(output, text.encode())
 
 
 @app.command()
@@ -108,10 +108,10 @@ def tiles(
                     data = data[: width * 32]
                 else:
                     data = bundle_entries(split_bundle(data)[:width])
-                _write_atomic(directory / tile_path(lv, ix, width), data)
+                atomic_write(directory / tile_path(lv, ix, width), data, durable=False)
                 written += 1
             bar.advance(task, len(chunk))
-    _write_atomic(directory / "checkpoint", note.encode())
+    atomic_write(directory / "checkpoint", note.encode())
     typer.echo(f"wrote {written} tiles and the checkpoint of size {size} to {directory}")
 
 
@@ -129,13 +129,3 @@ def audit(data_dir: DataDir = None, db: Db = None) -> None:
     typer.echo(
         f"audit ok: {report.size} entries, {report.tiles} tiles and {report.checkpoints} checkpoints verified"
     )
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)

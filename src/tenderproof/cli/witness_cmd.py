@@ -1,5 +1,64 @@
-"""`tenderproof witness …` (placeholder until the witness lands)."""
+"""`tenderproof witness …`: run an independent witness that cosigns a log's checkpoints."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
 
 import typer
 
+from tenderproof.witness import Witness, WitnessConflict, WitnessError
+
+from .common import fail
+
 app = typer.Typer(help="Run a witness that cosigns the log's checkpoints.", no_args_is_help=True)
+
+WitnessDir = Annotated[Path, typer.Option("--dir", envvar="TENDERPROOF_WITNESS_DIR", help="The witness's own directory")]
+
+
+@app.command()
+def init(
+    name: Annotated[str, typer.Option(help="The witness's name, e.g. witness.example.org/w1")],
+    directory: WitnessDir = Path("./tenderproof-witness"),
+) -> None:
+    """Create the witness's key and state (idempotent); print its verifier key."""
+    typer.echo(Witness.init(directory, name).vkey)
+
+
+@app.command()
+def trust(
+    vkey: Annotated[str, typer.Argument(help="The log's verifier key, or a file holding it")],
+    directory: WitnessDir = Path("./tenderproof-witness"),
+) -> None:
+    """Trust a log's key: the witness will cosign that log's checkpoints."""
+    key = Path(vkey).read_text().strip() if Path(vkey).is_file() else vkey.strip()
+    origin = Witness(directory).trust_log(key)
+    typer.echo(f"trusting log {origin}")
+
+
+@app.command()
+def cosign(
+    request: Annotated[Path, typer.Argument(help="An add-checkpoint request body; - for stdin")] = Path("-"),
+    directory: WitnessDir = Path("./tenderproof-witness"),
+) -> None:
+    """Handle one add-checkpoint request: print the cosignature, or refuse (exit 1)."""
+    body = sys.stdin.buffer.read() if str(request) == "-" else request.read_bytes()
+    try:
+        typer.echo(Witness(directory).add_checkpoint(body), nl=False)
+    except WitnessConflict as e:
+        fail(f"{e.status} conflict: {e} (witness holds size {e.size})")
+    except WitnessError as e:
+        fail(f"{e.status} refused: {e}")
+
+
+@app.command()
+def show(directory: WitnessDir = Path("./tenderproof-witness")) -> None:
+    """Show the witness's key, the logs it follows and any evidence of misbehaviour it holds."""
+    w = Witness(directory)
+    state = w.state()
+    typer.echo(f"witness {w.signer.name}\nverifier key: {w.vkey}")
+    for origin, log in sorted(state["logs"].items()):
+        typer.echo(f"log {origin}: latest cosigned size {log['size']}, root {log['root'] or '-'}")
+    for ev in state["evidence"]:
+        typer.echo(f"EVIDENCE {ev['origin']}: {ev['reason']} (at {ev['time']})")

@@ -109,9 +109,7 @@ class CosignatureVerifier:
 class CosignatureSigner:
     """An Ed25519 cosignature/v1 signer (a witness key). `clock` gives `.sign` its timestamp."""
 
-    def __init__(
-        self, name: str, private_key: Ed25519PrivateKey, clock: Callable[[], float] = time.time
-    ) -> None:
+    def __init__(self, name: str, private_key: Ed25519PrivateKey, clock: Callable[[], float] = time.time) -> None:
         self._key, self._clock = private_key, clock
         self._verifier = CosignatureVerifier(name, private_key.public_key().public_bytes_raw())
         self.name, self.key_id, self.vkey = name, self._verifier.key_id, self._verifier.vkey

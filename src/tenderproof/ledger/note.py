@@ -224,7 +224,7 @@ class Signer:
 
 def verifier_from_vkey(text: str) -> NoteVerifier:
     """The verifier for a vkey, by its signature type: 0x01 Ed25519, 0x04 cosignature/v1."""
-    _name, _kid, alg, _pub = parse_vkey(text)
+    alg = _split_key_text(text, "vkey")[2]  # the type first: other types compute key IDs otherwise
     if alg == ALG_ED25519:
         return Ed25519Verifier.from_vkey(text)
     if alg == ALG_COSIGNATURE_V1:
@@ -320,12 +320,12 @@ def open_note(note: str | bytes, verifiers: Iterable[NoteVerifier]) -> OpenedNot
     verified: dict[tuple[str, bytes], NoteSignature] = {}
     unverified: list[NoteSignature] = []
     for s in sigs:
-        v = known.get((s.name, s.key_id))
-        if v is None:
+        verifier = known.get((s.name, s.key_id))
+        if verifier is None:
             if s not in unverified:
                 unverified.append(s)
             continue
-        if not v.verify(msg, s.sig):
+        if not verifier.verify(msg, s.sig):
             raise NoteError(f"invalid signature for key {s.name}+{s.key_id.hex()}")
         verified.setdefault((s.name, s.key_id), s)
     if not verified:

@@ -137,7 +137,9 @@ class Policy:
         cosigners = sorted(by_key[k] for k in verified if k in by_key)
         if not self.quorum_met(cosigners):
             got = ", ".join(cosigners) or "none"
-            raise PolicyError(f"cosignatures from {len(cosigners)} witnesses ({got}) do not satisfy quorum {self.quorum!r}")
+            raise PolicyError(
+                f"cosignatures from {len(cosigners)} witnesses ({got}) do not satisfy quorum {self.quorum!r}"
+            )
         return cp
 
 

@@ -15,7 +15,7 @@ from typing import Protocol
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from tenderproof.store.schema import log_checkpoints, log_cosignatures, log_head, log_tiles
+from tenderproof.store.schema import log_checkpoints, log_cosignatures, log_head, log_tiles, log_witnesses
 
 from .tiles import TileKey
 
@@ -56,6 +56,9 @@ class LedgerStore(Protocol):
     def add_checkpoint(self, conn: Connection, size: int, note: str) -> str: ...
     def cosignature_lines(self, conn: Connection, size: int) -> list[str]: ...
     def add_cosignature(self, conn: Connection, size: int, name: str, key_id: bytes, line: str, ts: int) -> None: ...
+    def witnesses(self, conn: Connection) -> dict[str, str]: ...
+    def add_witness(self, conn: Connection, name: str, vkey: str) -> None: ...
+    def last_cosigned_size(self, conn: Connection, name: str) -> int: ...
 
 
 class SqlLedgerStore:
@@ -150,6 +153,18 @@ class SqlLedgerStore:
                 .where(c.size == size, c.key_name == name, c.key_id == key_id)
                 .values(line=line, timestamp=ts)
             )
+
+
+    def witnesses(self, conn: Connection) -> dict[str, str]:
+        w = log_witnesses.c
+        return {r.name: r.vkey for r in conn.execute(sa.select(w.name, w.vkey).order_by(w.name))}
+
+    def add_witness(self, conn: Connection, name: str, vkey: str) -> None:
+        conn.execute(sa.insert(log_witnesses).values(name=name, vkey=vkey))
+
+    def last_cosigned_size(self, conn: Connection, name: str) -> int:
+        c = log_cosignatures.c
+        return int(conn.execute(sa.select(sa.func.max(c.size)).where(c.key_name == name)).scalar() or 0)
 
 
 def fetcher(store: LedgerStore, conn: Connection):

@@ -48,3 +48,11 @@ log_cosignatures = Table(
     Column("line", Text, nullable=False),
     Column("timestamp", BigInteger, nullable=False),
 )
+
+#: The witnesses (C2SP tlog-witness) this log asks to cosign its checkpoints: public keys only.
+log_witnesses = Table(
+    "log_witnesses",
+    metadata,
+    Column("name", String(255), primary_key=True),
+    Column("vkey", Text, nullable=False, unique=True),
+)
