@@ -195,3 +195,14 @@ def test_head_compare_and_swap_refuses_a_stale_writer(log):
         log.store.write_tiles(conn, [TileWrite((0, 0), 2 * 32, b"\x22" * 96)])
     assert log.head() == before
     assert audit(log).ok
+
+
+def test_schema_revision_constant_is_the_migrations_head():
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from tenderproof.store.db import MIGRATIONS, SCHEMA_REVISION
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    assert ScriptDirectory.from_config(cfg).get_current_head() == SCHEMA_REVISION

@@ -77,20 +77,20 @@ def audit(log: Log, progress: Callable[[int, int], None] | None = None, max_prob
             seen += 1
             report.tiles += len(pair)
             bundle, tile = pair.get(ENTRIES), pair.get(0)
-            if bundle is None or tile is None:
-                problem(f"{tile_path(ENTRIES if bundle is None else 0, idx)} is missing")
-                continue
             want = min(TILE_WIDTH, size - idx * TILE_WIDTH)
+            if bundle is None or tile is None:
+                problem(f"{tile_path(ENTRIES if bundle is None else 0, idx, want)} is missing")
+                continue
             try:
                 entries = split_bundle(bundle)
             except TileError as e:
-                problem(f"{tile_path(ENTRIES, idx)}: {e}")
+                problem(f"{tile_path(ENTRIES, idx, want)}: {e}")
                 continue
             if len(entries) != want:
-                problem(f"{tile_path(ENTRIES, idx)} holds {len(entries)} entries, the tree needs {want}")
+                problem(f"{tile_path(ENTRIES, idx, want)} holds {len(entries)} entries, the tree needs {want}")
             hashes = [merkle.leaf_hash(e) for e in entries]
             if b"".join(hashes) != tile:
-                problem(f"{tile_path(0, idx)} does not match the hashes of the entries in its bundle")
+                problem(f"{tile_path(0, idx, want)} does not match the hashes of the entries in its bundle")
             if len(hashes) == TILE_WIDTH:
                 upper.append(_node_row(hashes))
             if progress:
@@ -111,7 +111,7 @@ def audit(log: Log, progress: Callable[[int, int], None] | None = None, max_prob
             for idx in range((count + TILE_WIDTH - 1) // TILE_WIDTH):
                 want = built[idx * TILE_WIDTH * 32 : (idx + 1) * TILE_WIDTH * 32]
                 if stored.pop(idx, None) != want:
-                    problem(f"{tile_path(level, idx)} does not match the tiles below it")
+                    problem(f"{tile_path(level, idx, len(want) // 32)} does not match the tiles below it")
                 if len(want) == TILE_WIDTH * 32:
                     next_upper.append(_node_row([want[i : i + 32] for i in range(0, len(want), 32)]))
                 report.tiles += 1

@@ -1,0 +1,3 @@
+from tenderproof.cli import main
+
+main()
