@@ -206,3 +206,35 @@ def test_schema_revision_constant_is_the_migrations_head():
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     assert ScriptDirectory.from_config(cfg).get_current_head() == SCHEMA_REVISION
+
+
+@pytest.fixture(scope="module")
+def flip_log(tmp_path_factory):
+    d = tmp_path_factory.mktemp("flip")
+    lg = init(Settings(d, f"sqlite:///{d / 'db.sqlite'}"))
+    lg.append([f"entry {i}".encode() * (i % 5) for i in range(700)])
+    lg.checkpoint()
+    yield lg
+    lg.db.dispose()
+
+
+@hsettings(max_examples=60, deadline=None)
+@given(pick=st.integers(min_value=0), bit=st.integers(min_value=0))
+def test_any_flipped_bit_in_any_stored_tile_fails_the_audit(flip_log, pick, bit):
+    """Property: one flipped bit in any stored tile (bundle or hash tile) is detected."""
+    lg, t = flip_log, log_tiles.c
+    with lg.db.reader.connect() as conn:
+        rows = conn.execute(sa.select(t.level, t.idx, t.data).order_by(t.level, t.idx)).all()
+    level, idx, data = rows[pick % len(rows)]
+    pos = bit % (len(data) * 8)
+    flipped = bytearray(data)
+    flipped[pos // 8] ^= 1 << (pos % 8)
+    where = sa.and_(t.level == level, t.idx == idx)
+    with lg.db.writer.begin() as conn:
+        conn.execute(sa.update(log_tiles).where(where).values(data=bytes(flipped)))
+    try:
+        assert not audit(lg).ok
+    finally:
+        with lg.db.writer.begin() as conn:
+            conn.execute(sa.update(log_tiles).where(where).values(data=data))
+    assert audit(lg).ok
