@@ -21,11 +21,11 @@ demo: $(STAMP)
 	seq 1 1000 | sed 's/^/demo event /' | $(BIN)/tenderproof log append --data-dir $(DEMO_DIR)
 	@echo "--- the signed checkpoint:"
 	$(BIN)/tenderproof log checkpoint --data-dir $(DEMO_DIR)
-	$(BIN)/tenderproof log proof 41 --data-dir $(DEMO_DIR) -o $(DEMO_DIR)/entry-41.proof
+	$(BIN)/tenderproof log proof 41 --data-dir $(DEMO_DIR) -o $(DEMO_DIR)/entry-41.tlog-proof
 	printf 'demo event 42' > $(DEMO_DIR)/entry-41.txt
 	@echo "--- an offline proof of entry 41, verified with only the log's public key:"
-	cat $(DEMO_DIR)/entry-41.proof
-	$(BIN)/tenderproof verify $(DEMO_DIR)/entry-41.proof --entry $(DEMO_DIR)/entry-41.txt --vkey $(DEMO_DIR)/log.vkey
+	cat $(DEMO_DIR)/entry-41.tlog-proof
+	$(BIN)/tenderproof verify $(DEMO_DIR)/entry-41.tlog-proof --entry $(DEMO_DIR)/entry-41.txt --vkey $(DEMO_DIR)/log.vkey
 	$(BIN)/tenderproof log tiles $(DEMO_DIR)/tiles --data-dir $(DEMO_DIR)
 	$(BIN)/tenderproof log audit --data-dir $(DEMO_DIR)
 

@@ -238,3 +238,13 @@ def test_any_flipped_bit_in_any_stored_tile_fails_the_audit(flip_log, pick, bit)
         with lg.db.writer.begin() as conn:
             conn.execute(sa.update(log_tiles).where(where).values(data=data))
     assert audit(lg).ok
+
+
+def test_tiles_to_serve_keeps_partial_tiles_of_checkpointed_sizes():
+    from tenderproof.ledger.tiles import tiles_to_serve
+
+    got = set(tiles_to_serve(400, [300, 256, 100, 400]))
+    assert (0, 1, 44) in got and (ENTRIES, 1, 44) in got  # checkpoint 300: still partial at 400
+    assert (0, 0, 100) not in got  # checkpoint 100: tile 0 is full now, the full tile serves it
+    assert (0, 1, 144) in got and (0, 0, 256) in got and (1, 0, 1) in got
+    assert len(got) == len(tiles_to_serve(400, [300, 256, 100, 400]))  # no duplicates

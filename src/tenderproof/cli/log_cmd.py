@@ -12,7 +12,7 @@ from tenderproof.fsutil import atomic_write
 from tenderproof.ledger.audit import audit as audit_log
 from tenderproof.ledger.checkpoint import Checkpoint
 from tenderproof.ledger.note import open_note
-from tenderproof.ledger.tiles import TILE_WIDTH, bundle_entries, check_entry, split_bundle, tile_path, tile_widths
+from tenderproof.ledger.tiles import bundle_entries, check_entry, split_bundle, tile_path, tiles_to_serve
 
 from .common import DataDir, Db, fail, log_for, progress
 
@@ -92,8 +92,9 @@ def tiles(
     log = log_for(data_dir, db, signing=True)
     note = log.checkpoint()
     size = Checkpoint.parse(open_note(note, [log.log_verifier()]).text).size
-    todo = list(tile_widths(size))
-    todo += [(-1, i, min(TILE_WIDTH, size - i * TILE_WIDTH)) for i in range((size + TILE_WIDTH - 1) // TILE_WIDTH)]
+    with log.db.reader.connect() as conn:
+        sizes = [s for s, _ in log.store.checkpoints(conn)]
+    todo = tiles_to_serve(size, sizes)
     written = 0
     with progress() as bar, log.db.reader.connect() as conn:
         task = bar.add_task("writing tiles", total=len(todo))

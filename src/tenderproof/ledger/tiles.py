@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from .merkle import HASH_SIZE, ProofError, StoredIndex, node_hash
@@ -171,6 +171,33 @@ class TileCache:
         self._tiles.move_to_end(key)
         while len(self._tiles) > self.max_tiles:
             self._tiles.popitem(last=False)
+
+
+def tiles_to_serve(size: int, checkpoint_sizes: Iterable[int] = ()) -> list[tuple[int, int, int]]:
+    """(level, index, width) of every tile to publish for a log of `size`, bundles included.
+
+    tlog-tiles: "Logs MUST serve partial tiles corresponding to tree sizes for which a checkpoint
+    was produced", until the full tile exists. So besides the tiles of `size` itself, the
+    rightmost partial tiles of every earlier checkpoint are listed while still partial.
+    """
+    out = dict.fromkeys(tile_widths(size))
+    out.update(dict.fromkeys(_bundle_widths(size)))
+    for s in checkpoint_sizes:
+        if not 0 < s <= size:
+            continue
+        for level, n in tile_counts(s):
+            idx, width = divmod(n, TILE_WIDTH)
+            if width and (size >> (TILE_HEIGHT * level)) < (idx + 1) * TILE_WIDTH:
+                out[(level, idx, width)] = None
+        idx, width = divmod(s, TILE_WIDTH)
+        if width and size < (idx + 1) * TILE_WIDTH:
+            out[(ENTRIES, idx, width)] = None
+    return list(out)
+
+
+def _bundle_widths(size: int) -> Iterator[tuple[int, int, int]]:
+    for index in range((size + TILE_WIDTH - 1) // TILE_WIDTH):
+        yield ENTRIES, index, min(TILE_WIDTH, size - index * TILE_WIDTH)
 
 
 @dataclass
