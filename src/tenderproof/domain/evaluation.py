@@ -1,0 +1,251 @@
+"""Rules from the opening to the contract: declarations, key shares, opening, ratings (FAR
+15.305), consensus, competitive range, the source selection decision (FAR 15.308), debriefings
+(FAR 15.506) and contract signature after the standstill.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+
+from . import commands as c
+from .errors import Refused
+from .model import (
+    AWARDED,
+    BUYER,
+    COMPLETE,
+    EVALUATION,
+    EVALUATOR,
+    OPENING,
+    OPENING_OFFICIAL,
+    SSA,
+    SYSTEM,
+    Actor,
+    Event,
+    iso,
+    parse_time,
+)
+from .rulesets import ruleset
+from .tendering import PANEL_ROLES, require_panel, require_role, require_status
+
+
+def require_declared(state: dict, actor: Actor) -> None:
+    """An official acts on bids only with a signed declaration of no conflict (DESIGN.md §5)."""
+    d = state["declarations"].get(actor.id)
+    if d is None:
+        raise Refused("no-declaration", f"{actor.id} has not signed a conflict-of-interest declaration for "
+                      f"tender {state['id']}", logged=True)
+    if d["has_conflict"]:
+        raise Refused("conflicted", f"{actor.id} declared a conflict of interest on tender {state['id']}", logged=True)
+
+
+def declare(state: dict, cmd: c.DeclareInterests, actor: Actor, now: datetime) -> list[Event]:
+    if not any(actor.id in state["panel"].get(r, []) for r in PANEL_ROLES) or actor.role not in PANEL_ROLES:
+        raise Refused("not-on-panel", f"{actor.id} is not an official on tender {state['id']}")
+    if cmd.has_conflict and not cmd.details.strip():
+        raise Refused("details-needed", "a declared conflict must be described")
+    return [Event("coi.declared", {"official": actor.id, "has_conflict": cmd.has_conflict},
+                  {"details": cmd.details})]
+
+
+def submit_share(state: dict, cmd: c.SubmitShare, actor: Actor, now: datetime) -> list[Event]:
+    if actor.id not in state["panel"][OPENING_OFFICIAL]:
+        raise Refused("not-named", f"{actor.id} is not a named bid-opening official of tender {state['id']}", logged=True)
+    require_role(actor, OPENING_OFFICIAL)
+    if state["status"] != OPENING:
+        deadline = state["periods"]["tender_end"]
+        if state["status"] in ("active.enquiries", "active.tendering"):
+            raise Refused("too-early", f"bids cannot be opened before the submission deadline {deadline}", logged=True)
+        require_status(state, OPENING)
+    require_declared(state, actor)
+    if actor.id in state["shares"]:
+        raise Refused("duplicate-share", f"{actor.id} already submitted a share")
+    return [Event("opening.share_submitted", {"official": actor.id})]
+
+
+def record_opening(state: dict, cmd: c.RecordOpening, actor: Actor, now: datetime) -> list[Event]:
+    # The opening is mechanical: the app performs it the moment the k-th share arrives.
+    require_role(actor, SYSTEM)
+    require_status(state, OPENING)
+    k = state["opening_threshold"]
+    if len(state["shares"]) < k:
+        raise Refused("quorum", f"{len(state['shares'])} of the {k} key shares needed have been submitted", logged=True)
+    live = {b["id"] for b in state["bids"].values() if b["status"] == "submitted"}
+    if set(cmd.results) != live:
+        raise Refused("incomplete-opening", "the opening must report every live bid, all at once")
+    results = {}
+    for bid_id in sorted(cmd.results):
+        r = cmd.results[bid_id]
+        bid = state["bids"][bid_id]
+        entry = {"bidder": bid["bidder"], "bidder_name": bid["bidder_name"], "readable": bool(r.get("readable"))}
+        if entry["readable"]:
+            entry.update(sha256=c.check_sha256(r["sha256"], "plaintext digest"), size=int(r["size"]))
+        results[bid_id] = entry
+    return [Event("bids.opened", {"status": EVALUATION, "bids": results})]
+
+
+def _factor(state: dict, factor_id: str) -> dict:
+    for f in state["factors"]:
+        if f["id"] == factor_id:
+            return f
+    raise Refused("unknown-factor", f"{factor_id} is not an evaluation factor of tender {state['id']}; only the "
+                  f"stated factors can be rated ({', '.join(f['id'] for f in state['factors'])})")
+
+
+def _check_rating(state: dict, factor: dict, rating: str) -> str:
+    if factor["kind"] == "price":
+        try:
+            amount = Decimal(rating)
+        except InvalidOperation:
+            raise Refused("bad-rating", f"price factor {factor['id']} takes an evaluated price, not {rating!r}") from None
+        if not amount.is_finite() or amount < 0:
+            raise Refused("bad-rating", "an evaluated price must be a non-negative number")
+        return format(amount, "f")
+    if rating not in factor["scale"]:
+        raise Refused("bad-rating", f"{rating!r} is not on the scale of factor {factor['id']}: {', '.join(factor['scale'])}")
+    return rating
+
+
+def _evaluable_bid(state: dict, bid_id: str) -> dict:
+    bid = state["bids"].get(bid_id)
+    if bid is None or bid["status"] != "opened" or not bid.get("readable"):
+        raise Refused("not-evaluable", f"bid {bid_id} is not an opened, readable bid of tender {state['id']}")
+    return bid
+
+
+def rate(state: dict, cmd: c.RateProposal, actor: Actor, now: datetime) -> list[Event]:
+    require_panel(state, actor, EVALUATOR)
+    require_status(state, EVALUATION)
+    require_declared(state, actor)
+    _evaluable_bid(state, cmd.bid_id)
+    factor = _factor(state, cmd.factor_id)
+    rating = _check_rating(state, factor, cmd.rating)
+    key = f"{cmd.bid_id}/{cmd.factor_id}/{actor.id}"
+    history = state["ratings"].get(key, [])
+    if history and not cmd.reason.strip():
+        raise Refused("reason-needed", f"changing the rating of {cmd.bid_id} on {cmd.factor_id} needs a recorded reason")
+    confidential = {"rating": rating, "strengths": cmd.strengths, "weaknesses": cmd.weaknesses,
+                    "deficiencies": cmd.deficiencies, "risks": cmd.risks, "reason": cmd.reason}
+    return [Event("evaluation.rated", {"evaluator": actor.id, "bid": cmd.bid_id, "factor": cmd.factor_id,
+                                       "revision": len(history) + 1}, confidential)]
+
+
+def consensus(state: dict, cmd: c.RecordConsensus, actor: Actor, now: datetime) -> list[Event]:
+    require_panel(state, actor, BUYER)
+    require_status(state, EVALUATION)
+    _evaluable_bid(state, cmd.bid_id)
+    rating = _check_rating(state, _factor(state, cmd.factor_id), cmd.rating)
+    return [Event("evaluation.consensus", {"bid": cmd.bid_id, "factor": cmd.factor_id},
+                  {"rating": rating, "rationale": cmd.rationale})]
+
+
+def competitive_range(state: dict, cmd: c.SetCompetitiveRange, actor: Actor, now: datetime) -> list[Event]:
+    require_panel(state, actor, BUYER)
+    require_status(state, EVALUATION)
+    opened = {b["id"] for b in state["bids"].values() if b["status"] == "opened"}
+    named = set(cmd.included) | set(cmd.excluded)
+    if named != opened or set(cmd.included) & set(cmd.excluded):
+        raise Refused("incomplete-range", "the competitive range must place every opened bid exactly once")
+    if not cmd.included:
+        raise Refused("empty-range", "the competitive range cannot be empty; cancel the tender instead")
+    for bid_id, reason in cmd.excluded.items():
+        if not reason.strip():
+            raise Refused("reason-needed", f"excluding bid {bid_id} needs a reason")
+    return [Event("evaluation.competitive_range", {"included": sorted(cmd.included), "excluded": sorted(cmd.excluded)},
+                  {"reasons": dict(cmd.excluded), "rationale": cmd.rationale})]
+
+
+def current_rating(state: dict, bid_id: str, factor: dict) -> str | None:
+    """The consensus rating if recorded, else the evaluators' latest ratings combined."""
+    agreed = state["consensus"].get(f"{bid_id}/{factor['id']}")
+    if agreed is not None:
+        return agreed["rating"]
+    latest = [h[-1]["rating"] for k, h in state["ratings"].items() if k.startswith(f"{bid_id}/{factor['id']}/")]
+    if not latest:
+        return None
+    if factor["kind"] == "price":
+        return format(max(Decimal(x) for x in latest), "f")  # the most conservative evaluated price
+    return max(latest, key=factor["scale"].index)  # the most conservative adjectival rating
+
+
+def ranking(state: dict) -> list[str]:
+    """The evaluators' ranking of the bids in the competitive range, best first.
+
+    lowestPrice: by evaluated price. LPTA: acceptable bids (no factor rated at the bottom of its
+    scale) by price. Best value: weighted points, each rating scored by its place on the scale and
+    price scored lowest/price, so the ranking is reproducible from the recorded ratings.
+    """
+    pool = state["competitive_range"]["included"] if state["competitive_range"] else [
+        b["id"] for b in state["bids"].values() if b["status"] == "opened" and b.get("readable")]
+    price_f = next(f for f in state["factors"] if f["kind"] == "price")
+    prices = {b: current_rating(state, b, price_f) for b in pool}
+    priced = [b for b in pool if prices[b] is not None]
+    if state["criteria"] != "bestValueTradeoff":
+        if state["criteria"] == "lowestPriceTechnicallyAcceptable":
+            priced = [b for b in priced if all(
+                current_rating(state, b, f) not in (None, f["scale"][-1]) for f in state["factors"] if f["kind"] == "rating")]
+        return sorted(priced, key=lambda b: (Decimal(prices[b]), b))
+    low = min((Decimal(prices[b]) for b in priced), default=Decimal(0))
+
+    def score(b: str) -> Decimal:
+        total = Decimal(0)
+        for f in state["factors"]:
+            r = current_rating(state, b, f)
+            if r is None:
+                continue
+            if f["kind"] == "price":
+                points = low / Decimal(r) if Decimal(r) else Decimal(1)
+            else:
+                points = Decimal(len(f["scale"]) - 1 - f["scale"].index(r)) / Decimal(max(len(f["scale"]) - 1, 1))
+            total += Decimal(str(f["weight"])) * points
+        return total
+
+    return sorted(priced, key=lambda b: (-score(b), b))
+
+
+def decide_award(state: dict, cmd: c.DecideAward, actor: Actor, now: datetime) -> list[Event]:
+    require_panel(state, actor, SSA)
+    require_status(state, EVALUATION)
+    require_declared(state, actor)
+    bid = _evaluable_bid(state, cmd.bid_id)
+    cr = state["competitive_range"]
+    if cr is not None and cmd.bid_id not in cr["included"]:
+        raise Refused("outside-range", f"bid {cmd.bid_id} is not in the competitive range")
+    order = ranking(state)
+    if not order:
+        raise Refused("not-evaluated", "no bid has an evaluated price yet; the award needs a complete evaluation")
+    departs = order[0] != cmd.bid_id
+    if departs and not cmd.departure_reason.strip():
+        raise Refused("departure-unexplained", f"the evaluators ranked {order[0]} first; selecting {cmd.bid_id} "
+                      "needs a documented reason for departing from that ranking (FAR 15.308)")
+    rules = ruleset(state["ruleset"])
+    standstill_end = rules.standstill_end(now)
+    payload = {"id": f"{state['id']}-award-{len(state['awards']) + 1}", "bid": cmd.bid_id,
+               "supplier": {"id": bid["bidder"], "name": bid["bidder_name"]}, "value": cmd.value,
+               "rationale": cmd.rationale, "ranking": order, "departs_from_ranking": departs,
+               "departure_reason": cmd.departure_reason or None, "status": AWARDED,
+               "standstill_end": iso(standstill_end), "standstill_basis": rules.basis}
+    return [Event("award.decided", payload)]
+
+
+def debrief(state: dict, cmd: c.GiveDebriefing, actor: Actor, now: datetime) -> list[Event]:
+    require_panel(state, actor, BUYER)
+    require_status(state, AWARDED, COMPLETE)
+    award = state["awards"][-1]
+    bidders = {b["bidder"] for b in state["bids"].values() if b["status"] == "opened"}
+    if cmd.bidder_id not in bidders or cmd.bidder_id == award["supplier"]["id"]:
+        raise Refused("not-unsuccessful", f"{cmd.bidder_id} is not an unsuccessful offeror of tender {state['id']}")
+    return [Event("debriefing.given", {"bidder": cmd.bidder_id, "document_sha256": cmd.document_sha256})]
+
+
+def sign_contract(state: dict, cmd: c.SignContract, actor: Actor, now: datetime) -> list[Event]:
+    require_panel(state, actor, BUYER)
+    require_status(state, AWARDED)
+    award = state["awards"][-1]
+    end = parse_time(award["standstill_end"])
+    if now < end:
+        raise Refused("standstill", f"the standstill runs until {iso(end)} ({award['standstill_basis']}); "
+                      "the contract cannot be signed before then", logged=True)
+    return [Event("contract.signed", {"id": cmd.contract_id, "award": award["id"], "value": cmd.value,
+                                      "period_end": iso(cmd.period_end) if cmd.period_end else None,
+                                      "status": COMPLETE})]

@@ -1,0 +1,238 @@
+"""Rules from solicitation to the submission deadline: drafting, amending, publishing,
+enquiries, sealed bids, the deadlines, and cancellation. Pure: state and clock in, events out.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from . import commands as c
+from .errors import Refused
+from .model import (
+    BIDDER,
+    BUYER,
+    CANCELLED,
+    DEFAULT_SCALE,
+    DRAFT,
+    ENDED,
+    ENQUIRIES,
+    EVALUATOR,
+    HCA,
+    OPENING,
+    OPENING_OFFICIAL,
+    SSA,
+    SYSTEM,
+    TENDERING,
+    Actor,
+    Event,
+    iso,
+    parse_time,
+)
+from .rulesets import ruleset
+
+PANEL_ROLES = (BUYER, EVALUATOR, SSA, OPENING_OFFICIAL, HCA)
+
+
+def require_role(actor: Actor, *roles: str) -> None:
+    if actor.role not in roles:
+        raise Refused("forbidden-role", f"{actor.role} may not do this; it needs the role {' or '.join(roles)}")
+
+
+def require_panel(state: dict, actor: Actor, role: str) -> None:
+    require_role(actor, role)
+    if actor.id not in state["panel"].get(role, []):
+        raise Refused("not-on-panel", f"{actor.id} is not named as {role} on tender {state['id']}", logged=True)
+
+
+def require_status(state: dict, *statuses: str) -> None:
+    if state["status"] not in statuses:
+        raise Refused("wrong-status", f"tender {state['id']} is {state['status']}; this needs {' or '.join(statuses)}")
+
+
+def _factors(factors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    out, seen = [], set()
+    for f in factors:
+        fid = c.check_id(f.get("id", ""), "factor id")
+        if fid in seen:
+            raise c.InvalidCommand(f"factor {fid} is listed twice")
+        seen.add(fid)
+        kind = f.get("kind", "rating")
+        if kind not in ("rating", "price"):
+            raise c.InvalidCommand(f"factor {fid} kind must be rating or price")
+        weight = f.get("weight", 1)
+        if not isinstance(weight, (int, float)) or weight < 0:
+            raise c.InvalidCommand(f"factor {fid} weight must be a non-negative number")
+        scale = list(f.get("scale", DEFAULT_SCALE)) if kind == "rating" else []
+        out.append({"id": fid, "name": c.check_text(f.get("name", ""), f"factor {fid} name", 300),
+                    "kind": kind, "weight": weight, "scale": scale})
+    if not any(f["kind"] == "price" for f in out):
+        raise c.InvalidCommand("the evaluation factors must include price (FAR 15.304(c)(1))")
+    return out
+
+
+def _documents(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    out = []
+    for d in docs:
+        out.append({"id": c.check_id(d.get("id", ""), "document id"),
+                    "title": c.check_text(d.get("title", ""), "document title", 500),
+                    "sha256": c.check_sha256(d.get("sha256", ""), f"document {d.get('id')} digest"),
+                    "size": int(d.get("size", 0))})
+    return out
+
+
+def create(state: dict | None, cmd: c.CreateTender, actor: Actor, now: datetime) -> list[Event]:
+    require_role(actor, BUYER)
+    if state is not None:
+        raise Refused("exists", f"tender {cmd.tender_id} already exists")
+    rules = ruleset(cmd.ruleset)
+    if cmd.tender_end <= now:
+        raise Refused("deadline-past", f"submission deadline {iso(cmd.tender_end)} is not in the future")
+    if cmd.enquiry_end is not None and not now < cmd.enquiry_end <= cmd.tender_end:
+        raise Refused("bad-period", "the enquiry period must end after now and no later than the submission deadline")
+    panel = {role: list(dict.fromkeys(cmd.panel.get(role, []))) for role in PANEL_ROLES}
+    for role, ids in panel.items():
+        for i in ids:
+            c.check_id(i, f"{role} id")
+    if actor.id not in panel[BUYER]:
+        panel[BUYER].insert(0, actor.id)
+    if not panel[SSA] or not panel[EVALUATOR]:
+        raise Refused("panel-incomplete", "the panel needs a source selection authority and at least one evaluator")
+    n = len(panel[OPENING_OFFICIAL])
+    if not 1 <= cmd.opening_threshold <= n:
+        raise Refused("bad-threshold", f"opening threshold {cmd.opening_threshold} must be between 1 and the {n} opening officials")
+    items = [{"id": c.check_id(i.get("id", ""), "item id"),
+              "description": c.check_text(i.get("description", ""), "item description", 2000),
+              "classification": {"scheme": str(i["classification"]["scheme"]), "id": str(i["classification"]["id"])},
+              **({"quantity": i["quantity"]} if "quantity" in i else {})} for i in cmd.items]
+    payload = {
+        "title": cmd.title, "description": cmd.description, "buyer": dict(cmd.buyer), "method": cmd.method,
+        "criteria": cmd.criteria, "ruleset": rules.name, "items": items, "factors": _factors(cmd.factors),
+        "value": cmd.value, "tender_end": iso(cmd.tender_end),
+        "enquiry_end": iso(cmd.enquiry_end) if cmd.enquiry_end else None,
+        "panel": panel, "opening_threshold": cmd.opening_threshold,
+        "documents": _documents(cmd.documents), "illustrative": list(cmd.illustrative),
+    }
+    return [Event("tender.created", payload)]
+
+
+def amend(state: dict, cmd: c.AmendTender, actor: Actor, now: datetime) -> list[Event]:
+    require_panel(state, actor, BUYER)
+    require_status(state, DRAFT, ENQUIRIES, TENDERING)
+    changes = dict(cmd.changes)
+    old_end = parse_time(state["periods"]["tender_end"])
+    if "tender_end" in changes:
+        new_end = changes["tender_end"]
+        if not isinstance(new_end, datetime):
+            raise c.InvalidCommand("tender_end must be a time")
+        if new_end <= now:
+            raise Refused("deadline-past", f"the new submission deadline {iso(new_end)} is not in the future")
+        changes["tender_end"] = iso(new_end)
+    if "enquiry_end" in changes and changes["enquiry_end"] is not None:
+        changes["enquiry_end"] = iso(changes["enquiry_end"])
+    if "documents" in changes:
+        changes["documents"] = _documents(changes["documents"])
+    if "value" in changes and changes["value"] is not None:
+        changes["value"] = c.money(changes["value"], "value")
+    live_bids = [b for b in state["bids"].values() if b["status"] == "submitted"]
+    if live_bids and parse_time(changes.get("tender_end", iso(old_end))) <= old_end:
+        # Bidders priced the old terms: they must get time to revise (DESIGN.md §5).
+        raise Refused("amendment-needs-extension",
+                      f"{len(live_bids)} bids were already received; an amendment must extend the submission "
+                      f"deadline beyond {iso(old_end)}")
+    return [Event("tender.amended", {"id": f"amendment-{len(state['amendments']) + 1}",
+                                     "rationale": cmd.rationale, "changes": changes})]
+
+
+def publish(state: dict, cmd: c.PublishTender, actor: Actor, now: datetime) -> list[Event]:
+    require_panel(state, actor, BUYER)
+    require_status(state, DRAFT)
+    if parse_time(state["periods"]["tender_end"]) <= now:
+        raise Refused("deadline-past", "the submission deadline has passed; amend it before publishing")
+    o = cmd.opening
+    officials = state["panel"][OPENING_OFFICIAL]
+    if set(o.get("encrypted_shares", {})) != set(officials) or o.get("threshold") != state["opening_threshold"]:
+        raise Refused("bad-opening-key", "the opening key must hold one encrypted share per named opening official "
+                      f"({', '.join(officials)}) and threshold {state['opening_threshold']}")
+    enquiry_end = state["periods"]["enquiry_end"]
+    status = ENQUIRIES if enquiry_end and parse_time(enquiry_end) > now else TENDERING
+    return [Event("tender.published", {"status": status, "opening": dict(o)})]
+
+
+def ask(state: dict, cmd: c.AskQuestion, actor: Actor, now: datetime) -> list[Event]:
+    require_role(actor, BIDDER)
+    require_status(state, ENQUIRIES, TENDERING)
+    end = state["periods"]["enquiry_end"] or state["periods"]["tender_end"]
+    if now >= parse_time(end):
+        raise Refused("enquiries-closed", f"the enquiry period ended at {end}")
+    if cmd.enquiry_id in state["enquiries"]:
+        raise Refused("exists", f"enquiry {cmd.enquiry_id} already exists")
+    return [Event("enquiry.asked", {"id": cmd.enquiry_id, "author": actor.id, "question": cmd.question})]
+
+
+def answer(state: dict, cmd: c.AnswerQuestion, actor: Actor, now: datetime) -> list[Event]:
+    require_panel(state, actor, BUYER)
+    require_status(state, ENQUIRIES, TENDERING)
+    q = state["enquiries"].get(cmd.enquiry_id)
+    if q is None:
+        raise Refused("not-found", f"no enquiry {cmd.enquiry_id} on tender {state['id']}")
+    if q["answer"] is not None:
+        raise Refused("answered", f"enquiry {cmd.enquiry_id} was already answered; amend the tender to change terms")
+    return [Event("enquiry.answered", {"id": cmd.enquiry_id, "answer": cmd.answer})]
+
+
+def submit_bid(state: dict, cmd: c.SubmitBid, actor: Actor, now: datetime) -> list[Event]:
+    require_role(actor, BIDDER)
+    deadline = parse_time(state["periods"]["tender_end"])
+    if (state["status"] in (ENQUIRIES, TENDERING) and now >= deadline) or state["status"] == OPENING:
+        raise Refused("late-bid", f"the submission deadline {iso(deadline)} has passed; the bid was not accepted",
+                      logged=True)
+    require_status(state, ENQUIRIES, TENDERING)
+    if cmd.bid_id in state["bids"]:
+        raise Refused("exists", f"bid {cmd.bid_id} already exists")
+    replaces = [b["id"] for b in state["bids"].values() if b["bidder"] == actor.id and b["status"] == "submitted"]
+    payload = {"id": cmd.bid_id, "sealed_sha256": cmd.sealed_sha256, "sealed_size": cmd.sealed_size,
+               "replaces": replaces[0] if replaces else None}
+    # Who bid stays confidential until the opening, which names every bidder at once.
+    return [Event("bid.submitted", payload, {"bidder": actor.id, "bidder_name": cmd.bidder_name},
+                  extra={"sealed_actor": True})]
+
+
+def withdraw_bid(state: dict, cmd: c.WithdrawBid, actor: Actor, now: datetime) -> list[Event]:
+    require_role(actor, BIDDER)
+    bid = state["bids"].get(cmd.bid_id)
+    if bid is None or bid["bidder"] != actor.id:
+        raise Refused("not-found", f"{actor.id} has no bid {cmd.bid_id} on tender {state['id']}")
+    if now >= parse_time(state["periods"]["tender_end"]) or state["status"] not in (ENQUIRIES, TENDERING):
+        raise Refused("late-withdrawal", "bids can only be withdrawn before the submission deadline", logged=True)
+    if bid["status"] != "submitted":
+        raise Refused("not-live", f"bid {cmd.bid_id} is {bid['status']}")
+    return [Event("bid.withdrawn", {"id": cmd.bid_id})]
+
+
+def close_enquiries(state: dict, cmd: c.CloseEnquiries, actor: Actor, now: datetime) -> list[Event]:
+    require_role(actor, SYSTEM)
+    require_status(state, ENQUIRIES)
+    end = parse_time(state["periods"]["enquiry_end"])
+    if now < end:
+        raise Refused("too-early", f"the enquiry period runs until {iso(end)}")
+    return [Event("tender.enquiries_closed", {"status": TENDERING}, at=end)]
+
+
+def close_tendering(state: dict, cmd: c.CloseTendering, actor: Actor, now: datetime) -> list[Event]:
+    require_role(actor, SYSTEM)
+    require_status(state, ENQUIRIES, TENDERING)
+    end = parse_time(state["periods"]["tender_end"])
+    if now < end:
+        raise Refused("too-early", f"the submission deadline is {iso(end)}")
+    live = sorted(b["id"] for b in state["bids"].values() if b["status"] == "submitted")
+    if not live:
+        return [Event("tender.unsuccessful", {"reason": "no bids were received by the deadline"}, at=end)]
+    return [Event("tender.tendering_closed", {"status": OPENING, "bids": live}, at=end)]
+
+
+def cancel(state: dict, cmd: c.CancelTender, actor: Actor, now: datetime) -> list[Event]:
+    require_panel(state, actor, BUYER)
+    if state["status"] in ENDED:
+        raise Refused("ended", f"tender {state['id']} is already {state['status']}")
+    return [Event("tender.cancelled", {"status": CANCELLED, "reason": cmd.reason})]
