@@ -108,7 +108,8 @@ class Reader:
     def header(self, magic: bytes) -> None:
         """Check the magic and the version byte."""
         if bytes(self.take(len(magic))) != magic:
-            raise SealError(f"not a {self.what} (bad magic)")
+            article = "an" if self.what[0] in "aeiou" else "a"
+            raise SealError(f"not {article} {self.what} (bad magic)")
         version = self.u8()
         if version != VERSION:
             raise SealError(f"{self.what} has unsupported version {version}")

@@ -58,6 +58,9 @@ class OfficialPublicKey:
     def public_bytes(self) -> bytes:
         return self._bytes
 
+    def hpke_key(self) -> MLKEM768X25519PublicKey:
+        return self._key
+
     def __eq__(self, other: object) -> bool:
         return isinstance(other, OfficialPublicKey) and other._bytes == self._bytes
 
