@@ -11,6 +11,7 @@ import typer
 from .common import run_guarded
 from .log_cmd import app as log_app
 from .log_witness_cmd import app as log_witness_app, policy
+from .procurement_cmd import bid_app, ocds_app, official_app, rebuild, scenario_app
 from .setup_cmd import init
 from .verify_cmd import verify
 from .witness_cmd import app as witness_app
@@ -28,6 +29,11 @@ log_app.add_typer(log_witness_app, name="witness")
 log_app.command()(policy)
 app.add_typer(log_app, name="log")
 app.add_typer(witness_app, name="witness")
+app.add_typer(scenario_app, name="scenario")
+app.add_typer(ocds_app, name="ocds")
+app.add_typer(bid_app, name="bid")
+app.add_typer(official_app, name="official")
+app.command()(rebuild)
 
 
 def main() -> None:

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from . import commands as c
-from . import evaluation, tendering
+from . import access, evaluation, tendering
 from .errors import Refused
 from .model import DRAFT, Actor, Event
 
@@ -38,6 +38,8 @@ DECIDERS: dict[type, Decider] = {
     c.DecideAward: evaluation.decide_award,
     c.GiveDebriefing: evaluation.debrief,
     c.SignContract: evaluation.sign_contract,
+    c.ReadConfidential: access.read,
+    c.Disclose: access.disclose,
 }
 
 
@@ -63,7 +65,7 @@ def _created(p: dict, e: dict) -> dict:
         "documents": [dict(d, date=e["time"]) for d in p["documents"]],
         "amendments": [], "enquiries": {}, "bids": {}, "declarations": {}, "shares": [],
         "ratings": {}, "consensus": {}, "competitive_range": None, "awards": [], "debriefings": {},
-        "contract": None, "cancellation": None, "refusals": [], "opened": None, "events": 0, "last_event": None,
+        "contract": None, "cancellation": None, "refusals": [], "opened": None, "accesses": 0, "disclosed": [], "events": 0, "last_event": None,
     }
 
 
@@ -183,7 +185,17 @@ def _refused(s, p, conf, e) -> None:
                           "actor": e["actor"]})
 
 
+def _accessed(s, p, conf, e) -> None:
+    s["accesses"] += 1
+
+
+def _disclosed(s, p, conf, e) -> None:
+    s["disclosed"] += [i["commitment"] for i in p["items"]]
+
+
 _APPLY = {
+    "confidential.accessed": _accessed,
+    "confidential.disclosed": _disclosed,
     "tender.amended": _amended,
     "tender.published": _published,
     "enquiry.asked": _asked,

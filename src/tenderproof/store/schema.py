@@ -5,6 +5,7 @@ and signed checkpoints with their cosignatures. The log's private key lives in t
 directory, never in the database.
 """
 
+import sqlalchemy as sa
 from sqlalchemy import BigInteger, Column, Integer, LargeBinary, MetaData, SmallInteger, String, Table, Text
 
 metadata = MetaData()
@@ -55,4 +56,82 @@ log_witnesses = Table(
     metadata,
     Column("name", String(255), primary_key=True),
     Column("vkey", Text, nullable=False, unique=True),
+)
+
+
+# --- procurement: projections (dropped and rebuilt from the ledger by `tenderproof rebuild`) ---
+
+#: Current state of each tender, folded from its events (domain.state.evolve), as JSON.
+tenders = Table(
+    "tenders",
+    metadata,
+    Column("id", String(100), primary_key=True),
+    Column("status", String(40), nullable=False, index=True),
+    Column("seq", BigInteger, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("state", Text, nullable=False),
+)
+
+#: Every procurement event, by ledger index: the public envelope exactly as logged.
+events = Table(
+    "events",
+    metadata,
+    Column("ledger_index", BigInteger, primary_key=True, autoincrement=False),
+    Column("tender_id", String(100), nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("type", String(60), nullable=False),
+    Column("time", String(30), nullable=False),
+    Column("envelope", Text, nullable=False),
+    sa.UniqueConstraint("tender_id", "seq", name="uq_events_tender_seq"),
+)
+
+#: Deadlines the worker must act on, soonest first (RFC 3339 UTC strings sort as times).
+deadlines = Table(
+    "deadlines",
+    metadata,
+    Column("tender_id", String(100), primary_key=True),
+    Column("kind", String(40), primary_key=True),
+    Column("due", String(30), nullable=False, index=True),
+)
+
+#: OCDS releases, one per public state change.
+ocds_releases = Table(
+    "ocds_releases",
+    metadata,
+    Column("id", String(200), primary_key=True),
+    Column("tender_id", String(100), nullable=False, index=True),
+    Column("ledger_index", BigInteger, nullable=False, index=True),
+    Column("release", Text, nullable=False),
+)
+
+PROJECTIONS = (tenders, events, deadlines, ocds_releases)
+
+# --- procurement: private state, never dropped, never published -----------------------------
+
+#: Confidential payloads behind the salted commitments in the log (DESIGN.md §4.3).
+confidential = Table(
+    "confidential",
+    metadata,
+    Column("commitment", String(80), primary_key=True),
+    Column("tender_id", String(100), nullable=False, index=True),
+    Column("salt", LargeBinary(32), nullable=False),
+    Column("content", Text, nullable=False),
+)
+
+#: Officials' public keys, to which tender opening-key shares are encrypted (registry, not log).
+officials = Table(
+    "officials",
+    metadata,
+    Column("id", String(100), primary_key=True),
+    Column("name", String(300), nullable=False),
+    Column("public_key", LargeBinary, nullable=False),
+)
+
+#: Decrypted key shares handed in by opening officials, held only until the opening.
+key_shares = Table(
+    "key_shares",
+    metadata,
+    Column("tender_id", String(100), primary_key=True),
+    Column("official", String(100), primary_key=True),
+    Column("share", LargeBinary, nullable=False),
 )

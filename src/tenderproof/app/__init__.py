@@ -1,0 +1,1 @@
+"""The app layer: commands through the domain into the ledger and the projections, one transaction each."""

@@ -1,0 +1,155 @@
+"""Sealed bidding through the app layer (DESIGN.md §4.2): the opening key at publication, sealed
+submissions with receipts, key shares, and the opening of every bid at once.
+
+The server never sees a bid's plaintext before the opening: it stores the sealed blob in the
+document store and logs its SHA-256. Shares are accepted only after the deadline and held only
+until the k-th arrives; in that same transaction every bid is opened, each plaintext's SHA-256
+is logged, the plaintexts go to the private store, and the shares are deleted.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from tenderproof import seal
+from tenderproof.domain import Actor, Refused, decide
+from tenderproof.domain import commands as c
+from tenderproof.domain.model import OPENING_OFFICIAL, SYSTEM
+from tenderproof.ledger.tlogproof import TlogProof
+from tenderproof.store.schema import key_shares, officials
+
+from .service import Logged, Procurement
+
+OPENER = Actor("bid-opening", SYSTEM)
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What a bidder keeps: the logged event, its ledger index and an offline proof."""
+
+    index: int
+    envelope: dict
+    sealed_sha256: str
+    proof: TlogProof
+
+
+def register_official(p: Procurement, official_id: str, name: str, public_key: bytes) -> None:
+    """Record an official's public key (idempotent for the same key)."""
+    c.check_id(official_id, "official id")
+    seal.load_official_public_key(public_key)
+    with p.db.writer.begin() as conn:
+        old = conn.execute(sa.select(officials.c.public_key).where(officials.c.id == official_id)).scalar()
+        if old is None:
+            conn.execute(sa.insert(officials).values(id=official_id, name=name, public_key=public_key))
+        elif bytes(old) != public_key:
+            raise Refused("key-conflict", f"official {official_id} is already registered with another key")
+
+
+def publish(p: Procurement, tender_id: str, actor: Actor) -> list[Logged]:
+    """Create the tender's opening key for its named officials, then publish the tender."""
+    state = p.state(tender_id)
+    if state is None:
+        raise Refused("not-found", f"no tender {tender_id}")
+    names = state["panel"][OPENING_OFFICIAL]
+    with p.db.reader.connect() as conn:
+        keys = {r.id: bytes(r.public_key) for r in conn.execute(
+            sa.select(officials.c.id, officials.c.public_key).where(officials.c.id.in_(names)))}
+    missing = [n for n in names if n not in keys]
+    if missing:
+        raise Refused("no-official-key", f"opening officials without a registered key: {', '.join(missing)}")
+    key = seal.create_opening_key(tender_id, keys, state["opening_threshold"])
+    opening = {
+        "suite": key.suite, "threshold": key.threshold, "public_key": _b64(key.public_key),
+        "encrypted_shares": {o: _b64(s) for o, s in sorted(key.encrypted_shares.items())},
+    }
+    return p.execute(c.PublishTender(tender_id, opening), actor)
+
+
+def public_key(state: dict) -> bytes:
+    if not state.get("opening"):
+        raise Refused("not-published", f"tender {state['id']} has no opening key yet")
+    return base64.b64decode(state["opening"]["public_key"])
+
+
+def submit_bid(p: Procurement, tender_id: str, actor: Actor, bidder_name: str, sealed: bytes, bid_id: str | None = None) -> Receipt:
+    """Store a sealed bid and log its commitment; returns a receipt the bidder can verify offline."""
+    try:
+        addressed = seal.sealed_tender_id(sealed)
+    except seal.SealError as e:
+        raise Refused("not-sealed", f"this is not a sealed bid: {e}") from None
+    if addressed != tender_id:
+        raise Refused("wrong-tender", f"the bid was sealed for tender {addressed!r}, not {tender_id!r}")
+    digest = seal.sealed_digest(sealed)
+    bid_id = bid_id or f"bid-{digest[:16]}"
+    new_file = digest not in p.documents
+
+    def store(conn: Connection, state: dict, logged: list[Logged]) -> list[Logged]:
+        p.documents.put(sealed)  # inside the transaction: refused or rolled back → removed below
+        return []
+
+    try:
+        logged = p.execute(c.SubmitBid(tender_id, bid_id, bidder_name, digest, len(sealed)), actor, work=store)
+    except BaseException:
+        if new_file and digest in p.documents:
+            p.documents.path(digest).unlink()
+        raise
+    index = logged[0].index
+    return Receipt(index, logged[0].envelope, digest, p.log.tlog_proof(index))
+
+
+def submit_share(p: Procurement, tender_id: str, actor: Actor, share: bytes) -> list[Logged]:
+    """Hand in a decrypted key share; the k-th share opens every bid in the same transaction."""
+
+    def keep_and_maybe_open(conn: Connection, state: dict, logged: list[Logged]) -> list[Logged]:
+        conn.execute(sa.insert(key_shares).values(tender_id=tender_id, official=actor.id, share=share))
+        if len(state["shares"]) < state["opening_threshold"]:
+            return []
+        return _open_all(p, conn, state)
+
+    return p.execute(c.SubmitShare(tender_id), actor, work=keep_and_maybe_open)
+
+
+def _open_all(p: Procurement, conn: Connection, state: dict) -> list[Logged]:
+    rows = conn.execute(sa.select(key_shares.c.official, key_shares.c.share).where(key_shares.c.tender_id == state["id"]))
+    shares = {r.official: bytes(r.share) for r in rows}
+    try:
+        key = seal.open_key(state["id"], public_key(state), shares, state["opening_threshold"])
+    except seal.SealError as e:
+        raise Refused("bad-share", f"the submitted shares do not rebuild the opening key: {e}") from None
+    results = {}
+    for bid in state["bids"].values():
+        if bid["status"] != "submitted":
+            continue
+        try:
+            plaintext = seal.open_bid(state["id"], key, p.documents.get(bid["sealed_sha256"]))
+        except seal.SealError:
+            results[bid["id"]] = {"readable": False}
+            continue
+        p.private.put(plaintext)
+        results[bid["id"]] = {"readable": True, "sha256": hashlib.sha256(plaintext).hexdigest(), "size": len(plaintext)}
+    evs = decide(state, c.RecordOpening(state["id"], results), OPENER, p.clock())
+    logged, _ = p.commit_events(conn, state["id"], state, evs, OPENER, p.clock())
+    conn.execute(sa.delete(key_shares).where(key_shares.c.tender_id == state["id"]))
+    return logged
+
+
+def read_bid(p: Procurement, tender_id: str, bid_id: str, actor: Actor) -> bytes:
+    """An opened bid's plaintext package, for the panel or an auditor; the read is logged."""
+    from .access import read_confidential_document
+
+    state = p.state(tender_id)
+    if state is None or bid_id not in state["bids"]:
+        raise Refused("not-found", f"no bid {bid_id} on tender {tender_id}")
+    bid = state["bids"][bid_id]
+    if bid["status"] != "opened" or not bid.get("readable"):
+        raise Refused("sealed", f"bid {bid_id} has not been opened; nobody can read it before the opening")
+    return read_confidential_document(p, tender_id, bid["plaintext_sha256"], actor, f"bid {bid_id}")
+
+
+def _b64(b: bytes) -> str:
+    return base64.b64encode(b).decode()

@@ -1,0 +1,85 @@
+"""Event envelopes: what one procurement event looks like in the public log.
+
+An envelope is RFC 8785 canonical JSON: `v`, `type`, `tender`, `seq` (the tender's own event
+counter), `time`, `actor` {id, role}, `payload` (public), and `confidential`, a salted SHA-256
+commitment "sha256:<hex>" to the confidential part when there is one (DESIGN.md §4.3). When
+the actor itself is confidential (who submitted a sealed bid), the envelope names only the role
+and the actor is inside the commitment.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from typing import Any
+
+import rfc8785
+
+VERSION = 1
+SEALED_ACTOR_KEY = "_actor"
+
+
+def canonical(value: Any) -> bytes:
+    return rfc8785.dumps(value)
+
+
+def commit(salt: bytes, content: dict[str, Any]) -> str:
+    """The salted commitment to a confidential payload: sha256(salt || canonical JSON)."""
+    return "sha256:" + hashlib.sha256(salt + canonical(content)).hexdigest()
+
+
+@dataclass(frozen=True)
+class Sealed:
+    """A confidential payload with its salt, ready to be stored privately."""
+
+    commitment: str
+    salt: bytes
+    content: dict[str, Any]
+
+    @classmethod
+    def of(cls, content: dict[str, Any]) -> Sealed:
+        salt = os.urandom(32)
+        return cls(commit(salt, content), salt, content)
+
+    def verify(self) -> bool:
+        return commit(self.salt, self.content) == self.commitment
+
+
+def build(
+    *, type: str, tender: str, seq: int, time: str, actor: dict[str, str], payload: dict[str, Any],
+    confidential: dict[str, Any] | None, seal_actor: bool = False,
+) -> tuple[dict[str, Any], Sealed | None]:
+    """(public envelope, sealed confidential part or None)."""
+    content = dict(confidential or {})
+    if seal_actor:
+        content[SEALED_ACTOR_KEY] = actor
+    sealed = Sealed.of(content) if content else None
+    env: dict[str, Any] = {
+        "v": VERSION, "type": type, "tender": tender, "seq": seq, "time": time,
+        "actor": {"role": actor["role"]} if seal_actor else actor, "payload": payload,
+    }
+    if sealed is not None:
+        env["confidential"] = sealed.commitment
+    return env, sealed
+
+
+def full_event(env: dict[str, Any], content: dict[str, Any] | None) -> dict[str, Any]:
+    """The envelope as the domain folds it: confidential content in place of the commitment."""
+    full = dict(env)
+    content = dict(content or {})
+    actor = content.pop(SEALED_ACTOR_KEY, None)
+    if actor is not None:
+        full["actor"] = actor
+    full["confidential"] = content or None
+    return full
+
+
+def dumps_state(state: dict[str, Any]) -> str:
+    """State as stored in the projection: canonical, so equal states are equal strings."""
+    return canonical(state).decode()
+
+
+def loads(text: str) -> Any:
+    return json.loads(text)

@@ -1,0 +1,196 @@
+"""`tenderproof scenario|rebuild|ocds|bid|official`: the procurement from the command line."""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import sqlalchemy as sa
+import typer
+
+from tenderproof import seal
+from tenderproof.app import bidding
+from tenderproof.app.envelope import canonical
+from tenderproof.app.rebuild import rebuild as rebuild_projections
+from tenderproof.app.service import Procurement
+from tenderproof.domain import Actor
+from tenderproof.domain.model import parse_time
+from tenderproof.fsutil import atomic_write
+from tenderproof.instance import init as init_instance
+from tenderproof.ocds import packages
+from tenderproof.scenario.runner import Clock, Runner, Scenario
+from tenderproof.store.schema import ocds_releases
+
+from .common import DataDir, Db, fail, log_for, progress, settings
+
+scenario_app = typer.Typer(help="Replay procurement scenarios with their own dates.", no_args_is_help=True)
+ocds_app = typer.Typer(help="Open Contracting Data Standard output.", no_args_is_help=True)
+bid_app = typer.Typer(help="Bidders: seal a bid on your own machine, submit it, keep the receipt.", no_args_is_help=True)
+official_app = typer.Typer(help="Officials: key pairs for bid opening.", no_args_is_help=True)
+
+PUBLISHER = {"name": "tenderproof"}
+
+
+def service(data_dir: Path | None, db: str | None, clock=None) -> Procurement:
+    s = settings(data_dir, db)
+    log = log_for(data_dir, db, signing=True)
+    return Procurement(log, s.data_dir, clock) if clock else Procurement(log, s.data_dir)
+
+
+@scenario_app.command("run")
+def scenario_run(
+    name: Annotated[str, typer.Argument(help="A built-in scenario (jedi) or a .toml file")],
+    data_dir: DataDir = None,
+    db: Db = None,
+    until: Annotated[str | None, typer.Option(help="Replay only up to this date (YYYY-MM-DD or a time)")] = None,
+) -> None:
+    """Replay a scenario into the data directory (initializing it if needed)."""
+    sc = Scenario.load(name)
+    stop = None
+    if until:
+        try:
+            stop = parse_time(until + ("T23:59:59Z" if len(until) == 10 else ""))
+        except ValueError:
+            fail(f"--until {until!r} is not a date (YYYY-MM-DD) or an RFC 3339 time", code=2)
+    s = settings(data_dir, db)
+    init_instance(s).db.dispose()
+    clock = Clock()
+    p = service(data_dir, db, clock)
+    with progress() as bar:
+        task = bar.add_task(f"replaying {sc.name}", total=len(sc.steps))
+        report = Runner(p, clock, s.data_dir / "scenario-keys").run(sc, stop, lambda i: bar.update(task, completed=i))
+    head = p.log.head()
+    typer.echo(f"{sc.title}: {report.steps} steps, {report.events} events; log size {head.size}")
+    if report.stopped_at:
+        typer.echo(f"stopped before the step at {report.stopped_at}")
+    for tid in sorted({st.get("tender") or st.get("args", {}).get("tender_id") for st in sc.steps} - {None}):
+        state = p.state(tid)
+        if state:
+            typer.echo(f"tender {tid}: {state['status']}")
+
+
+def rebuild(
+    data_dir: DataDir = None,
+    db: Db = None,
+    check: Annotated[bool, typer.Option("--check", help="Only compare the rebuilt state with the live one")] = False,
+) -> None:
+    """Drop the projections and rebuild them from the ledger (or, with --check, compare)."""
+    report = rebuild_projections(service(data_dir, db), check=check)
+    if check and not report.identical:
+        for d in report.differences:
+            typer.echo(f"DIFF {d}", err=True)
+        fail(f"rebuilt state differs from the live state in {len(report.differences)} table(s)")
+    verb = "identical to the live state" if check else "rebuilt"
+    typer.echo(f"{report.events} events of {report.tenders} tenders replayed: {verb}")
+
+
+def _releases(p: Procurement) -> list[dict]:
+    with p.db.reader.connect() as conn:
+        rows = conn.execute(sa.select(ocds_releases.c.release).order_by(ocds_releases.c.ledger_index))
+        return [json.loads(r.release) for r in rows]
+
+
+Output = Annotated[Path, typer.Option("-o", "--output", help="Where to write")]
+
+
+def _published() -> str:
+    return datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+@ocds_app.command("releases")
+def ocds_releases_cmd(output: Output, data_dir: DataDir = None, db: Db = None) -> None:
+    """Write a release package of every release."""
+    rels = _releases(service(data_dir, db))
+    pkg = packages.release_package(rels, publisher=PUBLISHER, uri=output.resolve().as_uri(), published_date=_published())
+    atomic_write(output, packages.dumps(pkg).encode())
+    typer.echo(f"wrote {len(rels)} releases to {output}")
+
+
+@ocds_app.command("records")
+def ocds_records_cmd(output: Output, data_dir: DataDir = None, db: Db = None) -> None:
+    """Write a record package: one record per contracting process, compiled with ocdsmerge."""
+    rels = _releases(service(data_dir, db))
+    pkg = packages.record_package(rels, publisher=PUBLISHER, uri=output.resolve().as_uri(), published_date=_published())
+    atomic_write(output, packages.dumps(pkg).encode())
+    typer.echo(f"wrote {len(pkg['records'])} records to {output}")
+
+
+@ocds_app.command("jsonl")
+def ocds_jsonl_cmd(output: Output, data_dir: DataDir = None, db: Db = None) -> None:
+    """Write every release as JSON Lines (bulk)."""
+    rels = _releases(service(data_dir, db))
+    atomic_write(output, packages.jsonl(rels).encode())
+    typer.echo(f"wrote {len(rels)} releases to {output}")
+
+
+@official_app.command("keygen")
+def official_keygen(
+    output: Annotated[Path, typer.Option("-o", "--output", help="Private key file (created with mode 0600)")],
+) -> None:
+    """Generate an official's key pair; prints the public key (base64) to register."""
+    if output.exists():
+        fail(f"{output} exists; refusing to overwrite a private key")
+    kp = seal.OfficialKeyPair.generate()
+    atomic_write(output, kp.private_bytes(), mode=0o600)
+    typer.echo(base64.b64encode(kp.public_bytes()).decode())
+
+
+@official_app.command("register")
+def official_register(
+    official_id: Annotated[str, typer.Argument(help="The official's id")],
+    public_key: Annotated[str, typer.Argument(help="The public key printed by keygen (base64)")],
+    name: Annotated[str, typer.Option(help="Full name")] = "",
+    data_dir: DataDir = None,
+    db: Db = None,
+) -> None:
+    """Register an official's public key (operator)."""
+    bidding.register_official(service(data_dir, db), official_id, name or official_id, base64.b64decode(public_key))
+    typer.echo(f"registered {official_id}")
+
+
+@bid_app.command("seal")
+def bid_seal(
+    path: Annotated[Path, typer.Argument(help="The bid: a file or a folder")],
+    tender: Annotated[str, typer.Option(help="Tender id")],
+    key: Annotated[str, typer.Option(help="The tender's public key (base64), or a file holding it")],
+    output: Output,
+) -> None:
+    """Seal a bid on your own machine: pack PATH and encrypt it to the tender's key."""
+    key_text = Path(key).read_text().strip() if Path(key).is_file() else key
+    sealed = seal.seal_bid(tender, base64.b64decode(key_text), seal.pack(path))
+    atomic_write(output, sealed)
+    typer.echo(f"sealed {path} for {tender}: {len(sealed)} bytes, sha256 {seal.sealed_digest(sealed)}")
+
+
+@bid_app.command("key")
+def bid_key(tender: Annotated[str, typer.Argument(help="Tender id")], data_dir: DataDir = None, db: Db = None) -> None:
+    """Print a published tender's bid-opening public key (base64)."""
+    state = service(data_dir, db).state(tender)
+    if state is None:
+        fail(f"no tender {tender}")
+    typer.echo(base64.b64encode(bidding.public_key(state)).decode())
+
+
+@bid_app.command("submit")
+def bid_submit(
+    sealed: Annotated[Path, typer.Argument(help="The sealed bid (from `bid seal`)")],
+    tender: Annotated[str, typer.Option(help="Tender id")],
+    bidder: Annotated[str, typer.Option(help="Your bidder id")],
+    name: Annotated[str, typer.Option(help="Your company's name")],
+    receipt: Annotated[Path, typer.Option(help="Where to write the receipt (.tlog-proof; the entry goes beside it)")],
+    data_dir: DataDir = None,
+    db: Db = None,
+) -> None:
+    """Submit a sealed bid (operator-local; over HTTP with the API). Writes and checks the receipt."""
+    from tenderproof.ledger.tlogproof import verify_tlog_proof
+
+    p = service(data_dir, db)
+    r = bidding.submit_bid(p, tender, Actor(bidder, "bidder"), name, sealed.read_bytes())
+    entry = canonical(r.envelope)
+    verify_tlog_proof(r.proof, entry, verifiers=[p.log.log_verifier()])
+    atomic_write(receipt, r.proof.format().encode())
+    atomic_write(receipt.with_suffix(".entry"), entry)
+    typer.echo(f"bid logged at index {r.index}; receipt {receipt} (entry {receipt.with_suffix('.entry')}) verified")

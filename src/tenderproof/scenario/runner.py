@@ -1,0 +1,215 @@
+"""Replaying a procurement scenario with its own dates through the app layer.
+
+A scenario is a TOML file: `[scenario]` (name, title, notes), `[[party]]` (people and companies
+with their role), and `[[step]]` in time order, each `at` a time, by an `actor`, doing one
+thing (`do`) with its arguments. The clock is the step's time, and before each step the
+deadline worker runs up to it, so deadlines fire when they fall, exactly as in a live server.
+
+The runner plays every party faithfully: bid-opening officials generate their own key pairs
+and decrypt their own shares, bidders pack and seal their own proposals — the server side sees
+only what it would see in production. A step may `expect` a refusal code instead of success.
+"""
+
+from __future__ import annotations
+
+import base64
+import tempfile
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from tenderproof import seal
+from tenderproof.app import bidding
+from tenderproof.app.access import disclose
+from tenderproof.app.debriefing import debriefing_document
+from tenderproof.app.service import Procurement
+from tenderproof.domain import Actor, Refused
+from tenderproof.domain import commands as c
+from tenderproof.domain.model import parse_time
+from tenderproof.fsutil import atomic_write
+
+
+class ScenarioError(ValueError):
+    """The scenario file is malformed, or a step did not go as the scenario says."""
+
+
+@dataclass
+class Scenario:
+    name: str
+    title: str
+    notes: str
+    parties: dict[str, dict[str, Any]]
+    steps: list[dict[str, Any]]
+
+    @classmethod
+    def load(cls, name_or_path: str) -> Scenario:
+        path = Path(name_or_path)
+        if path.suffix == ".toml" and path.exists():
+            text = path.read_text()
+        else:
+            try:
+                text = resources.files("tenderproof.scenario").joinpath("data", f"{name_or_path}.toml").read_text()
+            except FileNotFoundError:
+                raise ScenarioError(f"no built-in scenario {name_or_path!r} and no file {path}") from None
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as e:
+            raise ScenarioError(f"scenario is not valid TOML: {e}") from None
+        head = data.get("scenario", {})
+        parties = {p["id"]: p for p in data.get("party", [])}
+        steps = data.get("step", [])
+        last = None
+        for i, s in enumerate(steps, 1):
+            for key in ("at", "actor", "do"):
+                if key not in s:
+                    raise ScenarioError(f"step {i} has no {key!r}")
+            if s["actor"] not in parties:
+                raise ScenarioError(f"step {i}: unknown actor {s['actor']!r}")
+            t = parse_time(s["at"])
+            if last and t < last:
+                raise ScenarioError(f"step {i} at {s['at']} is earlier than the step before it")
+            last = t
+        return cls(head.get("name", name_or_path), head.get("title", ""), head.get("notes", ""), parties, steps)
+
+
+@dataclass
+class RunReport:
+    steps: int = 0
+    events: int = 0
+    refusals: list[str] = field(default_factory=list)
+    receipts: dict[str, bidding.Receipt] = field(default_factory=dict)
+    stopped_at: str | None = None
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now: datetime | None = None
+
+    def __call__(self) -> datetime:
+        if self.now is None:
+            raise ScenarioError("the scenario clock has not started")
+        return self.now
+
+
+class Runner:
+    def __init__(self, p: Procurement, clock: Clock, keys_dir: Path) -> None:
+        self.p = p
+        self.clock = clock
+        self.keys_dir = keys_dir
+        self.official_keys: dict[str, seal.OfficialKeyPair] = {}
+
+    def actor(self, scenario: Scenario, step: dict) -> Actor:
+        party = scenario.parties[step["actor"]]
+        return Actor(party["id"], step.get("role", party["role"]))
+
+    def run(self, scenario: Scenario, until: datetime | None = None, progress: Callable[[int], None] | None = None) -> RunReport:
+        report = RunReport()
+        self._register_officials(scenario)
+        for i, step in enumerate(scenario.steps, 1):
+            at = parse_time(step["at"])
+            if until is not None and at > until:
+                report.stopped_at = step["at"]
+                break
+            self.clock.now = at
+            report.events += len(self.p.run_deadlines(at))
+            actor = self.actor(scenario, step)
+            expect = step.get("expect")
+            try:
+                report.events += self._do(scenario, step, actor, report)
+            except Refused as r:
+                if expect != r.code:
+                    raise ScenarioError(f"step {i} ({step['do']} at {step['at']}) was refused: {r.reason}") from None
+                report.refusals.append(f"{step['at']} {step['do']}: {r.code}")
+            else:
+                if expect:
+                    raise ScenarioError(f"step {i} ({step['do']} at {step['at']}) should have been refused ({expect})")
+            report.steps += 1
+            if progress:
+                progress(i)
+        if until is not None:
+            self.clock.now = until
+            report.events += len(self.p.run_deadlines(until))
+        return report
+
+    def _register_officials(self, scenario: Scenario) -> None:
+        for pid, party in scenario.parties.items():
+            if party["role"] != "opening_official":
+                continue
+            path = self.keys_dir / f"{pid}.key"
+            if path.exists():
+                kp = seal.OfficialKeyPair.from_private_bytes(path.read_bytes())
+            else:
+                kp = seal.OfficialKeyPair.generate()
+                atomic_write(path, kp.private_bytes(), mode=0o600)  # the official's own machine
+            self.official_keys[pid] = kp
+            bidding.register_official(self.p, pid, party.get("name", pid), kp.public_bytes())
+
+    def _do(self, scenario: Scenario, step: dict, actor: Actor, report: RunReport) -> int:
+        a = dict(step.get("args", {}))
+        tid = step.get("tender", a.pop("tender", None)) or scenario.steps[0]["args"]["tender_id"]
+        do = step["do"]
+        if do == "create":
+            a["tender_end"] = parse_time(a["tender_end"])
+            if a.get("enquiry_end"):
+                a["enquiry_end"] = parse_time(a["enquiry_end"])
+            return len(self.p.execute(c.CreateTender(**a), actor))
+        if do == "publish":
+            return len(bidding.publish(self.p, tid, actor))
+        if do == "bid":
+            receipt = self._seal_and_submit(tid, actor, scenario.parties[actor.id]["name"], a)
+            report.receipts[a["bid_id"]] = receipt
+            return 1
+        if do == "share":
+            return len(self._share(tid, actor))
+        if do == "debrief":
+            doc = debriefing_document(self.p.state(tid), a["bidder_id"], self.clock())
+            digest = self.p.documents.put(doc)
+            return len(self.p.execute(c.GiveDebriefing(tid, a["bidder_id"], digest), actor))
+        if do == "disclose_evaluation":
+            state = self.p.state(tid)
+            commitments = [e.envelope["confidential"] for e in self.p.events(tid)
+                           if e.envelope["type"] in ("evaluation.rated", "evaluation.consensus",
+                                                     "evaluation.competitive_range") and "confidential" in e.envelope]
+            return len(disclose(self.p, tid, [x for x in commitments if x not in state["disclosed"]], actor))
+        if do == "amend" and "tender_end" in a.get("changes", {}):
+            a["changes"]["tender_end"] = parse_time(a["changes"]["tender_end"])
+        command = COMMANDS.get(do)
+        if command is None:
+            raise ScenarioError(f"unknown step {do!r}")
+        return len(self.p.execute(command(tid, **a), actor))
+
+    def _seal_and_submit(self, tid: str, actor: Actor, name: str, a: dict) -> bidding.Receipt:
+        """What the bidder does on their own machine: write, pack and seal the proposal."""
+        with tempfile.TemporaryDirectory() as d:
+            for fname, content in a.get("files", {"proposal.txt": "illustrative proposal"}).items():
+                (Path(d) / fname).write_text(content)
+            package = seal.pack(Path(d))
+        sealed = seal.seal_bid(tid, bidding.public_key(self.p.state(tid)), package)
+        return bidding.submit_bid(self.p, tid, actor, name, sealed, bid_id=a["bid_id"])
+
+    def _share(self, tid: str, actor: Actor):
+        """What an opening official does on their own machine: decrypt their share."""
+        state = self.p.state(tid)
+        encrypted = (state.get("opening") or {}).get("encrypted_shares", {}).get(actor.id)
+        kp = self.official_keys.get(actor.id)
+        share = seal.decrypt_share(tid, actor.id, base64.b64decode(encrypted), kp) if encrypted and kp else b"\x00"
+        return bidding.submit_share(self.p, tid, actor, share)
+
+
+COMMANDS: dict[str, Callable[..., c.Command]] = {
+    "amend": c.AmendTender,
+    "ask": c.AskQuestion,
+    "answer": c.AnswerQuestion,
+    "withdraw": c.WithdrawBid,
+    "declare": c.DeclareInterests,
+    "rate": c.RateProposal,
+    "consensus": c.RecordConsensus,
+    "range": c.SetCompetitiveRange,
+    "award": c.DecideAward,
+    "sign": c.SignContract,
+    "cancel": c.CancelTender,
+}
