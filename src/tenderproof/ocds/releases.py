@@ -1,0 +1,265 @@
+"""OCDS 1.1 releases: what each state change of a tender publishes (DESIGN.md §6).
+
+Every release is a full snapshot of the tender's *public* side, computed by one projection
+(`public_view`) from the folded state. A state change publishes a release only when that
+projection changes, so events whose content is confidential (ratings, consensus, declarations,
+key shares, sealed bids) publish nothing, and nothing confidential can leak through a release:
+the projection reads bidder identities only once bids are opened, and never reads ratings,
+narratives, reasons for exclusion or conflict-of-interest details.
+
+Document hashes: OCDS 1.1 core has no hash field, so a document's `url` is its content address,
+an RFC 6920 Named Information URI `ni:///sha-256;<base64url digest>` (or `<document_base_url><hex>`
+when the publisher serves the document store over HTTP).
+
+Single lot for now: items carry no `relatedLot`, and nothing here assumes a single award beyond
+what the domain itself decides, so lots can be added with the lots extension later.
+"""
+
+from __future__ import annotations
+
+import base64
+from decimal import Decimal
+from typing import Any
+
+#: tenderproof tender.status -> OCDS 1.1 tenderStatus codelist (closed).
+#: "planned": "A contracting process is scheduled, but is not yet taking place" - a draft has
+#: its items, criteria and deadline fixed but is not yet open to bids ("planning" is for a process
+#: merely being considered). Every active.* phase is "active": "A tender process is currently
+#: taking place" (the phase survives in tags and in bids/awards statuses).
+TENDER_STATUS = {
+    "draft": "planned",
+    "active.enquiries": "active",
+    "active.tendering": "active",
+    "active.opening": "active",
+    "active.evaluation": "active",
+    "active.awarded": "active",
+    "active.stayed": "active",
+    "complete": "complete",
+    "cancelled": "cancelled",
+    "unsuccessful": "unsuccessful",
+}
+
+#: tenderproof award criteria -> OCDS 1.1.5 awardCriteria codelist (non-deprecated codes) and details.
+AWARD_CRITERIA = {
+    "lowestPrice": ("priceOnly", "Lowest price"),
+    "lowestPriceTechnicallyAcceptable": ("priceOnly", "Lowest price technically acceptable (FAR 15.101-2): "
+                                                      "the lowest-priced of the proposals rated acceptable"),
+    "bestValueTradeoff": ("ratedCriteria", "Best-value tradeoff (FAR 15.101-1) on weighted factors"),
+}
+
+#: Release tags (OCDS releaseTag codelist) by event type; other public changes are tenderUpdate.
+_TAGS = {
+    "tender.created": ["planning"],
+    "tender.published": ["tender"],
+    "tender.cancelled": ["tenderCancellation"],
+    "award.decided": ["award"],
+    "contract.signed": ["awardUpdate", "contract"],
+}
+
+
+def tender_status(status: str) -> str:
+    """The OCDS tender.status of a tenderproof status (any future active.* phase is "active")."""
+    return TENDER_STATUS.get(status) or ("active" if status.startswith("active.") else TENDER_STATUS[status])
+
+
+def ocid_for(ocid_prefix: str, tender_id: str) -> str:
+    return f"{ocid_prefix}{tender_id}"
+
+
+def release_for(state_before: dict | None, state_after: dict, envelope: dict, *, ocid_prefix: str, index: int,
+                document_base_url: str | None = None) -> dict | None:
+    """The OCDS release published by applying `envelope` (ledger `index`), or None if nothing public changed."""
+    after = public_view(state_after, document_base_url=document_base_url)
+    if state_before is not None and public_view(state_before, document_base_url=document_base_url) == after:
+        return None
+    ocid = ocid_for(ocid_prefix, state_after["id"])
+    return {"ocid": ocid, "id": f"{ocid}-{index}", "date": envelope["time"],
+            "tag": _tag(envelope["type"], state_before), "initiationType": "tender", "language": "en", **after}
+
+
+def _tag(event_type: str, state_before: dict | None) -> list[str]:
+    if event_type == "tender.amended":
+        draft = state_before is not None and state_before["status"] == "draft"
+        return ["planningUpdate"] if draft else ["tenderAmendment"]
+    if event_type in _TAGS:
+        return list(_TAGS[event_type])
+    if state_before is not None and state_before["status"] == "draft":
+        return ["planningUpdate"]
+    return ["tenderUpdate"]
+
+
+def public_view(s: dict, *, document_base_url: str | None = None) -> dict[str, Any]:
+    """The public OCDS content of a tender state (everything in a release but its metadata)."""
+    buyer = {"id": s["buyer"]["id"], "name": s["buyer"]["name"]}
+    parties: dict[str, dict[str, Any]] = {buyer["id"]: {**buyer, "roles": ["buyer", "procuringEntity"]}}
+    opened = s.get("opened") is not None
+    out: dict[str, Any] = {"buyer": buyer, "tender": _tender(s, buyer, document_base_url)}
+    if opened:
+        tenderers = _tenderers(s)
+        for t in tenderers:
+            parties.setdefault(t["id"], {**t, "roles": []})["roles"].append("tenderer")
+        out["tender"]["numberOfTenderers"] = len(tenderers)
+        if tenderers:
+            out["tender"]["tenderers"] = tenderers
+        out["bids"] = {"details": _bid_details(s)}
+    elif s["status"] == "unsuccessful":
+        out["tender"]["numberOfTenderers"] = 0  # closing found no live bid: nothing sealed is revealed
+    awards = _awards(s)
+    for a in awards:
+        for sup in a["suppliers"]:
+            parties.setdefault(sup["id"], {**sup, "roles": []})["roles"].append("supplier")
+    for p in parties.values():
+        p["roles"] = list(dict.fromkeys(p["roles"]))
+    out["parties"] = list(parties.values())
+    if awards:
+        out["awards"] = awards
+    if s.get("contract"):
+        out["contracts"] = [_contract(s["contract"])]
+    return out
+
+
+def _tender(s: dict, buyer: dict, document_base_url: str | None) -> dict[str, Any]:
+    code, details = AWARD_CRITERIA[s["criteria"]]
+    factors = "; ".join(f"{f['name']} ({f['kind']}, weight {f['weight']})" for f in s["factors"])
+    t: dict[str, Any] = {
+        "id": s["id"], "title": s["title"], **({"description": s["description"]} if s.get("description") else {}),
+        "status": tender_status(s["status"]), "procuringEntity": buyer,
+        "items": [_item(i) for i in s["items"]], "procurementMethod": s["method"],
+        "awardCriteria": code, "awardCriteriaDetails": f"{details}. Evaluation factors: {factors}.",
+        "submissionMethod": ["electronicSubmission"],
+        "submissionMethodDetails": "Sealed electronic bids, encrypted on the bidder's machine and opened all at once "
+                                   "after the deadline by a quorum of bid-opening officials.",
+    }
+    if s.get("value"):
+        t["value"] = _value(s["value"])
+    periods, published = s["periods"], s.get("published")
+    t["tenderPeriod"] = _period(published, periods["tender_end"])
+    if periods.get("enquiry_end"):
+        t["enquiryPeriod"] = _period(published, periods["enquiry_end"])
+    if s["enquiries"]:
+        t["hasEnquiries"] = True
+    docs = [_document(d, document_base_url) for d in s["documents"]]
+    docs += [_clarification(q) for q in s["enquiries"].values() if q["answer"] is not None]
+    if s.get("cancellation"):
+        c = s["cancellation"]
+        kind = "cancellationDetails" if s["status"] == "cancelled" else None
+        docs.append({"id": f"tender/{s['status']}", "title": f"Why the tender is {s['status']}",
+                     "description": c["reason"], "datePublished": c["date"],
+                     **({"documentType": kind} if kind else {})})
+    if docs:
+        t["documents"] = docs
+    if s["amendments"]:
+        t["amendments"] = [{"id": a["id"], "date": a["date"], "rationale": a["rationale"],
+                            "description": "Changed: " + ", ".join(_CHANGED.get(k, k) for k in a["changes"])}
+                           for a in s["amendments"]]
+    return t
+
+
+_CHANGED = {"title": "tender.title", "description": "tender.description", "value": "tender.value",
+            "items": "tender.items", "documents": "tender.documents", "tender_end": "tender.tenderPeriod.endDate",
+            "enquiry_end": "tender.enquiryPeriod.endDate"}
+
+
+def _item(i: dict) -> dict[str, Any]:
+    item: dict[str, Any] = {"id": i["id"], "description": i["description"],
+                            "classification": {"scheme": i["classification"]["scheme"], "id": i["classification"]["id"]}}
+    if "quantity" in i:
+        item["quantity"] = i["quantity"]
+    return item
+
+
+def _period(start: str | None, end: str) -> dict[str, str]:
+    return {"startDate": start, "endDate": end} if start else {"endDate": end}
+
+
+def amount(text: str) -> int | float:
+    """A decimal string as a JSON number (OCDS amounts are numbers); exact to 15 significant digits."""
+    d = Decimal(text)
+    return int(d) if d == d.to_integral_value() else float(d)
+
+
+def _value(v: dict) -> dict[str, Any]:
+    return {"amount": amount(v["amount"]), "currency": v["currency"]}
+
+
+def document_url(sha256_hex: str, document_base_url: str | None = None) -> str:
+    """The content address of a document: RFC 6920 `ni:///sha-256;…`, or `<base><hex>` if served over HTTP."""
+    if document_base_url:
+        return f"{document_base_url}{sha256_hex}"
+    b64 = base64.urlsafe_b64encode(bytes.fromhex(sha256_hex)).rstrip(b"=").decode()
+    return f"ni:///sha-256;{b64}"
+
+
+def _document(d: dict, document_base_url: str | None) -> dict[str, Any]:
+    return {"id": d["id"], "title": d["title"], "url": document_url(d["sha256"], document_base_url),
+            "datePublished": d["date"]}
+
+
+def _clarification(q: dict) -> dict[str, Any]:
+    # The enquiry's author is never published: who asks may reveal who intends to bid.
+    return {"id": f"enquiry/{q['id']}", "documentType": "clarifications", "title": f"Answer to enquiry {q['id']}",
+            "description": f"Question: {q['question']}\nAnswer: {q['answer']}", "datePublished": q["answered"]}
+
+
+def _tenderers(s: dict) -> list[dict[str, str]]:
+    """The parties named by the opening (only bids that were live at the deadline are opened)."""
+    seen: dict[str, dict[str, str]] = {}
+    for b in sorted(s["bids"].values(), key=lambda b: (b["date"], b["id"])):
+        if b["status"] == "opened":
+            seen.setdefault(b["bidder"], {"id": b["bidder"], "name": b["bidder_name"]})
+    return list(seen.values())
+
+
+def _bid_details(s: dict) -> list[dict[str, Any]]:
+    """Bids extension `bids.details`: opened bids with their tenderers; withdrawn ones without identity."""
+    cr, awarded = s.get("competitive_range"), bool(s["awards"])
+    replaced_by = {b["replaces"]: b["id"] for b in s["bids"].values() if b.get("replaces")}
+    out = []
+    for b in sorted(s["bids"].values(), key=lambda b: (b["date"], b["id"])):
+        d: dict[str, Any] = {"id": b["id"], "date": b["date"]}
+        if b["status"] == "opened":
+            if not b.get("readable"):
+                d["status"] = "disqualified"
+                d["description"] = "The sealed bid could not be decrypted at the opening."
+            elif cr is not None and b["id"] in cr["excluded"]:
+                d["status"] = "disqualified"
+                d["description"] = "Excluded from the competitive range."
+            elif (cr is not None and b["id"] in cr["included"]) or awarded:
+                d["status"] = "valid"
+            else:
+                d["status"] = "pending"
+            d["tenderers"] = [{"id": b["bidder"], "name": b["bidder_name"]}]
+        elif b["status"] in ("withdrawn", "replaced"):
+            d["status"] = "withdrawn"
+            if b["id"] in replaced_by:
+                d["description"] = f"Replaced by bid {replaced_by[b['id']]} before the deadline."
+        else:
+            continue
+        out.append(d)
+    return out
+
+
+def _awards(s: dict) -> list[dict[str, Any]]:
+    contract_award = (s.get("contract") or {}).get("award")
+    out = []
+    for n, a in enumerate(s["awards"]):
+        latest = n == len(s["awards"]) - 1
+        if a["id"] == contract_award:
+            status = "active"  # "This award has been made, and is currently in force."
+        elif latest and s["status"] not in ("cancelled", "unsuccessful"):
+            status = "pending"  # "proposed, but not yet in force ... due to a cooling off period" (standstill)
+        else:
+            status = "cancelled"
+        description = a["rationale"]
+        if a.get("departure_reason"):
+            description += f"\nDeparture from the evaluators' ranking: {a['departure_reason']}"
+        out.append({"id": a["id"], "title": f"Award of tender {s['id']}", "description": description,
+                    "status": status, "date": a["date"], "value": _value(a["value"]),
+                    "suppliers": [{"id": a["supplier"]["id"], "name": a["supplier"]["name"]}]})
+    return out
+
+
+def _contract(c: dict) -> dict[str, Any]:
+    period = {"startDate": c["date"], **({"endDate": c["period_end"]} if c.get("period_end") else {})}
+    return {"id": c["id"], "awardID": c["award"], "status": "active", "dateSigned": c["date"],
+            "value": _value(c["value"]), "period": period}

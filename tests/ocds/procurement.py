@@ -1,0 +1,171 @@
+"""Drive the pure domain through whole procurements, as the app would, collecting OCDS releases.
+
+Each accepted event becomes an envelope at the next ledger index; a refusal the rules want logged
+becomes a `command.refused` envelope. After each envelope, `release_for` is asked what it publishes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from tenderproof.domain import Actor, Refused, decide, evolve
+from tenderproof.domain import commands as c
+from tenderproof.domain.model import iso
+from tenderproof.ocds import release_for
+
+OCID_PREFIX = "ocds-tndrpf-"
+BUYER = Actor("co-1", "buyer")
+SSA = Actor("ssa-1", "ssa")
+EVALUATORS = [Actor("ev-1", "evaluator"), Actor("ev-2", "evaluator")]
+OPENERS = [Actor(f"oo-{i}", "opening_official") for i in (1, 2, 3)]
+SYSTEM = Actor("deadline-worker", "system")
+BIDDERS = {"acme": "Acme Cloud Services LLC", "beta": "Beta Hyperscale Inc.", "gamma": "Gamma Data Corp."}
+#: Strings only confidential content carries: none may ever appear in a release.
+SECRETS = ["NARRATIVE-7f3a", "WEAKNESS-7f3a", "RISK-7f3a", "CONSENSUS-7f3a", "RANGE-7f3a", "COI-7f3a",
+           "9499999.25", "9599999.75"]
+
+
+def t(day: int, hour: int = 9, month: int = 3) -> datetime:
+    return datetime(2024, month, day, hour, tzinfo=timezone.utc)
+
+
+def digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass
+class Ledger:
+    """A shared ledger index across tenders, and every (envelope, release) it produced."""
+
+    index: int = 0
+    entries: list[tuple[dict[str, Any], dict | None]] = field(default_factory=list)
+
+    @property
+    def releases(self) -> list[dict]:
+        return [r for _, r in self.entries if r is not None]
+
+
+@dataclass
+class Tender:
+    ledger: Ledger
+    id: str
+    state: dict | None = None
+    seq: int = 0
+
+    def append(self, etype: str, payload: dict, confidential: dict | None, actor: Actor, time: datetime) -> dict | None:
+        self.seq += 1
+        env = {"type": etype, "tender": self.id, "seq": self.seq, "time": iso(time), "actor": actor.as_dict(),
+               "payload": payload, "confidential": confidential}
+        before = self.state
+        self.state = evolve(before, env)
+        release = release_for(before, self.state, env, ocid_prefix=OCID_PREFIX, index=self.ledger.index)
+        self.ledger.index += 1
+        self.ledger.entries.append((env, release))
+        return release
+
+    def do(self, cmd: c.Command, actor: Actor, now: datetime) -> list[dict | None]:
+        try:
+            events = decide(self.state, cmd, actor, now)
+        except Refused as r:
+            if not r.logged:
+                raise
+            return [self.append("command.refused", {"command": cmd.name, "code": r.code, "reason": r.reason},
+                                None, actor, now)]
+        return [self.append(e.type, e.payload, e.confidential, actor, e.at or now) for e in events]
+
+
+def create(ledger: Ledger, tid: str, *, tender_end: datetime = t(20, 12), criteria: str = "bestValueTradeoff") -> Tender:
+    tender = Tender(ledger, tid)
+    tender.do(c.CreateTender(
+        tid, title=f"Enterprise cloud capability ({tid})", description="Commercial cloud services, all classification levels.",
+        buyer={"id": BUYER.id, "name": "Contracting Office 1"}, method="open", criteria=criteria,
+        items=[{"id": "1", "description": "Cloud infrastructure and platform services",
+                "classification": {"scheme": "UNSPSC", "id": "81112003"}, "quantity": 1}],
+        factors=[{"id": "technical", "name": "Technical approach", "kind": "rating", "weight": 2},
+                 {"id": "past", "name": "Past performance", "kind": "rating", "weight": 1},
+                 {"id": "price", "name": "Total evaluated price", "kind": "price", "weight": 1}],
+        tender_end=tender_end, enquiry_end=t(10, 12),
+        panel={"buyer": [BUYER.id], "evaluator": [e.id for e in EVALUATORS], "ssa": [SSA.id],
+               "opening_official": [o.id for o in OPENERS]},
+        opening_threshold=2, value={"amount": "10000000.00", "currency": "USD"},
+        documents=[{"id": "rfp", "title": "Request for proposals", "sha256": digest("rfp v1"), "size": 1234}],
+    ), BUYER, t(1))
+    return tender
+
+
+def publish(tender: Tender, when: datetime = t(2)) -> None:
+    opening = {"suite": "test", "public_key": "pk", "threshold": 2,
+               "encrypted_shares": {o.id: f"share-{o.id}" for o in OPENERS}}
+    tender.do(c.PublishTender(tender.id, opening=opening), BUYER, when)
+
+
+def bid(tender: Tender, bidder: str, when: datetime, bid_id: str | None = None) -> str:
+    bid_id = bid_id or f"{tender.id}-{bidder}-bid"
+    tender.do(c.SubmitBid(tender.id, bid_id=bid_id, bidder_name=BIDDERS[bidder],
+                          sealed_sha256=digest(f"sealed {bid_id}"), sealed_size=4096), Actor(bidder, "bidder"), when)
+    return bid_id
+
+
+def full(ledger: Ledger) -> Tender:
+    """create → publish → enquiry → amendment → 3 bids, one withdrawn → close → open → evaluate → award → contract."""
+    tid = "T-2024-001"
+    tender = create(ledger, tid)
+    publish(tender)
+    tender.do(c.AskQuestion(tid, enquiry_id="q1", question="Is a classified region required at award?"),
+              Actor("acme", "bidder"), t(4))
+    tender.do(c.AnswerQuestion(tid, enquiry_id="q1", answer="No; within 18 months of award."), BUYER, t(5))
+    a = bid(tender, "acme", t(6))
+    b = bid(tender, "beta", t(7))
+    g = bid(tender, "gamma", t(8))
+    tender.do(c.AmendTender(tid, rationale="Answer to enquiry q1 changes the timeline; bidders get more time.",
+                            changes={"tender_end": t(25, 12), "documents": [
+                                {"id": "rfp-a1", "title": "RFP amendment 1", "sha256": digest("rfp a1"), "size": 99}]}),
+              BUYER, t(9))
+    tender.do(c.CloseEnquiries(tid), SYSTEM, t(10, 12))
+    tender.do(c.WithdrawBid(tid, bid_id=g), Actor("gamma", "bidder"), t(11))
+    tender.do(c.CloseTendering(tid), SYSTEM, t(25, 12))
+    tender.do(c.SubmitBid(tid, bid_id="late", bidder_name="Delta", sealed_sha256=digest("late"), sealed_size=1),
+              Actor("delta", "bidder"), t(25, 13))  # refused and logged
+    for official in [*OPENERS[:2], *EVALUATORS, SSA]:
+        tender.do(c.DeclareInterests(tid, has_conflict=False, details="COI-7f3a none"), official, t(26))
+    for official in OPENERS[:2]:
+        tender.do(c.SubmitShare(tid), official, t(26, 10))
+    tender.do(c.RecordOpening(tid, results={a: {"readable": True, "sha256": digest("plain a"), "size": 10},
+                                            b: {"readable": True, "sha256": digest("plain b"), "size": 11}}),
+              SYSTEM, t(26, 11))
+    ratings = {a: ("Outstanding", "Good", "9499999.25"), b: ("Good", "Acceptable", "9599999.75")}
+    for ev in EVALUATORS:
+        for bid_id, (tech, past, price) in ratings.items():
+            for factor, rating in (("technical", tech), ("past", past), ("price", price)):
+                tender.do(c.RateProposal(tid, bid_id=bid_id, factor_id=factor, rating=rating,
+                                         strengths="NARRATIVE-7f3a", weaknesses="WEAKNESS-7f3a", risks="RISK-7f3a"),
+                          ev, t(27))
+    tender.do(c.RecordConsensus(tid, bid_id=b, factor_id="technical", rating="Good", rationale="CONSENSUS-7f3a"),
+              BUYER, t(28))
+    tender.do(c.SetCompetitiveRange(tid, included=[a, b], excluded={}, rationale="RANGE-7f3a"), BUYER, t(28, 10))
+    tender.do(c.DecideAward(tid, bid_id=a, value={"amount": "9500000.00", "currency": "USD"},
+                            rationale="Acme's technical approach is worth its price."), SSA, t(1, 9, 4))
+    tender.do(c.GiveDebriefing(tid, bidder_id="beta", document_sha256=digest("debrief beta")), BUYER, t(3, 9, 4))
+    tender.do(c.SignContract(tid, contract_id=f"{tid}-contract-1", value={"amount": "9500000.00", "currency": "USD"},
+                             period_end=t(1, 0, 4) + timedelta(days=365 * 5)), BUYER, t(20, 9, 4))
+    return tender
+
+
+def cancelled(ledger: Ledger) -> Tender:
+    tender = create(ledger, "T-2024-002")
+    publish(tender)
+    bid(tender, "beta", t(6))
+    tender.do(c.CancelTender(tender.id, reason="Requirement withdrawn by the program office."), BUYER, t(7))
+    return tender
+
+
+def unsuccessful(ledger: Ledger) -> Tender:
+    tender = create(ledger, "T-2024-003")
+    publish(tender)
+    g = bid(tender, "gamma", t(6))
+    tender.do(c.WithdrawBid(tender.id, bid_id=g), Actor("gamma", "bidder"), t(7))
+    tender.do(c.CloseTendering(tender.id), SYSTEM, t(20, 12))
+    return tender
