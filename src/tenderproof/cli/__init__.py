@@ -11,7 +11,7 @@ import typer
 from .common import run_guarded
 from .log_cmd import app as log_app
 from .log_witness_cmd import app as log_witness_app, policy
-from .procurement_cmd import bid_app, ocds_app, official_app, rebuild, scenario_app
+from .procurement_cmd import bid_app, ocds_app, official_app, rebuild, scenario_app, tender_app
 from .setup_cmd import init
 from .verify_cmd import verify
 from .witness_cmd import app as witness_app
@@ -33,6 +33,7 @@ app.add_typer(scenario_app, name="scenario")
 app.add_typer(ocds_app, name="ocds")
 app.add_typer(bid_app, name="bid")
 app.add_typer(official_app, name="official")
+app.add_typer(tender_app, name="tender")
 app.command()(rebuild)
 
 

@@ -194,3 +194,47 @@ def bid_submit(
     atomic_write(receipt, r.proof.format().encode())
     atomic_write(receipt.with_suffix(".entry"), entry)
     typer.echo(f"bid logged at index {r.index}; receipt {receipt} (entry {receipt.with_suffix('.entry')}) verified")
+
+
+tender_app = typer.Typer(help="Read tenders and their events.", no_args_is_help=True)
+
+
+@tender_app.command("list")
+def tender_list(data_dir: DataDir = None, db: Db = None) -> None:
+    """List tenders with their status."""
+    from tenderproof.store.schema import tenders
+
+    p = service(data_dir, db)
+    with p.db.reader.connect() as conn:
+        for r in conn.execute(sa.select(tenders.c.id, tenders.c.status, tenders.c.title).order_by(tenders.c.id)):
+            typer.echo(f"{r.id}\t{r.status}\t{r.title}")
+
+
+@tender_app.command("events")
+def tender_events(
+    tender: Annotated[str, typer.Argument(help="Tender id")],
+    data_dir: DataDir = None,
+    db: Db = None,
+    type: Annotated[str | None, typer.Option("--type", help="Only events of this type")] = None,
+) -> None:
+    """The tender's timeline: ledger index, time, event type, actor."""
+    events = service(data_dir, db).events(tender)
+    if not events:
+        fail(f"no tender {tender}")
+    for e in events:
+        if type and e.envelope["type"] != type:
+            continue
+        actor = e.envelope["actor"]
+        typer.echo(f"{e.index}\t{e.envelope['time']}\t{e.envelope['type']}\t{actor.get('id', '(sealed)')} ({actor['role']})")
+
+
+@tender_app.command("entry")
+def tender_entry(
+    index: Annotated[int, typer.Argument(min=0, help="Ledger index")],
+    output: Output,
+    data_dir: DataDir = None,
+    db: Db = None,
+) -> None:
+    """Write the exact bytes of the log entry INDEX (to verify a proof of it)."""
+    atomic_write(output, log_for(data_dir, db).entry(index))
+    typer.echo(f"wrote entry {index} to {output}")
