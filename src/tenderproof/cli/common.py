@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from sqlalchemy.exc import SQLAlchemyError
 
+from tenderproof.domain.errors import Refused
 from tenderproof.instance import Settings, open_log
 from tenderproof.ledger.log import Log
 
@@ -59,7 +60,7 @@ def run_guarded(app: typer.Typer) -> None:
     """
     try:
         app()
-    except (ValueError, RuntimeError, OSError, SQLAlchemyError) as e:
+    except (Refused, ValueError, RuntimeError, OSError, SQLAlchemyError) as e:
         text = str(e).strip()
         msg = text.splitlines()[0] if text else type(e).__name__
         err.print(f"error: {msg}", markup=False, soft_wrap=True)
