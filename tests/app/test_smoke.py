@@ -23,3 +23,34 @@ def test_full_procurement(world):
     assert world.state()["status"] == "complete"
     assert audit(world.p.log).ok
     assert rebuild(world.p, check=True).identical
+
+
+def test_replaced_bid_and_early_opening(world):
+    from tenderproof.app import bidding
+    from tenderproof.domain import Refused
+
+    from .conftest import OPENERS
+
+    world.create()
+    world.publish()
+    world.bid("acme", b"first offer", bid_id="bid-1")
+    world.bid("acme", b"better offer", bid_id="bid-2")
+    world.bid("globex", b"offer", bid_id="bid-3")
+    s = world.state()
+    assert s["bids"]["bid-1"]["status"] == "replaced" and s["bids"]["bid-2"]["replaces"] == "bid-1"
+    world.clock.advance(days=31)
+    world.declare(OPENERS[0])
+    world.share(OPENERS[0])
+    size = world.p.log.head().size
+    try:
+        bidding.open_bids(world.p, TID, BUYER)
+    except Refused as r:
+        assert r.code == "quorum" and "1 of the 2" in r.reason
+    else:
+        raise AssertionError("opening with fewer than k shares was not refused")
+    assert world.p.log.head().size == size + 1  # the attempt is on the record
+    assert world.p.events(TID)[-1].envelope["payload"]["code"] == "quorum"
+    world.declare(OPENERS[1])
+    world.share(OPENERS[1])
+    opened = {b["id"] for b in world.state()["bids"].values() if b["status"] == "opened"}
+    assert opened == {"bid-2", "bid-3"}  # the replaced bid is never opened

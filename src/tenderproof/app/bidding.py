@@ -114,6 +114,15 @@ def submit_share(p: Procurement, tender_id: str, actor: Actor, share: bytes) -> 
     return p.execute(c.SubmitShare(tender_id), actor, work=keep_and_maybe_open)
 
 
+def open_bids(p: Procurement, tender_id: str, actor: Actor) -> list[Logged]:
+    """The buyer asks for the opening. Bids open the moment the k-th share arrives, so before
+    that this is refused (and the attempt logged): fewer than k shares open nothing."""
+    state = p.state(tender_id)
+    if state is not None and len(state["shares"]) >= state["opening_threshold"] and state["status"] == "active.opening":
+        return p.transact(lambda conn, now: _open_all(p, conn, p.load_for_update(conn, tender_id)))
+    return p.execute(c.RecordOpening(tender_id, {}), actor)
+
+
 def _open_all(p: Procurement, conn: Connection, state: dict) -> list[Logged]:
     rows = conn.execute(sa.select(key_shares.c.official, key_shares.c.share).where(key_shares.c.tender_id == state["id"]))
     shares = {r.official: bytes(r.share) for r in rows}

@@ -89,9 +89,9 @@ class Procurement:
         """
         if not isinstance(cmd, (c.CloseEnquiries, c.CloseTendering)):
             self.run_deadlines(tender_id=cmd.tender_id)
-        return self._transact(lambda conn, now: self._decide_and_commit(conn, cmd, actor, now, work))
+        return self.transact(lambda conn, now: self._decide_and_commit(conn, cmd, actor, now, work))
 
-    def _transact(self, body: Callable[[Connection, datetime], Any]) -> Any:
+    def transact(self, body: Callable[[Connection, datetime], Any]) -> Any:
         for _attempt in range(MAX_RETRIES):
             refused: Refused | None = None
             try:
@@ -113,7 +113,7 @@ class Procurement:
         raise Conflict(f"gave up after {MAX_RETRIES} attempts: too much contention")
 
     def _decide_and_commit(self, conn: Connection, cmd: c.Command, actor: Actor, now: datetime, work) -> list[Logged]:
-        state = self._load(conn, cmd.tender_id)
+        state = self.load_for_update(conn, cmd.tender_id)
         try:
             evs = decide(state, cmd, actor, now)
         except Refused as r:
@@ -127,7 +127,7 @@ class Procurement:
             logged += work(conn, after, logged)
         return logged
 
-    def _load(self, conn: Connection, tender_id: str) -> dict | None:
+    def load_for_update(self, conn: Connection, tender_id: str) -> dict | None:
         q = sa.select(tenders.c.state).where(tenders.c.id == tender_id)
         if conn.dialect.name == "postgresql":
             q = q.with_for_update()
@@ -211,7 +211,7 @@ class Procurement:
             seen.add((r.tender_id, r.kind))
             cmd = DEADLINE_KINDS[r.kind](r.tender_id)
             try:
-                fired += self._transact(lambda conn, _now: self._decide_and_commit(conn, cmd, WORKER, now, None))
+                fired += self.transact(lambda conn, _now: self._decide_and_commit(conn, cmd, WORKER, now, None))
             except Refused:
                 continue
 

@@ -64,8 +64,11 @@ def submit_share(state: dict, cmd: c.SubmitShare, actor: Actor, now: datetime) -
 
 
 def record_opening(state: dict, cmd: c.RecordOpening, actor: Actor, now: datetime) -> list[Event]:
-    # The opening is mechanical: the app performs it the moment the k-th share arrives.
-    require_role(actor, SYSTEM)
+    # The opening is mechanical: the app performs it the moment the k-th share arrives. The
+    # buyer may also ask for it — which, before k shares are in, is refused and logged.
+    require_role(actor, SYSTEM, BUYER)
+    if actor.role == BUYER:
+        require_panel(state, actor, BUYER)
     require_status(state, OPENING)
     k = state["opening_threshold"]
     if len(state["shares"]) < k:
