@@ -77,3 +77,29 @@ def test_disclosure_after_award_matches_the_commitments(world):
     assert commitment in world.state()["disclosed"]
     content = read_confidential_payload(world.p, TID, commitment, Actor("ig", "auditor"), "review")
     assert json.loads(canonical(content)) == item["content"]
+
+
+def test_public_view_hides_what_is_confidential(world):
+    from tenderproof.app.public import public_view
+
+    world.create()
+    world.publish()
+    world.bid("acme", b"x", bid_id="bid-acme")
+    view = json.dumps(public_view(world.state()))
+    assert "acme" not in view.replace("bid-acme", "")  # who bid is not public before the opening
+    world.create("T-2")
+    world.publish("T-2")
+    world.bid("acme", b"x", "T-2", bid_id="bid-2")
+    world.bid("globex", b"y", "T-2", bid_id="bid-3")
+    world.clock.advance(days=31)
+    world.p.run_deadlines()
+    from .conftest import OPENERS
+
+    for o in OPENERS[:2]:
+        world.declare(o, "T-2")
+        world.share(o, "T-2")
+    world.declare(EVAL, "T-2")
+    world.p.execute(c.RateProposal("T-2", "bid-2", "tech", "Marginal", weaknesses="HIDDEN-WEAKNESS"), EVAL)
+    view = json.dumps(public_view(world.state("T-2")))
+    assert "acme" in view  # named from the opening on
+    assert "HIDDEN-WEAKNESS" not in view and '"rating"' not in view

@@ -1,0 +1,43 @@
+"""What of a tender's state anyone may see: the one filter the API and the portal both use.
+
+The state folds in confidential content (ratings, narratives, who bid before the opening) so the
+rules can use it; nothing of that leaves through here until the record makes it public: bidders
+are named from the opening on, ratings and narratives only once disclosed after the award.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def public_bid(bid: dict[str, Any]) -> dict[str, Any]:
+    out = {"id": bid["id"], "status": bid["status"], "date": bid["date"], "sealed_sha256": bid["sealed_sha256"],
+           "sealed_size": bid["sealed_size"]}
+    if bid["status"] == "opened":
+        out.update(bidder=bid["bidder"], bidder_name=bid["bidder_name"], readable=bid.get("readable"),
+                   plaintext_sha256=bid.get("plaintext_sha256"), size=bid.get("size"))
+    return out
+
+
+def public_view(state: dict[str, Any]) -> dict[str, Any]:
+    s = state
+    view = {k: s[k] for k in ("id", "title", "description", "buyer", "method", "criteria", "ruleset", "items",
+                              "value", "periods", "status", "created", "published", "documents", "amendments",
+                              "opening_threshold", "illustrative", "opened", "contract", "cancellation",
+                              "debriefings", "refusals", "accesses", "disclosed", "events", "last_event")}
+    view["factors"] = [{k: f[k] for k in ("id", "name", "kind", "weight", "scale")} for f in s["factors"]]
+    view["panel"] = s["panel"]
+    view["enquiries"] = sorted(s["enquiries"].values(), key=lambda q: q["date"])
+    view["bids"] = [public_bid(b) for b in sorted(s["bids"].values(), key=lambda b: b["date"])]
+    view["declarations"] = {o: {"date": d["date"], "has_conflict": d["has_conflict"]} for o, d in s["declarations"].items()}
+    view["shares_submitted"] = list(s["shares"])
+    view["opening_key"] = None if not s["opening"] else {k: s["opening"][k] for k in ("suite", "public_key", "threshold")}
+    view["awards"] = list(s["awards"])
+    cr = s["competitive_range"]
+    view["competitive_range"] = None if cr is None else {"date": cr["date"], "included": cr["included"],
+                                                         "excluded": cr["excluded"]}
+    view["ratings_logged"] = sum(len(h) for h in s["ratings"].values())
+    view["rating_changes"] = sum(max(len(h) - 1, 0) for h in s["ratings"].values())
+    # Ratings and narratives appear only as disclosed, in the `confidential.disclosed` events of
+    # the public log (each with its salt, checkable against its commitment).
+    return view
