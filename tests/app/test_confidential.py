@@ -102,4 +102,5 @@ def test_public_view_hides_what_is_confidential(world):
     world.p.execute(c.RateProposal("T-2", "bid-2", "tech", "Marginal", weaknesses="HIDDEN-WEAKNESS"), EVAL)
     view = json.dumps(public_view(world.state("T-2")))
     assert "acme" in view  # named from the opening on
-    assert "HIDDEN-WEAKNESS" not in view and '"rating"' not in view
+    assert "HIDDEN-WEAKNESS" not in view, view
+    assert "\"weaknesses\"" not in view and "\"ratings\"" not in view
