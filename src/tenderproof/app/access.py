@@ -24,7 +24,7 @@ def read_confidential_payload(p: Procurement, tender_id: str, commitment: str, a
     return content["content"]
 
 
-def disclose(p: Procurement, tender_id: str, commitments: list[str], actor: Actor) -> list[Logged]:
+def disclose(p: Procurement, tender_id: str, commitments: list[str], actor: Actor, work=None) -> list[Logged]:
     """Publish confidential payloads with their salts; each is checked against its commitment."""
     loaded = _load(p, tender_id, commitments)
     items = []
@@ -33,7 +33,7 @@ def disclose(p: Procurement, tender_id: str, commitments: list[str], actor: Acto
         if envelope.commit(bytes.fromhex(item["salt"]), item["content"]) != com:
             raise Refused("damaged", f"the stored payload for {com} no longer matches its commitment")
         items.append(item)
-    return p.execute(c.Disclose(tender_id, items), actor)
+    return p.execute(c.Disclose(tender_id, items), actor, work=work)
 
 
 def _load(p: Procurement, tender_id: str, commitments: list[str]) -> dict[str, dict]:

@@ -50,7 +50,7 @@ def register_official(p: Procurement, official_id: str, name: str, public_key: b
             raise Refused("key-conflict", f"official {official_id} is already registered with another key")
 
 
-def publish(p: Procurement, tender_id: str, actor: Actor) -> list[Logged]:
+def publish(p: Procurement, tender_id: str, actor: Actor, work=None) -> list[Logged]:
     """Create the tender's opening key for its named officials, then publish the tender."""
     state = p.state(tender_id)
     if state is None:
@@ -67,7 +67,7 @@ def publish(p: Procurement, tender_id: str, actor: Actor) -> list[Logged]:
         "suite": key.suite, "threshold": key.threshold, "public_key": _b64(key.public_key),
         "encrypted_shares": {o: _b64(s) for o, s in sorted(key.encrypted_shares.items())},
     }
-    return p.execute(c.PublishTender(tender_id, opening), actor)
+    return p.execute(c.PublishTender(tender_id, opening), actor, work=work)
 
 
 def public_key(state: dict) -> bytes:
@@ -76,7 +76,8 @@ def public_key(state: dict) -> bytes:
     return base64.b64decode(state["opening"]["public_key"])
 
 
-def submit_bid(p: Procurement, tender_id: str, actor: Actor, bidder_name: str, sealed: bytes, bid_id: str | None = None) -> Receipt:
+def submit_bid(p: Procurement, tender_id: str, actor: Actor, bidder_name: str, sealed: bytes, bid_id: str | None = None,
+               work=None) -> Receipt:
     """Store a sealed bid and log its commitment; returns a receipt the bidder can verify offline."""
     try:
         addressed = seal.sealed_tender_id(sealed)
@@ -93,7 +94,7 @@ def submit_bid(p: Procurement, tender_id: str, actor: Actor, bidder_name: str, s
         return []
 
     try:
-        logged = p.execute(c.SubmitBid(tender_id, bid_id, bidder_name, digest, len(sealed)), actor, work=store)
+        logged = p.execute(c.SubmitBid(tender_id, bid_id, bidder_name, digest, len(sealed)), actor, work=[store, work])
     except BaseException:
         if new_file and digest in p.documents:
             p.documents.path(digest).unlink()
@@ -102,25 +103,31 @@ def submit_bid(p: Procurement, tender_id: str, actor: Actor, bidder_name: str, s
     return Receipt(index, logged[0].envelope, digest, p.log.tlog_proof(index))
 
 
-def submit_share(p: Procurement, tender_id: str, actor: Actor, share: bytes) -> list[Logged]:
+def submit_share(p: Procurement, tender_id: str, actor: Actor, share: bytes, work=None) -> list[Logged]:
     """Hand in a decrypted key share; the k-th share opens every bid in the same transaction."""
 
     def keep_and_maybe_open(conn: Connection, state: dict, logged: list[Logged]) -> list[Logged]:
+        # The rules accepted this official; now the share itself. A malformed share refused here
+        # rolls the whole command back, so it can never sit in the pool and block the opening.
+        try:
+            seal.check_share(tender_id, actor.id, state["opening_threshold"], share)
+        except seal.SealError as e:
+            raise Refused("bad-share", f"this share cannot be {actor.id}'s share of tender {tender_id}: {e}") from None
         conn.execute(sa.insert(key_shares).values(tender_id=tender_id, official=actor.id, share=share))
         if len(state["shares"]) < state["opening_threshold"]:
             return []
         return _open_all(p, conn, state)
 
-    return p.execute(c.SubmitShare(tender_id), actor, work=keep_and_maybe_open)
+    return p.execute(c.SubmitShare(tender_id), actor, work=[keep_and_maybe_open, work])
 
 
-def open_bids(p: Procurement, tender_id: str, actor: Actor) -> list[Logged]:
+def open_bids(p: Procurement, tender_id: str, actor: Actor, work=None) -> list[Logged]:
     """The buyer asks for the opening. Bids open the moment the k-th share arrives, so before
     that this is refused (and the attempt logged): fewer than k shares open nothing."""
     state = p.state(tender_id)
     if state is not None and len(state["shares"]) >= state["opening_threshold"] and state["status"] == "active.opening":
         return p.transact(lambda conn, now: _open_all(p, conn, p.load_for_update(conn, tender_id)))
-    return p.execute(c.RecordOpening(tender_id, {}), actor)
+    return p.execute(c.RecordOpening(tender_id, {}), actor, work=work)
 
 
 def _open_all(p: Procurement, conn: Connection, state: dict) -> list[Logged]:

@@ -81,11 +81,12 @@ class Procurement:
 
     # --- commands ----------------------------------------------------------------------------
 
-    def execute(self, cmd: c.Command, actor: Actor, *, work: Callable | None = None) -> list[Logged]:
+    def execute(self, cmd: c.Command, actor: Actor, *, work: Callable | Sequence[Callable] | None = None) -> list[Logged]:
         """Decide and commit `cmd`; returns the events logged. Raises Refused.
 
-        `work(conn, state_after, logged)` runs inside the same transaction after the events are
-        appended (the opening uses it to open bids in the transaction that records the k-th share).
+        Each `work(conn, state_after, logged)` runs inside the same transaction after the events
+        are appended, in order, and may log more (the opening opens every bid in the transaction
+        that records the k-th share; the API records its idempotency response last).
         """
         if not isinstance(cmd, (c.CloseEnquiries, c.CloseTendering)):
             self.run_deadlines(tender_id=cmd.tender_id)
@@ -123,8 +124,9 @@ class Procurement:
                 self.commit_events(conn, cmd.tender_id, state, [note], actor, now)
             raise
         logged, after = self.commit_events(conn, cmd.tender_id, state, evs, actor, now)
-        if work is not None:
-            logged += work(conn, after, logged)
+        for w in (work if isinstance(work, (list, tuple)) else [work]):
+            if w is not None:
+                logged += w(conn, after, logged)
         return logged
 
     def load_for_update(self, conn: Connection, tender_id: str) -> dict | None:

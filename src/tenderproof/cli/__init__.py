@@ -12,6 +12,7 @@ from .common import run_guarded
 from .log_cmd import app as log_app
 from .log_witness_cmd import app as log_witness_app, policy
 from .procurement_cmd import bid_app, ocds_app, official_app, rebuild, scenario_app, tender_app
+from .serve_cmd import demo, serve
 from .setup_cmd import init
 from .verify_cmd import verify
 from .witness_cmd import app as witness_app
@@ -35,6 +36,8 @@ app.add_typer(bid_app, name="bid")
 app.add_typer(official_app, name="official")
 app.add_typer(tender_app, name="tender")
 app.command()(rebuild)
+app.command()(serve)
+app.command()(demo)
 
 
 def main() -> None:

@@ -33,6 +33,17 @@ def fail(message: str, code: int = 1) -> NoReturn:
     raise typer.Exit(code)
 
 
+def text_or_file(value: str) -> str:
+    """A key given inline, or the path of a file holding it."""
+    if len(value) < 4096 and "\n" not in value:
+        try:
+            if Path(value).is_file():
+                return Path(value).read_text().strip()
+        except OSError:
+            pass
+    return value.strip()
+
+
 def settings(data_dir: Path | None, db: str | None) -> Settings:
     return Settings.resolve(data_dir, db)
 

@@ -24,7 +24,7 @@ from tenderproof.ocds import packages
 from tenderproof.scenario.runner import Clock, Runner, Scenario
 from tenderproof.store.schema import ocds_releases
 
-from .common import DataDir, Db, fail, log_for, progress, settings
+from .common import DataDir, Db, fail, log_for, progress, settings, text_or_file
 
 scenario_app = typer.Typer(help="Replay procurement scenarios with their own dates.", no_args_is_help=True)
 ocds_app = typer.Typer(help="Open Contracting Data Standard output.", no_args_is_help=True)
@@ -159,7 +159,7 @@ def bid_seal(
     output: Output,
 ) -> None:
     """Seal a bid on your own machine: pack PATH and encrypt it to the tender's key."""
-    key_text = Path(key).read_text().strip() if Path(key).is_file() else key
+    key_text = text_or_file(key)
     sealed = seal.seal_bid(tender, base64.b64decode(key_text), seal.pack(path))
     atomic_write(output, sealed)
     typer.echo(f"sealed {path} for {tender}: {len(sealed)} bytes, sha256 {seal.sealed_digest(sealed)}")
@@ -174,26 +174,95 @@ def bid_key(tender: Annotated[str, typer.Argument(help="Tender id")], data_dir: 
     typer.echo(base64.b64encode(bidding.public_key(state)).decode())
 
 
+SEALED_MAGIC = b"TPSB"
+
+
+def _http_submit(api: str, token: str, tender: str, path: Path, vkey: str | None) -> tuple[dict, str]:
+    """Seal PATH here (unless it is already sealed), POST it, return (response, log vkey)."""
+    import hashlib
+
+    import httpx
+
+    headers = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(base_url=api.rstrip("/"), headers=headers, timeout=60) as http:
+        data = path.read_bytes() if path.is_file() else b""
+        if data.startswith(SEALED_MAGIC):
+            sealed = data
+        else:
+            r = http.get(f"/api/tenders/{tender}")
+            if r.status_code != 200:
+                fail(f"cannot read tender {tender}: {_detail(r)}")
+            opening = r.json().get("opening_key")
+            if not opening:
+                fail(f"tender {tender} is not open for bids (no opening key)")
+            sealed = seal.seal_bid(tender, base64.b64decode(opening["public_key"]), seal.pack(path))
+        key = "bid-" + hashlib.sha256(sealed).hexdigest()
+        for attempt in range(3):  # a retry with the same Idempotency-Key can never create a second bid
+            try:
+                r = http.post(f"/api/tenders/{tender}/bids", content=sealed,
+                              headers={"Content-Type": "application/octet-stream", "Idempotency-Key": key})
+                break
+            except httpx.TransportError as e:
+                if attempt == 2:
+                    fail(f"cannot reach {api}: {e}")
+        if r.status_code != 201:
+            fail(f"bid refused: {_detail(r)}")
+        return r.json(), vkey or http.get("/log/vkey").text.strip()
+
+
+def _detail(r) -> str:
+    try:
+        return r.json().get("detail", r.text)
+    except ValueError:
+        return f"HTTP {r.status_code}"
+
+
 @bid_app.command("submit")
 def bid_submit(
-    sealed: Annotated[Path, typer.Argument(help="The sealed bid (from `bid seal`)")],
+    path: Annotated[Path, typer.Argument(help="Your bid (a file or folder, sealed here) or a sealed blob")],
     tender: Annotated[str, typer.Option(help="Tender id")],
-    bidder: Annotated[str, typer.Option(help="Your bidder id")],
-    name: Annotated[str, typer.Option(help="Your company's name")],
-    receipt: Annotated[Path, typer.Option(help="Where to write the receipt (.tlog-proof; the entry goes beside it)")],
+    api: Annotated[str | None, typer.Option(help="The tenderproof server, e.g. http://127.0.0.1:8000")] = None,
+    token: Annotated[str | None, typer.Option(envvar="TENDERPROOF_TOKEN", help="Your API token")] = None,
+    receipt: Annotated[Path | None, typer.Option(help="Receipt file [default: receipt-TENDER.tlog-proof]")] = None,
+    vkey: Annotated[str | None, typer.Option(help="The log's verifier key (or a file) to check the receipt against")] = None,
+    bidder: Annotated[str | None, typer.Option(help="Operator-local mode (no --api): the bidder's id")] = None,
+    name: Annotated[str | None, typer.Option(help="Operator-local mode: the bidder's name")] = None,
     data_dir: DataDir = None,
     db: Db = None,
 ) -> None:
-    """Submit a sealed bid (operator-local; over HTTP with the API). Writes and checks the receipt."""
-    from tenderproof.ledger.tlogproof import verify_tlog_proof
+    """Seal on your machine, submit, and keep a receipt verified offline before reporting success."""
+    from tenderproof.ledger.note import verifier_from_vkey
+    from tenderproof.ledger.tlogproof import TlogProof, verify_tlog_proof
 
-    p = service(data_dir, db)
-    r = bidding.submit_bid(p, tender, Actor(bidder, "bidder"), name, sealed.read_bytes())
-    entry = canonical(r.envelope)
-    verify_tlog_proof(r.proof, entry, verifiers=[p.log.log_verifier()])
-    atomic_write(receipt, r.proof.format().encode())
+    receipt = receipt or Path(f"receipt-{tender}.tlog-proof")
+    if vkey:
+        vkey = text_or_file(vkey)
+    if api:
+        if not token:
+            fail("--token (or TENDERPROOF_TOKEN) is required with --api", code=2)
+        body, vkey = _http_submit(api, token, tender, path, vkey)
+        entry, proof = base64.b64decode(body["entry"]), TlogProof.parse(body["tlog_proof"])
+        digest = body["sealed_sha256"]
+    else:
+        if not (bidder and name):
+            fail("without --api, give --bidder and --name (operator-local mode)", code=2)
+        p = service(data_dir, db)
+        data = path.read_bytes()
+        if not data.startswith(SEALED_MAGIC):
+            state = p.state(tender)
+            if state is None:
+                fail(f"no tender {tender}")
+            data = seal.seal_bid(tender, bidding.public_key(state), seal.pack(path))
+        r = bidding.submit_bid(p, tender, Actor(bidder, "bidder"), name, data)
+        entry, proof, digest = canonical(r.envelope), r.proof, r.sealed_sha256
+        vkey = vkey or p.log.head().vkey
+    cp = verify_tlog_proof(proof, entry, verifiers=[verifier_from_vkey(vkey)])
+    if json.loads(entry)["payload"]["sealed_sha256"] != digest:
+        fail("the receipt's entry is not this bid's commitment")
+    atomic_write(receipt, proof.format().encode())
     atomic_write(receipt.with_suffix(".entry"), entry)
-    typer.echo(f"bid logged at index {r.index}; receipt {receipt} (entry {receipt.with_suffix('.entry')}) verified")
+    typer.echo(f"bid logged at index {proof.index} (sealed sha256 {digest}); receipt verified against "
+               f"checkpoint {cp.size} of {cp.origin}: {receipt} and {receipt.with_suffix('.entry')}")
 
 
 tender_app = typer.Typer(help="Read tenders and their events.", no_args_is_help=True)

@@ -11,7 +11,7 @@ from tenderproof.ledger.note import verifier_from_vkey
 from tenderproof.ledger.policy import Policy
 from tenderproof.ledger.tlogproof import TlogProof, verify_tlog_proof
 
-from .common import fail
+from .common import fail, text_or_file
 
 
 def _read(path: Path, what: str) -> bytes:
@@ -38,9 +38,7 @@ def verify(
             pol = Policy.parse(_read(policy, "policy").decode("utf-8"))
             cp = verify_tlog_proof(parsed, entry_bytes, policy=pol)
         else:
-            key = vkey
-            if Path(vkey).is_file():
-                key = Path(vkey).read_text().strip()
+            key = text_or_file(vkey)
             cp = verify_tlog_proof(parsed, entry_bytes, verifiers=[verifier_from_vkey(key)])
     except (ValueError, UnicodeDecodeError) as e:
         fail(f"invalid: {e}", code=1)

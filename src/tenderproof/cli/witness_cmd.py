@@ -10,7 +10,7 @@ import typer
 
 from tenderproof.witness import Witness, WitnessConflict, WitnessError
 
-from .common import fail
+from .common import fail, text_or_file
 
 app = typer.Typer(help="Run a witness that cosigns the log's checkpoints.", no_args_is_help=True)
 
@@ -32,7 +32,7 @@ def trust(
     directory: WitnessDir = Path("./tenderproof-witness"),
 ) -> None:
     """Trust a log's key: the witness will cosign that log's checkpoints."""
-    key = Path(vkey).read_text().strip() if Path(vkey).is_file() else vkey.strip()
+    key = text_or_file(vkey)
     origin = Witness(directory).trust_log(key)
     typer.echo(f"trusting log {origin}")
 

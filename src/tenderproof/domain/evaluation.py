@@ -44,6 +44,11 @@ def declare(state: dict, cmd: c.DeclareInterests, actor: Actor, now: datetime) -
         raise Refused("not-on-panel", f"{actor.id} is not an official on tender {state['id']}")
     if cmd.has_conflict and not cmd.details.strip():
         raise Refused("details-needed", "a declared conflict must be described")
+    previous = state["declarations"].get(actor.id)
+    if previous is not None and previous["has_conflict"] and not cmd.has_conflict:
+        # A declared conflict cannot be declared away: it takes a recusal decision, on the record.
+        raise Refused("conflicted", f"{actor.id} declared a conflict of interest on tender {state['id']}; "
+                      "a later declaration cannot withdraw it", logged=True)
     return [Event("coi.declared", {"official": actor.id, "has_conflict": cmd.has_conflict},
                   {"details": cmd.details})]
 

@@ -129,7 +129,13 @@ def amend(state: dict, cmd: c.AmendTender, actor: Actor, now: datetime) -> list[
             raise Refused("deadline-past", f"the new submission deadline {iso(new_end)} is not in the future")
         changes["tender_end"] = iso(new_end)
     if "enquiry_end" in changes and changes["enquiry_end"] is not None:
+        if not isinstance(changes["enquiry_end"], datetime):
+            raise c.InvalidCommand("enquiry_end must be a time")
         changes["enquiry_end"] = iso(changes["enquiry_end"])
+    enquiry_end = changes.get("enquiry_end", state["periods"]["enquiry_end"])
+    tender_end = changes.get("tender_end", state["periods"]["tender_end"])
+    if enquiry_end is not None and parse_time(enquiry_end) > parse_time(tender_end):
+        raise Refused("bad-period", "the enquiry period must end no later than the submission deadline")
     if "documents" in changes:
         changes["documents"] = _documents(changes["documents"])
     if "value" in changes and changes["value"] is not None:
@@ -184,7 +190,8 @@ def answer(state: dict, cmd: c.AnswerQuestion, actor: Actor, now: datetime) -> l
 def submit_bid(state: dict, cmd: c.SubmitBid, actor: Actor, now: datetime) -> list[Event]:
     require_role(actor, BIDDER)
     deadline = parse_time(state["periods"]["tender_end"])
-    if (state["status"] in (ENQUIRIES, TENDERING) and now >= deadline) or state["status"] == OPENING:
+    if state["status"] != DRAFT and now >= deadline:
+        # Whatever happened since (opening, award, no bids at all), a late bid is on the record.
         raise Refused("late-bid", f"the submission deadline {iso(deadline)} has passed; the bid was not accepted",
                       logged=True)
     require_status(state, ENQUIRIES, TENDERING)

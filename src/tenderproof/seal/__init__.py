@@ -26,7 +26,7 @@ from .keys import (
     load_official_public_key,
     load_tender_public_key,
 )
-from .opening import MAX_OFFICIALS, OpeningKey, create_opening_key, decrypt_share, open_key
+from .opening import MAX_OFFICIALS, OpeningKey, check_share, create_opening_key, decrypt_share, open_key
 from .package import MAX_PACKAGE_BYTES, pack, unpack, unpack_into
 
 __all__ = [
@@ -38,6 +38,7 @@ __all__ = [
     "OpeningKey",
     "OpeningPrivateKey",
     "SealError",
+    "check_share",
     "TenderPublicKey",
     "create_opening_key",
     "decrypt_share",

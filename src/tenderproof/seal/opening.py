@@ -168,6 +168,20 @@ def _parse_envelope(envelope: bytes, submitted_as: str) -> tuple[str, str, Share
     return share_tender, share_official, share
 
 
+def check_share(tender_id: str, official_id: str, threshold: int, share: bytes) -> None:
+    """Refuse a submitted share that cannot be this official's share of this tender's k-of-n key.
+
+    Called when a share is handed in, so one malformed share cannot sit in the pool and block
+    the opening later. (A well-formed share that is wrong is still caught by `open_key`.)
+    """
+    share_tender, share_official, parsed = _parse_envelope(share, official_id)
+    if (share_tender, share_official) != (tender_id, official_id):
+        raise SealError(f"the share is {share_official!r}'s for tender {share_tender!r}, not "
+                        f"{official_id!r}'s for {tender_id!r}")
+    if parsed.group_threshold != _check_threshold(threshold):
+        raise SealError(f"the share is from a {parsed.group_threshold}-of-n split, not {threshold}-of-n")
+
+
 def _combine(shares: list[Share]) -> bytes:
     try:
         secret: bytes = shamir_mnemonic.combine_mnemonics([s.mnemonic() for s in shares])

@@ -135,3 +135,43 @@ key_shares = Table(
     Column("official", String(100), primary_key=True),
     Column("share", LargeBinary, nullable=False),
 )
+
+
+# --- people, tokens, roles, idempotency (the API's doors) -------------------------------------
+
+#: A person or a company that acts through the API.
+people = Table(
+    "people",
+    metadata,
+    Column("id", String(100), primary_key=True),
+    Column("name", String(300), nullable=False),
+)
+
+#: Bearer tokens, stored only as SHA-256 hashes: a stolen database grants nothing.
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("token_sha256", String(64), primary_key=True),
+    Column("person_id", String(100), nullable=False, index=True),
+    Column("label", String(200), nullable=False),
+)
+
+#: Who may act in which role, on which tender ("*" for every tender).
+grants = Table(
+    "grants",
+    metadata,
+    Column("person_id", String(100), primary_key=True),
+    Column("role", String(40), primary_key=True),
+    Column("tender_id", String(100), primary_key=True),
+)
+
+#: Responses to POSTs with an Idempotency-Key, written in the command's own transaction.
+idempotency = Table(
+    "idempotency",
+    metadata,
+    Column("person_id", String(100), primary_key=True),
+    Column("key", String(200), primary_key=True),
+    Column("request_sha256", String(64), nullable=False),
+    Column("status", Integer, nullable=False),
+    Column("body", Text, nullable=False),
+)

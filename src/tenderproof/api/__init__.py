@@ -1,0 +1,36 @@
+"""The HTTP API (FastAPI): every command typed, problem+json errors, public reads, the log as
+C2SP tiles. `create_app(procurement)` builds it; the portal is mounted at `/`."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from tenderproof import __version__
+from tenderproof.app.service import Procurement
+
+from . import commands, log, problems, reads
+
+
+def create_app(procurement: Procurement, *, portal: bool = True) -> FastAPI:
+    app = FastAPI(
+        title="tenderproof",
+        version=__version__,
+        description="Public procurement on a verifiable transparency log. Commands need a bearer token and a "
+        "role grant; reads, the change feed, OCDS and the log are public.",
+        openapi_url="/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+    )
+    app.state.procurement = procurement
+    problems.install(app)
+    app.include_router(commands.router, prefix="/api")
+    app.include_router(reads.router, prefix="/api")
+    app.include_router(log.router)
+    if portal:
+        try:
+            from tenderproof.portal import router as portal_router
+        except ImportError:  # the portal is optional for API-only deployments
+            pass
+        else:
+            app.include_router(portal_router(lambda: app.state.procurement))
+    return app

@@ -1,0 +1,312 @@
+"""Every command of the app layer as a typed POST endpoint (FastAPI builds the OpenAPI from these).
+
+Request bodies are derived from the domain's command dataclasses, so the API cannot drift from
+the rules. Every POST honours an `Idempotency-Key`: the response is recorded in the command's own
+transaction, and a retry (say, a bid resubmitted near the deadline over a flaky link) gets the
+same answer instead of a second bid.
+"""
+
+# No `from __future__ import annotations`: FastAPI reads these annotations at run time.
+import base64
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+import types
+import typing
+from collections.abc import Callable
+from typing import Any, Literal
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Body, Depends, Header, Request
+from fastapi.responses import JSONResponse
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, create_model
+
+from tenderproof.app import bidding
+from tenderproof.app.access import disclose
+from tenderproof.app.debriefing import debriefing_document
+from tenderproof.app.envelope import canonical
+from tenderproof.app.service import Logged, Procurement
+from tenderproof.domain import Refused
+from tenderproof.domain import commands as c
+from tenderproof.store.schema import idempotency, people
+
+from .security import authorize, person, procurement
+
+router = APIRouter()
+IdempotencyKey = Header(None, alias="Idempotency-Key", max_length=200,
+                        description="Any unique string; a retried POST with the same key returns the first answer")
+
+
+class EventRef(BaseModel):
+    index: int = Field(description="Position in the public log")
+    type: str
+    seq: int = Field(description="The tender's own event counter")
+    time: str
+
+
+class CommandResult(BaseModel):
+    tender: str
+    events: list[EventRef]
+
+
+class BidReceipt(CommandResult):
+    bid_id: str
+    sealed_sha256: str
+    entry: str = Field(description="The logged entry (canonical JSON), base64")
+    tlog_proof: str = Field(description="A C2SP tlog-proof of the entry: verify offline with `tenderproof verify`")
+
+
+def _result(tender_id: str, logged: list[Logged]) -> dict:
+    return {"tender": tender_id, "events": [
+        {"index": lg.index, "type": lg.envelope["type"], "seq": lg.envelope["seq"], "time": lg.envelope["time"]}
+        for lg in logged]}
+
+
+def _aware(hint: Any) -> Any:
+    if hint is dt.datetime:
+        return AwareDatetime
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        return typing.Optional[AwareDatetime] if dt.datetime in typing.get_args(hint) else hint
+    return hint
+
+
+def body_model(cmd: type, exclude: tuple[str, ...] = ("tender_id",), name: str | None = None) -> type[BaseModel]:
+    """A strict Pydantic model of a command's fields, for the request body."""
+    hints = typing.get_type_hints(cmd)
+    fields: dict[str, Any] = {}
+    for f in dataclasses.fields(cmd):
+        if f.name in exclude:
+            continue
+        if f.default is not dataclasses.MISSING:
+            default = f.default
+        elif f.default_factory is not dataclasses.MISSING:
+            default = Field(default_factory=f.default_factory)
+        else:
+            default = ...
+        fields[f.name] = (_aware(hints[f.name]), default)
+    return create_model(name or f"{cmd.__name__}Body", __config__=ConfigDict(extra="forbid"), **fields)
+
+
+def _lookup(p: Procurement, person_id: str, key: str):
+    with p.db.reader.connect() as conn:
+        return conn.execute(sa.select(idempotency).where(idempotency.c.person_id == person_id,
+                                                         idempotency.c.key == key)).first()
+
+
+def run(p: Procurement, person_id: str, key: str | None, request_hash: str, tender_id: str,
+        execute: Callable[[Callable], Any], finish: Callable[[Any], dict] | None = None) -> JSONResponse:
+    """Execute once per idempotency key; the stored response is replayed for a retry."""
+    def replay(hit) -> JSONResponse:
+        if hit.request_sha256 != request_hash:
+            raise Refused("idempotency-mismatch", f"Idempotency-Key {key!r} was used for a different request")
+        body = json.loads(hit.body)
+        return JSONResponse(finish(body) if finish else body, status_code=hit.status)
+
+    if key and (hit := _lookup(p, person_id, key)) is not None:
+        return replay(hit)
+
+    def record(conn, _state, logged):
+        if key:
+            conn.execute(sa.insert(idempotency).values(person_id=person_id, key=key, request_sha256=request_hash,
+                                                       status=201, body=json.dumps(_result(tender_id, logged))))
+        return []
+
+    try:
+        outcome = execute(record)
+    except Refused:
+        if key and (hit := _lookup(p, person_id, key)) is not None:
+            return replay(hit)
+        raise
+    body = _result(tender_id, outcome)
+    return JSONResponse(finish(body) if finish else body, status_code=201)
+
+
+def _hash(*parts: Any) -> str:
+    return hashlib.sha256(canonical([*parts])).hexdigest()
+
+
+# --- the table of plain commands ------------------------------------------------------------
+
+SPECS: list[tuple[str, type, str, str]] = [
+    ("/tenders/{tender_id}/amendments", c.AmendTender, "buyer", "Amend the solicitation (with a rationale)"),
+    ("/tenders/{tender_id}/enquiries", c.AskQuestion, "bidder", "Ask a question (answered publicly)"),
+    ("/tenders/{tender_id}/enquiries/answers", c.AnswerQuestion, "buyer", "Answer an enquiry"),
+    ("/tenders/{tender_id}/bids/withdrawals", c.WithdrawBid, "bidder", "Withdraw your bid before the deadline"),
+    ("/tenders/{tender_id}/ratings", c.RateProposal, "evaluator", "Rate an opened proposal on a stated factor"),
+    ("/tenders/{tender_id}/consensus", c.RecordConsensus, "buyer", "Record the consensus rating"),
+    ("/tenders/{tender_id}/competitive-range", c.SetCompetitiveRange, "buyer", "Establish the competitive range"),
+    ("/tenders/{tender_id}/award", c.DecideAward, "ssa", "Decide the award (source selection decision)"),
+    ("/tenders/{tender_id}/contract", c.SignContract, "buyer", "Sign the contract after the standstill"),
+    ("/tenders/{tender_id}/cancellation", c.CancelTender, "buyer", "Cancel the tender (with a reason)"),
+]
+
+
+def _register(path: str, cmd: type, role: str, summary: str) -> None:
+    Model = body_model(cmd)
+
+    def endpoint(tender_id: str, body: Model, request: Request, person_id: str = Depends(person),
+                 key: typing.Optional[str] = IdempotencyKey) -> CommandResult:
+        p = procurement(request)
+        actor = authorize(p, person_id, role, tender_id)
+        command = cmd(tender_id=tender_id, **body.model_dump())
+        return run(p, person_id, key, _hash(path, tender_id, body.model_dump(mode="json")), tender_id,
+                   lambda work: p.execute(command, actor, work=work))
+
+    endpoint.__name__ = cmd.__name__
+    router.add_api_route(path, endpoint, methods=["POST"], response_model=CommandResult, status_code=201,
+                         summary=summary, description=f"Role: **{role}**. {(cmd.__doc__ or '').strip()}",
+                         tags=["commands"])
+
+
+for _spec in SPECS:
+    _register(*_spec)
+
+
+# --- commands with their own shapes ---------------------------------------------------------
+
+CreateBody = body_model(c.CreateTender, exclude=(), name="CreateTenderBody")
+
+
+@router.post("/tenders", response_model=CommandResult, status_code=201, tags=["commands"],
+             summary="Draft a new tender (role: buyer, granted for all tenders)")
+def create_tender(body: CreateBody, request: Request, person_id: str = Depends(person),
+                  key: typing.Optional[str] = IdempotencyKey):
+    p = procurement(request)
+    actor = authorize(p, person_id, "buyer", None)
+    command = c.CreateTender(**body.model_dump())
+    return run(p, person_id, key, _hash("create", body.model_dump(mode="json")), command.tender_id,
+               lambda work: p.execute(command, actor, work=work))
+
+
+@router.post("/tenders/{tender_id}/publication", response_model=CommandResult, status_code=201, tags=["commands"],
+             summary="Publish: creates the bid-opening key for the named officials (role: buyer)")
+def publish(tender_id: str, request: Request, person_id: str = Depends(person), key: typing.Optional[str] = IdempotencyKey):
+    p = procurement(request)
+    actor = authorize(p, person_id, "buyer", tender_id)
+    return run(p, person_id, key, _hash("publish", tender_id), tender_id,
+               lambda work: bidding.publish(p, tender_id, actor, work=work))
+
+
+class DeclarationBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    role: Literal["buyer", "evaluator", "ssa", "opening_official", "hca"]
+    has_conflict: bool
+    details: str = ""
+
+
+@router.post("/tenders/{tender_id}/declarations", response_model=CommandResult, status_code=201, tags=["commands"],
+             summary="Sign your conflict-of-interest declaration for this tender (any official role)")
+def declare(tender_id: str, body: DeclarationBody, request: Request, person_id: str = Depends(person),
+            key: typing.Optional[str] = IdempotencyKey):
+    p = procurement(request)
+    actor = authorize(p, person_id, body.role, tender_id)
+    command = c.DeclareInterests(tender_id, body.has_conflict, body.details)
+    return run(p, person_id, key, _hash("declare", tender_id, body.model_dump()), tender_id,
+               lambda work: p.execute(command, actor, work=work))
+
+
+@router.post("/tenders/{tender_id}/bids", response_model=BidReceipt, status_code=201, tags=["commands"],
+             summary="Submit a sealed bid (role: bidder); the body is the sealed blob from `tenderproof bid seal`",
+             openapi_extra={"requestBody": {"required": True, "content": {"application/octet-stream": {
+                 "schema": {"type": "string", "format": "binary"}}}}})
+async def submit_bid(tender_id: str, request: Request, person_id: str = Depends(person),
+                     key: typing.Optional[str] = IdempotencyKey):
+    sealed = await request.body()
+    from starlette.concurrency import run_in_threadpool
+
+    return await run_in_threadpool(_submit_bid, request, tender_id, person_id, key, sealed)
+
+
+def _submit_bid(request: Request, tender_id: str, person_id: str, key, sealed: bytes):
+    p = procurement(request)
+    actor = authorize(p, person_id, "bidder", tender_id)
+    with p.db.reader.connect() as conn:
+        name = conn.execute(sa.select(people.c.name).where(people.c.id == person_id)).scalar() or person_id
+
+    def finish(body: dict) -> dict:
+        index = body["events"][0]["index"]
+        proof = p.log.tlog_proof(index)
+        entry = p.log.entry(index)
+        env = json.loads(entry)
+        return {**body, "bid_id": env["payload"]["id"], "sealed_sha256": env["payload"]["sealed_sha256"],
+                "entry": base64.b64encode(entry).decode(), "tlog_proof": proof.format()}
+
+    def execute(work):
+        receipt = bidding.submit_bid(p, tender_id, actor, name, sealed, work=work)
+        return [Logged(receipt.index, receipt.envelope)]
+
+    return run(p, person_id, key, hashlib.sha256(sealed).hexdigest(), tender_id, execute, finish)
+
+
+@router.post("/tenders/{tender_id}/shares", response_model=CommandResult, status_code=201, tags=["commands"],
+             summary="Hand in your decrypted key share (role: opening_official); the k-th opens every bid",
+             openapi_extra={"requestBody": {"required": True, "content": {"application/octet-stream": {
+                 "schema": {"type": "string", "format": "binary"}}}}})
+async def submit_share(tender_id: str, request: Request, person_id: str = Depends(person),
+                       key: typing.Optional[str] = IdempotencyKey):
+    share = await request.body()
+    from starlette.concurrency import run_in_threadpool
+
+    def go():
+        p = procurement(request)
+        actor = authorize(p, person_id, "opening_official", tender_id)
+        return run(p, person_id, key, hashlib.sha256(share).hexdigest(), tender_id,
+                   lambda work: bidding.submit_share(p, tender_id, actor, share, work=work))
+
+    return await run_in_threadpool(go)
+
+
+@router.post("/tenders/{tender_id}/opening", response_model=CommandResult, status_code=201, tags=["commands"],
+             summary="Ask for the opening (role: buyer): refused and logged before k shares are in")
+def open_bids(tender_id: str, request: Request, person_id: str = Depends(person), key: typing.Optional[str] = IdempotencyKey):
+    p = procurement(request)
+    actor = authorize(p, person_id, "buyer", tender_id)
+    return run(p, person_id, key, _hash("open", tender_id), tender_id,
+               lambda work: bidding.open_bids(p, tender_id, actor, work=work))
+
+
+class DebriefingBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    bidder_id: str
+
+
+@router.post("/tenders/{tender_id}/debriefings", response_model=CommandResult, status_code=201, tags=["commands"],
+             summary="Give an unsuccessful offeror its written debriefing (FAR 15.506) (role: buyer)")
+def debrief(tender_id: str, body: DebriefingBody, request: Request, person_id: str = Depends(person),
+            key: typing.Optional[str] = IdempotencyKey):
+    p = procurement(request)
+    actor = authorize(p, person_id, "buyer", tender_id)
+    state = p.state(tender_id)
+    if state is None:
+        raise Refused("not-found", f"no tender {tender_id}")
+    if not state["awards"]:
+        raise Refused("wrong-status", f"tender {tender_id} has no award to debrief on")
+    try:
+        doc = debriefing_document(state, body.bidder_id, p.clock())
+    except ValueError as e:
+        raise Refused("not-unsuccessful", str(e)) from None
+    digest = hashlib.sha256(doc).hexdigest()
+
+    def store(conn, _s, _l):
+        p.documents.put(doc)
+        return []
+
+    command = c.GiveDebriefing(tender_id, body.bidder_id, digest)
+    return run(p, person_id, key, _hash("debrief", tender_id, body.bidder_id), tender_id,
+               lambda work: p.execute(command, actor, work=[store, work]))
+
+
+class DisclosureBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    commitments: list[str] = Field(min_length=1, max_length=200)
+
+
+@router.post("/tenders/{tender_id}/disclosures", response_model=CommandResult, status_code=201, tags=["commands"],
+             summary="Disclose confidential payloads with their salts after the award (role: buyer)")
+def disclose_payloads(tender_id: str, body: DisclosureBody, request: Request, person_id: str = Depends(person),
+                      key: typing.Optional[str] = IdempotencyKey):
+    p = procurement(request)
+    actor = authorize(p, person_id, "buyer", tender_id)
+    return run(p, person_id, key, _hash("disclose", tender_id, body.commitments), tender_id,
+               lambda work: disclose(p, tender_id, body.commitments, actor, work=work))

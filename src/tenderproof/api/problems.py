@@ -1,0 +1,82 @@
+"""Errors over HTTP as RFC 9457 problem details (application/problem+json).
+
+Every refusal of the procurement rules keeps its stable code as the problem `type`, its reason as
+`detail`; the HTTP status says what kind of refusal it is.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from tenderproof.app.service import Conflict
+from tenderproof.domain import InvalidCommand, Refused
+from tenderproof.ledger.log import LogError
+from tenderproof.seal import SealError
+from tenderproof.store.documents import DocumentError
+
+PROBLEM = "application/problem+json"
+TYPE_BASE = "https://tenderproof.dev/problems/"
+
+#: Refusal codes by HTTP status; everything else is a 409 (the rules or the timing say no).
+STATUS = {
+    403: {"forbidden-role", "not-on-panel", "not-named", "no-declaration", "conflicted"},
+    404: {"not-found"},
+    422: {"unknown-factor", "bad-rating", "bad-period", "bad-threshold", "panel-incomplete", "details-needed",
+          "reason-needed", "departure-unexplained", "incomplete-range", "empty-range", "not-sealed", "wrong-tender",
+          "bad-opening-key", "no-official-key", "nothing", "bad-share", "deadline-past", "amendment-needs-extension"},
+}
+
+
+def status_of(code: str) -> int:
+    for status, codes in STATUS.items():
+        if code in codes:
+            return status
+    return 409
+
+
+def problem(status: int, code: str, detail: str, **extra) -> JSONResponse:
+    body = {"type": TYPE_BASE + code, "title": code.replace("-", " "), "status": status, "detail": detail, **extra}
+    return JSONResponse(body, status_code=status, media_type=PROBLEM)
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(Refused)
+    async def refused(_: Request, e: Refused):
+        return problem(status_of(e.code), e.code, e.reason, logged=e.logged)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_: Request, e: RequestValidationError):
+        errors = [{"loc": list(map(str, err.get("loc", []))), "msg": err.get("msg", "")} for err in e.errors()]
+        first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
+        return problem(422, "invalid-request", f"{'.'.join(first['loc'])}: {first['msg']}", errors=errors)
+
+    @app.exception_handler(InvalidCommand)
+    async def invalid_command(_: Request, e: InvalidCommand):
+        return problem(422, "invalid-command", str(e))
+
+    @app.exception_handler(SealError)
+    async def seal_error(_: Request, e: SealError):
+        return problem(422, "invalid-sealed-data", str(e))
+
+    @app.exception_handler(DocumentError)
+    async def document_error(_: Request, e: DocumentError):
+        return problem(404, "document-unavailable", str(e))
+
+    @app.exception_handler(LogError)
+    async def log_error(_: Request, e: LogError):
+        return problem(404, "not-in-log", str(e))
+
+    @app.exception_handler(Conflict)
+    async def conflict(_: Request, e: Conflict):
+        return problem(503, "contention", str(e))
+
+    @app.exception_handler(HTTPException)
+    async def http(_: Request, e: HTTPException):
+        code = {401: "unauthenticated", 403: "forbidden", 404: "not-found", 405: "method-not-allowed"}.get(e.status_code, "error")
+        resp = problem(e.status_code, code, str(e.detail))
+        for k, v in (e.headers or {}).items():
+            resp.headers[k] = v
+        return resp

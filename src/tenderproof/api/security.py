@@ -1,0 +1,34 @@
+"""Authentication (bearer tokens) and authorization (role grants), checked in this one place."""
+
+from __future__ import annotations
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from tenderproof.app import accounts
+from tenderproof.app.service import Procurement
+from tenderproof.domain import Actor
+
+bearer = HTTPBearer(auto_error=False, description="A token issued by the operator (tp_…)")
+
+
+def procurement(request: Request) -> Procurement:
+    return request.app.state.procurement
+
+
+def person(request: Request, cred: HTTPAuthorizationCredentials | None = Depends(bearer)) -> str:
+    """The authenticated person; 401 without a valid token."""
+    if cred is None or cred.scheme.lower() != "bearer":
+        raise HTTPException(401, "a bearer token is required", headers={"WWW-Authenticate": "Bearer"})
+    who = accounts.authenticate(procurement(request), cred.credentials)
+    if who is None:
+        raise HTTPException(401, "the bearer token is not valid", headers={"WWW-Authenticate": "Bearer"})
+    return who
+
+
+def authorize(p: Procurement, person_id: str, role: str, tender_id: str | None) -> Actor:
+    """The actor for this request, or 403 if the person holds no grant for the role here."""
+    if not accounts.may_act(p, person_id, role, tender_id):
+        where = f"tender {tender_id}" if tender_id else "tenders"
+        raise HTTPException(403, f"{person_id} may not act as {role} on {where}")
+    return Actor(person_id, role)

@@ -1,0 +1,74 @@
+"""`tenderproof serve` and `tenderproof demo`: the API and the portal, with the deadline worker."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from typing import Annotated
+
+import typer
+
+from tenderproof.app import demo as demo_setup
+from tenderproof.app.service import Procurement
+
+from .common import DataDir, Db, err, log_for, settings
+
+WORKER_PERIOD = 1.0  # seconds between checks for due deadlines
+
+
+def deadline_worker(p: Procurement, stop: threading.Event) -> None:
+    """Fire due deadlines even when nobody calls the API (exactly once: see run_deadlines)."""
+    while not stop.wait(WORKER_PERIOD):
+        try:
+            p.run_deadlines()
+        except Exception as e:  # noqa: BLE001 - keep serving; the next round retries
+            err.print(f"deadline worker: {e}", markup=False)
+
+
+def serve(
+    data_dir: DataDir = None,
+    db: Db = None,
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port")] = 8000,
+) -> None:
+    """Serve the API, the portal and the log's tiles over HTTP for an existing data directory."""
+    import uvicorn
+
+    from tenderproof.api import create_app
+
+    s = settings(data_dir, db)
+    p = Procurement(log_for(data_dir, db, signing=True), s.data_dir)
+    stop = threading.Event()
+    worker = threading.Thread(target=deadline_worker, args=(p, stop), daemon=True, name="deadline-worker")
+    worker.start()
+    try:
+        uvicorn.run(create_app(p), host=host, port=port, log_level="warning")
+    finally:
+        stop.set()
+
+
+def demo(
+    data_dir: DataDir = None,
+    db: Db = None,
+    no_serve: Annotated[bool, typer.Option("--no-serve", help="Set everything up, then stop")] = False,
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port")] = 8000,
+    hours: Annotated[float, typer.Option(help="Hours until the sandbox tender's deadline")] = 3.0,
+) -> None:
+    """Replay JEDI into a fresh data directory, open a live sandbox tender with demo accounts, serve."""
+    s = settings(data_dir, db)
+    if s.data_dir.exists() and db is None:
+        shutil.rmtree(s.data_dir)
+    info = demo_setup.setup(s, hours)
+    base = f"http://{host}:{port}"
+    typer.echo(f"JEDI replayed ({info.jedi_events} events); sandbox tender {info.sandbox} open until "
+               f"{info.deadline.isoformat()}")
+    typer.echo(f"demo tokens (also in {s.data_dir / 'demo-accounts.json'}):")
+    for pid, token in info.tokens.items():
+        typer.echo(f"  {pid:16} {token}")
+    typer.echo(f"\nportal:  {base}/\nAPI:     {base}/api/docs\nlog:     {base}/log/checkpoint")
+    typer.echo("\nTry sealing and submitting a bid as the demo bidder ACME:")
+    typer.echo(f"  mkdir -p my-bid && echo 'PRICE 199000' > my-bid/price.txt\n"
+               f"  tenderproof bid submit my-bid --api {base} --token {info.tokens['acme']} --tender {info.sandbox}")
+    if not no_serve:
+        serve(data_dir, db, host, port)
