@@ -31,7 +31,9 @@ def public_view(state: dict[str, Any]) -> dict[str, Any]:
     view["bids"] = [public_bid(b) for b in sorted(s["bids"].values(), key=lambda b: b["date"])]
     view["declarations"] = {o: {"date": d["date"], "has_conflict": d["has_conflict"]} for o, d in s["declarations"].items()}
     view["shares_submitted"] = list(s["shares"])
-    view["opening_key"] = None if not s["opening"] else {k: s["opening"][k] for k in ("suite", "public_key", "threshold")}
+    # The encrypted shares are public (in the log): each official fetches theirs from here.
+    view["opening_key"] = None if not s["opening"] else {
+        k: s["opening"][k] for k in ("suite", "public_key", "threshold", "encrypted_shares")}
     view["awards"] = list(s["awards"])
     cr = s["competitive_range"]
     view["competitive_range"] = None if cr is None else {"date": cr["date"], "included": cr["included"],
