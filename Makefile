@@ -13,30 +13,27 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	touch $@
 
-# The JEDI procurement replayed with its own dates into the embedded SQLite default, then the
-# checks anyone can run: audit of the log, rebuild of the projections, OCDS output, and an
-# offline proof of the award verified with nothing but the log's public key.
+# The JEDI procurement replayed with its own dates into the embedded SQLite default, a live
+# sandbox tender with demo accounts, then the checks anyone can run (audit of the log, rebuild of
+# the projections, OCDS output, an offline proof of the award), then the portal and the API.
 demo: $(STAMP)
 	rm -rf $(DEMO_DIR)
-	$(BIN)/tenderproof scenario run jedi --data-dir $(DEMO_DIR)
+	$(BIN)/tenderproof demo --no-serve --data-dir $(DEMO_DIR)
 	$(BIN)/tenderproof log audit --data-dir $(DEMO_DIR)
 	$(BIN)/tenderproof rebuild --check --data-dir $(DEMO_DIR)
 	$(BIN)/tenderproof ocds releases -o $(DEMO_DIR)/ocds/releases.json --data-dir $(DEMO_DIR)
 	$(BIN)/tenderproof ocds records -o $(DEMO_DIR)/ocds/records.json --data-dir $(DEMO_DIR)
 	$(BIN)/tenderproof log tiles $(DEMO_DIR)/tiles --data-dir $(DEMO_DIR)
-	@echo "--- the timeline of the JEDI tender (ledger index, time, event, actor):"
-	$(BIN)/tenderproof tender events HQ0034-18-R-0077 --data-dir $(DEMO_DIR)
 	@AWARD=$$($(BIN)/tenderproof tender events HQ0034-18-R-0077 --type award.decided --data-dir $(DEMO_DIR) | cut -f1); \
 	  $(BIN)/tenderproof tender entry $$AWARD -o $(DEMO_DIR)/award.entry --data-dir $(DEMO_DIR) && \
 	  $(BIN)/tenderproof log proof $$AWARD -o $(DEMO_DIR)/award.tlog-proof --data-dir $(DEMO_DIR) && \
-	  echo "--- the award event, verified offline with only the log's public key:" && \
+	  echo "--- the JEDI award, verified offline with only the log's public key:" && \
 	  $(BIN)/tenderproof verify $(DEMO_DIR)/award.tlog-proof --entry $(DEMO_DIR)/award.entry --vkey $(DEMO_DIR)/log.vkey
 	@echo
-	@echo "Where to look, in $(DEMO_DIR)/:"
-	@echo "  ocds/releases.json, ocds/records.json  the public OCDS data (validates with libcoveocds)"
-	@echo "  tiles/                                 the log as static C2SP tlog-tiles, with its signed checkpoint"
-	@echo "  award.tlog-proof, award.entry          an offline proof of the award and the exact entry"
-	@echo "  log.vkey                               the log's public key: all a verifier needs"
+	@echo "Files in $(DEMO_DIR)/: ocds/ (OCDS packages), tiles/ (the log as C2SP tiles), award.tlog-proof,"
+	@echo "award.entry, log.vkey (all a verifier needs), demo-accounts.json (the demo tokens)."
+	@echo "Serving the portal at http://127.0.0.1:8000/ and the API at http://127.0.0.1:8000/api/docs (Ctrl-C stops)."
+	$(BIN)/tenderproof serve --data-dir $(DEMO_DIR)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
