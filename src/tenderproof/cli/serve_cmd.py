@@ -47,6 +47,15 @@ def serve(
         stop.set()
 
 
+def _me() -> str:
+    """How this command was invoked (e.g. .venv/bin/tenderproof), so the hint can be pasted."""
+    import shlex
+    import sys
+
+    arg0 = sys.argv[0]
+    return shlex.quote(arg0) if arg0.endswith("tenderproof") else "tenderproof"
+
+
 def demo(
     data_dir: DataDir = None,
     db: Db = None,
@@ -69,6 +78,6 @@ def demo(
     typer.echo(f"\nportal:  {base}/\nAPI:     {base}/api/docs\nlog:     {base}/log/checkpoint")
     typer.echo("\nTry sealing and submitting a bid as the demo bidder ACME:")
     typer.echo(f"  mkdir -p my-bid && echo 'PRICE 199000' > my-bid/price.txt\n"
-               f"  tenderproof bid submit my-bid --api {base} --token {info.tokens['acme']} --tender {info.sandbox}")
+               f"  {_me()} bid submit my-bid --api {base} --token {info.tokens['acme']} --tender {info.sandbox}")
     if not no_serve:
         serve(data_dir, db, host, port)
