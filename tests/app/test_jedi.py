@@ -45,8 +45,11 @@ def test_jedi_replays_and_verifies(settings, tmp_path, monkeypatch):
     p, report = replay(settings)
     try:
         state = p.state(TENDER)
-        assert state["status"] == "active.awarded"
-        award = state["awards"][-1]
+        assert state["status"] == "cancelled"  # 2021-07-06
+        first, reaffirmed = state["awards"]
+        assert reaffirmed["supersedes"] == first["id"] and reaffirmed["date"] == "2020-09-04T20:00:00Z"
+        assert state["contract"]["id"] == "HQ0034-20-D-0001" and state["contract"]["terminated"]
+        award = first
         assert award["supplier"]["id"] == "microsoft" and award["date"] == "2019-10-25T21:00:00Z"
         assert award["value"] == {"amount": "10000000000", "currency": "USD"}
         assert {b["bidder"] for b in state["bids"].values() if b["status"] == "opened"} == {"aws", "microsoft", "oracle", "ibm"}
@@ -55,6 +58,23 @@ def test_jedi_replays_and_verifies(settings, tmp_path, monkeypatch):
         assert state["periods"]["tender_end"] == "2018-10-12T18:00:00Z"
         assert set(state["debriefings"]) == {"aws", "oracle", "ibm"}
         assert "evaluation factor weights" in state["illustrative"]
+        # Protests and stays, as the record shows them.
+        outcomes = {pid: pr["outcome"] for pid, pr in state["protests"].items()}
+        assert outcomes == {"gao-b-416657": "denied", "gao-ibm-2018": "dismissed", "cofc-18-1880c": "denied",
+                            "cofc-19-1796c": "dismissed"}
+        assert all(pr["timely"] for pr in state["protests"].values())
+        stays = {sid: (st["kind"], st["status"]) for sid, st in state["stays"].items()}
+        assert stays["stay-gao-b-416657"] == ("CICA stay", "lifted")
+        assert [k for k, v in stays.items() if v == ("voluntary hold", "ended")]  # ended by the worker, 2020-02-11
+        assert [k for k, v in stays.items() if v == ("preliminary injunction", "in-force")]
+        refusal = state["refusals"][-1]
+        assert (refusal["command"], refusal["code"], refusal["date"]) == ("StartPerformance", "stayed", "2020-02-14T15:00:00Z")
+        assert "preliminary injunction" in refusal["reason"]
+        assert set(state["recusals"]) == {"ubhi", "eval-3", "esper"}
+        assert [(m["official"], m["bidder"]) for m in state["coi_matches"]] == [("eval-3", "microsoft")]
+        remand = state["corrective_actions"][0]
+        award_seq = next(e.envelope["seq"] for e in p.events(TENDER) if e.envelope["type"] == "award.decided")
+        assert remand["revisits"] == [award_seq] and remand["factors"] == ["f5-hosting", "f9-price"]
         # The ledger, the projections and every bid receipt check out.
         assert audit(p.log).ok
         assert rebuild(p, check=True).identical
@@ -95,7 +115,7 @@ def test_cli_replay_rebuild_and_ocds(tmp_path, monkeypatch):
         assert r.returncode == 0, r.stderr.decode()
         return r.stdout.decode()
 
-    assert "active.awarded" in run("scenario", "run", "jedi")
+    assert "cancelled" in run("scenario", "run", "jedi")
     assert "identical to the live state" in run("rebuild", "--check")
     assert "audit ok" in run("log", "audit")
     run("ocds", "releases", "-o", tmp_path / "releases.json")

@@ -30,7 +30,13 @@ from . import envelope
 from .publication import releases_for
 
 Clock = Callable[[], datetime]
-DEADLINE_KINDS = {"close_enquiries": c.CloseEnquiries, "close_tendering": c.CloseTendering}
+DEADLINE_KINDS = {
+    "close_enquiries": lambda tid, _arg: c.CloseEnquiries(tid),
+    "close_tendering": lambda tid, _arg: c.CloseTendering(tid),
+    "comments": lambda tid, pid: c.LapseProtest(tid, pid),
+    "stay": lambda tid, sid: c.EndStay(tid, sid),
+}
+WORKER_COMMANDS = (c.CloseEnquiries, c.CloseTendering, c.LapseProtest, c.EndStay)
 WORKER = Actor("deadline-worker", SYSTEM)
 
 
@@ -88,7 +94,7 @@ class Procurement:
         are appended, in order, and may log more (the opening opens every bid in the transaction
         that records the k-th share; the API records its idempotency response last).
         """
-        if not isinstance(cmd, (c.CloseEnquiries, c.CloseTendering)):
+        if not isinstance(cmd, WORKER_COMMANDS):
             self.run_deadlines(tender_id=cmd.tender_id)
         return self.transact(lambda conn, now: self._decide_and_commit(conn, cmd, actor, now, work))
 
@@ -211,7 +217,8 @@ class Procurement:
                 return fired
             r = due[0]
             seen.add((r.tender_id, r.kind))
-            cmd = DEADLINE_KINDS[r.kind](r.tender_id)
+            kind, _, arg = r.kind.partition(":")
+            cmd = DEADLINE_KINDS[kind](r.tender_id, arg)
             try:
                 fired += self.transact(lambda conn, _now: self._decide_and_commit(conn, cmd, WORKER, now, None))
             except Refused:
@@ -225,4 +232,10 @@ def deadlines_of(state: dict) -> dict[str, str]:
         out["close_enquiries"] = state["periods"]["enquiry_end"]
     if state["status"] in (ENQUIRIES, TENDERING):
         out["close_tendering"] = state["periods"]["tender_end"]
+    for pid, pr in state.get("protests", {}).items():
+        if pr["outcome"] is None and pr["comments_due"] and not pr["comments"]:
+            out[f"comments:{pid}"] = pr["comments_due"]
+    for sid, st in state.get("stays", {}).items():
+        if st["status"] == "in-force" and st["until"]:
+            out[f"stay:{sid}"] = st["until"]
     return {k: iso(parse_time(v)) for k, v in out.items()}

@@ -25,12 +25,19 @@ from .model import (
     iso,
     parse_time,
 )
+from .integrity import match_events, matches
+from .protests import refuse_if_stayed
 from .rulesets import ruleset
 from .tendering import PANEL_ROLES, require_panel, require_role, require_status
 
 
 def require_declared(state: dict, actor: Actor) -> None:
-    """An official acts on bids only with a signed declaration of no conflict (DESIGN.md §5)."""
+    """An official acts on bids only with a signed declaration of no conflict, and never once
+    recused (DESIGN.md §5)."""
+    recusal = state["recusals"].get(actor.id)
+    if recusal is not None:
+        raise Refused("recused", f"{actor.id} was recused from tender {state['id']} on {recusal['date']}: "
+                      f"{recusal['reason']}", logged=True)
     d = state["declarations"].get(actor.id)
     if d is None:
         raise Refused("no-declaration", f"{actor.id} has not signed a conflict-of-interest declaration for "
@@ -49,8 +56,14 @@ def declare(state: dict, cmd: c.DeclareInterests, actor: Actor, now: datetime) -
         # A declared conflict cannot be declared away: it takes a recusal decision, on the record.
         raise Refused("conflicted", f"{actor.id} declared a conflict of interest on tender {state['id']}; "
                       "a later declaration cannot withdraw it", logged=True)
-    return [Event("coi.declared", {"official": actor.id, "has_conflict": cmd.has_conflict},
-                  {"details": cmd.details})]
+    declared = {"details": cmd.details, "holdings": list(cmd.holdings),
+                "prior_employers": [dict(e) for e in cmd.prior_employers], "family_employers": list(cmd.family_employers)}
+    for e in declared["prior_employers"]:
+        if not isinstance(e.get("name"), str) or not e["name"].strip():
+            raise Refused("details-needed", "each prior employer needs a name (and its dates)")
+    events = [Event("coi.declared", {"official": actor.id, "has_conflict": cmd.has_conflict}, declared)]
+    # Not only self-assessed: what the official declares is checked against who bid and who owns them.
+    return events + match_events(matches(state, actor.id, declared))
 
 
 def submit_share(state: dict, cmd: c.SubmitShare, actor: Actor, now: datetime) -> list[Event]:
@@ -226,12 +239,18 @@ def decide_award(state: dict, cmd: c.DecideAward, actor: Actor, now: datetime) -
     if departs and not cmd.departure_reason.strip():
         raise Refused("departure-unexplained", f"the evaluators ranked {order[0]} first; selecting {cmd.bid_id} "
                       "needs a documented reason for departing from that ranking (FAR 15.308)")
+    refuse_if_stayed(state, "award", now)
     rules = ruleset(state["ruleset"])
     standstill_end = rules.standstill_end(now)
+    previous = state["awards"][-1] if state["awards"] else None
+    contract_stands = state["contract"] is not None and previous is not None and previous["bid"] == cmd.bid_id
     payload = {"id": f"{state['id']}-award-{len(state['awards']) + 1}", "bid": cmd.bid_id,
                "supplier": {"id": bid["bidder"], "name": bid["bidder_name"]}, "value": cmd.value,
                "rationale": cmd.rationale, "ranking": order, "departs_from_ranking": departs,
-               "departure_reason": cmd.departure_reason or None, "status": AWARDED,
+               "departure_reason": cmd.departure_reason or None,
+               # A corrected decision that re-affirms the contracted supplier leaves the contract standing.
+               "status": COMPLETE if contract_stands else AWARDED,
+               "supersedes": previous["id"] if previous else None,
                "standstill_end": iso(standstill_end), "standstill_basis": rules.basis}
     return [Event("award.decided", payload)]
 
@@ -254,6 +273,7 @@ def sign_contract(state: dict, cmd: c.SignContract, actor: Actor, now: datetime)
     if now < end:
         raise Refused("standstill", f"the standstill runs until {iso(end)} ({award['standstill_basis']}); "
                       "the contract cannot be signed before then", logged=True)
+    refuse_if_stayed(state, "contract", now)
     return [Event("contract.signed", {"id": cmd.contract_id, "award": award["id"], "value": cmd.value,
                                       "period_end": iso(cmd.period_end) if cmd.period_end else None,
                                       "status": COMPLETE})]

@@ -38,3 +38,18 @@ def ruleset(name: str) -> RuleSet:
         return RULESETS[name]
     except KeyError:
         raise ValueError(f"unknown rule set {name!r}; known: {', '.join(RULESETS)}") from None
+
+
+# --- protest rules (4 CFR Part 21; 31 U.S.C. 3553; the Remedies Directive) -------------------
+
+GAO_FILING_DAYS = 10  # 4 CFR 21.2(a)(2): within 10 days after the basis is known (or the debriefing)
+GAO_REPORT_DAYS = 30  # 4 CFR 21.3(c): agency report 30 days after notice
+GAO_COMMENTS_DAYS = 10  # 4 CFR 21.3(i): comments within 10 days of the report, or dismissal
+GAO_DECISION_DAYS = 100  # 31 U.S.C. 3554(a)(1)
+GAO_EXPRESS_DAYS = 65  # 4 CFR 21.10
+CICA_AWARD_DAYS = 10  # 31 U.S.C. 3553(d)(4): notice within 10 days after award …
+CICA_DEBRIEFING_DAYS = 5  # … or 5 days after a required debriefing, whichever is later
+
+
+def calendar_deadline(start: datetime, days: int, rules: RuleSet) -> datetime:
+    return add_calendar_days(start, days, rules.country)

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from . import commands as c
-from . import access, evaluation, tendering
+from . import access, evaluation, integrity, protests, tendering
 from .errors import Refused
 from .model import DRAFT, Actor, Event
 
@@ -40,6 +40,23 @@ DECIDERS: dict[type, Decider] = {
     c.SignContract: evaluation.sign_contract,
     c.ReadConfidential: access.read,
     c.Disclose: access.disclose,
+    c.FileProtest: protests.file_protest,
+    c.DocketProtest: protests.docket,
+    c.FileAgencyReport: protests.agency_report,
+    c.FileComments: protests.comments,
+    c.DecideProtest: protests.decide_protest,
+    c.CourtOrder: protests.court_order,
+    c.VoluntaryHold: protests.voluntary_hold,
+    c.OverrideStay: protests.override,
+    c.TakeCorrectiveAction: protests.corrective_action,
+    c.StartPerformance: protests.start_performance,
+    c.LapseProtest: protests.lapse,
+    c.EndStay: protests.end_stay,
+    c.DeclareOwnership: integrity.declare_ownership,
+    c.Recuse: integrity.recuse,
+    c.ReportEmploymentContact: integrity.employment_contact,
+    c.RecordContact: integrity.record_contact,
+    c.RecordIncident: integrity.record_incident,
 }
 
 
@@ -65,7 +82,9 @@ def _created(p: dict, e: dict) -> dict:
         "documents": [dict(d, date=e["time"]) for d in p["documents"]],
         "amendments": [], "enquiries": {}, "bids": {}, "declarations": {}, "shares": [],
         "ratings": {}, "consensus": {}, "competitive_range": None, "awards": [], "debriefings": {},
-        "contract": None, "cancellation": None, "refusals": [], "opened": None, "accesses": 0, "disclosed": [], "events": 0, "last_event": None,
+        "contract": None, "cancellation": None, "refusals": [], "opened": None, "accesses": 0, "disclosed": [],
+        "protests": {}, "stays": {}, "ownership": {}, "recusals": {}, "coi_matches": [], "employment_contacts": [],
+        "contacts": [], "incidents": [], "performance": None, "corrective_actions": [], "events": 0, "last_event": None,
     }
 
 
@@ -130,7 +149,8 @@ def _withdrawn(s, p, conf, e) -> None:
 
 
 def _declared(s, p, conf, e) -> None:
-    s["declarations"][p["official"]] = {"date": e["time"], "has_conflict": p["has_conflict"]}
+    s["declarations"][p["official"]] = {"date": e["time"], "has_conflict": p["has_conflict"],
+                                        **{k: conf.get(k, []) for k in ("holdings", "prior_employers", "family_employers")}}
 
 
 def _share(s, p, conf, e) -> None:
@@ -173,6 +193,8 @@ def _contract(s, p, conf, e) -> None:
 
 def _cancelled(s, p, conf, e) -> None:
     s["cancellation"] = {"date": e["time"], "reason": p["reason"]}
+    if p.get("contract_terminated") and s["contract"]:
+        s["contract"]["terminated"] = e["time"]
 
 
 def _unsuccessful(s, p, conf, e) -> None:
@@ -193,7 +215,114 @@ def _disclosed(s, p, conf, e) -> None:
     s["disclosed"] += [i["commitment"] for i in p["items"]]
 
 
+def _filed(s, p, conf, e) -> None:
+    s["protests"][p["id"]] = {**p, "filed": e["time"], "docketed": None, "report_due": None, "decision_due": None,
+                              "comments_due": None, "report": None, "comments": None, "outcome": None,
+                              "decided": None, "reasoning": None, "recommended_action": None, "orders": []}
+
+
+def _add_stay(s, stay: dict, e: dict, protest: str | None) -> None:
+    s["stays"][stay["id"]] = {"until": None, **stay, "protest": protest, "from": e["time"], "status": "in-force",
+                              "ended": None, "override": None}
+
+
+def _docketed(s, p, conf, e) -> None:
+    pr = s["protests"][p["protest"]]
+    pr.update(docketed=e["time"], report_due=p.get("report_due"), decision_due=p.get("decision_due"))
+    if p.get("stay"):
+        _add_stay(s, p["stay"], e, p["protest"])
+
+
+def _report(s, p, conf, e) -> None:
+    s["protests"][p["protest"]].update(report=e["time"], comments_due=p["comments_due"])
+
+
+def _comments(s, p, conf, e) -> None:
+    s["protests"][p["protest"]]["comments"] = e["time"]
+
+
+def _protest_decided(s, p, conf, e) -> None:
+    pr = s["protests"][p["protest"]]
+    pr.update(outcome=p["outcome"], decided=e["time"], reasoning=p["reasoning"],
+              recommended_action=p["recommended_action"])
+    for st in s["stays"].values():  # a forum's decision ends the stays that its protest caused
+        if st["protest"] == p["protest"] and st["status"] == "in-force" and st["kind"] in ("CICA stay", "suspension"):
+            st.update(status="lifted", ended=e["time"])
+
+
+def _court_order(s, p, conf, e) -> None:
+    s["protests"][p["protest"]]["orders"].append({"date": e["time"], "order": p["order"], "text": p["text"]})
+    if p.get("stay"):
+        _add_stay(s, p["stay"], e, p["protest"])
+    if p["order"] == "dissolve_injunction":
+        for st in s["stays"].values():
+            if st["protest"] == p["protest"] and st["kind"] in ("tro", "preliminary injunction") and st["status"] == "in-force":
+                st.update(status="lifted", ended=e["time"])
+
+
+def _hold(s, p, conf, e) -> None:
+    _add_stay(s, p["stay"], e, p["protest"])
+
+
+def _overridden(s, p, conf, e) -> None:
+    s["stays"][p["stay"]].update(status="overridden", ended=e["time"],
+                                 override={"ground": p["ground"], "finding": p["finding"], "by": e["actor"]["id"]})
+
+
+def _stay_ended(s, p, conf, e) -> None:
+    s["stays"][p["stay"]].update(status="ended", ended=e["time"])
+
+
+def _corrective(s, p, conf, e) -> None:
+    s["corrective_actions"].append({k: v for k, v in p.items() if k != "status"} | {"date": e["time"], "seq": e["seq"]})
+
+
+def _performance(s, p, conf, e) -> None:
+    s["performance"] = {"date": e["time"], "scope": p["scope"]}
+
+
+def _ownership(s, p, conf, e) -> None:
+    s["ownership"][p["bidder"]] = {"owners": conf.get("owners", []), "affiliates": conf.get("affiliates", [])}
+
+
+def _match(s, p, conf, e) -> None:
+    s["coi_matches"].append({"date": e["time"], **p, **conf})
+
+
+def _recused(s, p, conf, e) -> None:
+    s["recusals"][p["official"]] = {"date": e["time"], "reason": p["reason"]}
+
+
+def _employment(s, p, conf, e) -> None:
+    s["employment_contacts"].append({"date": e["time"], **p})
+
+
+def _contact(s, p, conf, e) -> None:
+    s["contacts"].append({"recorded": e["time"], **p})
+
+
+def _incident(s, p, conf, e) -> None:
+    s["incidents"].append({"date": e["time"], **p})
+
+
 _APPLY = {
+    "protest.filed": _filed,
+    "protest.docketed": _docketed,
+    "protest.agency_report": _report,
+    "protest.comments": _comments,
+    "protest.decided": _protest_decided,
+    "court.order": _court_order,
+    "stay.voluntary_hold": _hold,
+    "stay.overridden": _overridden,
+    "stay.ended": _stay_ended,
+    "corrective_action.taken": _corrective,
+    "performance.started": _performance,
+    "bidder.ownership_declared": _ownership,
+    "coi.match": _match,
+    "official.recused": _recused,
+    "integrity.employment_contact": _employment,
+    "contact.recorded": _contact,
+    "integrity.incident": _incident,
     "confidential.accessed": _accessed,
     "confidential.disclosed": _disclosed,
     "tender.amended": _amended,

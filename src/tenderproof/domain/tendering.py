@@ -15,7 +15,6 @@ from .model import (
     CANCELLED,
     DEFAULT_SCALE,
     DRAFT,
-    ENDED,
     ENQUIRIES,
     EVALUATOR,
     HCA,
@@ -240,6 +239,8 @@ def close_tendering(state: dict, cmd: c.CloseTendering, actor: Actor, now: datet
 
 def cancel(state: dict, cmd: c.CancelTender, actor: Actor, now: datetime) -> list[Event]:
     require_panel(state, actor, BUYER)
-    if state["status"] in ENDED:
+    if state["status"] in (CANCELLED, "unsuccessful"):
         raise Refused("ended", f"tender {state['id']} is already {state['status']}")
-    return [Event("tender.cancelled", {"status": CANCELLED, "reason": cmd.reason})]
+    # A cancellation after the contract terminates it (as DoD did with JEDI in 2021).
+    terminated = state["contract"]["id"] if state.get("contract") else None
+    return [Event("tender.cancelled", {"status": CANCELLED, "reason": cmd.reason, "contract_terminated": terminated})]

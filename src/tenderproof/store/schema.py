@@ -90,7 +90,7 @@ deadlines = Table(
     "deadlines",
     metadata,
     Column("tender_id", String(100), primary_key=True),
-    Column("kind", String(40), primary_key=True),
+    Column("kind", String(200), primary_key=True),
     Column("due", String(30), nullable=False, index=True),
 )
 

@@ -1,0 +1,114 @@
+"""Integrity controls: conflict-of-interest cross-checks, recusals, procurement-integrity
+employment contacts (FAR 3.104), outside contacts and disclosure incidents (DESIGN.md §5).
+
+A declaration is no longer only self-assessed: what officials declare (holdings, prior and family
+employers) is cross-checked with what bidders declare (owners, affiliates) and with who bid, and a
+match is recorded. A recusal locks the official out of the tender for good.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from . import commands as c
+from .errors import Refused
+from .model import BIDDER, BUYER, Actor, Event, iso
+from .tendering import PANEL_ROLES, require_panel, require_role
+
+_SUFFIXES = {"inc", "incorporated", "llc", "ltd", "limited", "corp", "corporation", "co", "company", "plc", "gmbh",
+             "sa", "ag", "america", "services", "the"}
+
+
+def normalize(name: str) -> str:
+    """A company or person name reduced for comparison: 'Amazon Web Services, Inc.' → 'amazon web'."""
+    words = [w for w in re.split(r"[^a-z0-9]+", name.lower()) if w and w not in _SUFFIXES]
+    return " ".join(words)
+
+
+def _related(a: str, b: str) -> bool:
+    na, nb = normalize(a), normalize(b)
+    if not na or not nb:
+        return False
+    return na == nb or na.split()[0] == nb.split()[0]
+
+
+def official_interests(decl: dict) -> list[tuple[str, str]]:
+    """(kind, name) pairs an official declared: holdings, prior employers, family employers."""
+    out = [("holding", h) for h in decl.get("holdings", [])]
+    out += [("prior employer", e["name"]) for e in decl.get("prior_employers", [])]
+    out += [("family employer", f) for f in decl.get("family_employers", [])]
+    return out
+
+
+def bidder_names(state: dict) -> dict[str, set[str]]:
+    """Each bidder and the names it goes by: its own, its owners', its affiliates'."""
+    names: dict[str, set[str]] = {}
+    for b in state["bids"].values():
+        names.setdefault(b["bidder"], set()).add(b.get("bidder_name") or b["bidder"])
+    for bidder, own in state["ownership"].items():
+        names.setdefault(bidder, set()).update(own["owners"] + own["affiliates"])
+    return names
+
+
+def matches(state: dict, official: str, decl: dict) -> list[dict]:
+    found = []
+    for bidder, names in sorted(bidder_names(state).items()):
+        for kind, interest in official_interests(decl):
+            for name in sorted(names):
+                if _related(interest, name):
+                    found.append({"official": official, "bidder": bidder, "interest": kind, "declared": interest,
+                                  "matches": name})
+    return found
+
+
+def match_events(found: list[dict]) -> list[Event]:
+    # Who the bidder is stays confidential until the opening; that a match exists is public.
+    return [Event("coi.match", {"official": m["official"], "interest": m["interest"]}, dict(m)) for m in found]
+
+
+def declare_ownership(state: dict, cmd: c.DeclareOwnership, actor: Actor, now: datetime) -> list[Event]:
+    require_role(actor, BIDDER)
+    if not cmd.owners:
+        raise Refused("details-needed", "an ownership declaration names at least one owner")
+    events = [Event("bidder.ownership_declared", {"bidder": actor.id},
+                    {"owners": list(cmd.owners), "affiliates": list(cmd.affiliates)})]
+    probe = dict(state, ownership=dict(state["ownership"], **{actor.id: {"owners": list(cmd.owners),
+                                                                         "affiliates": list(cmd.affiliates)}}))
+    for official, decl in state["declarations"].items():
+        events += match_events([m for m in matches(probe, official, decl) if m["bidder"] == actor.id])
+    return events
+
+
+def recuse(state: dict, cmd: c.Recuse, actor: Actor, now: datetime) -> list[Event]:
+    if actor.id != cmd.official:
+        require_panel(state, actor, BUYER)
+    if cmd.official in state["recusals"]:
+        raise Refused("exists", f"{cmd.official} is already recused from tender {state['id']}")
+    return [Event("official.recused", {"official": cmd.official, "reason": cmd.reason})]
+
+
+def employment_contact(state: dict, cmd: c.ReportEmploymentContact, actor: Actor, now: datetime) -> list[Event]:
+    if actor.role not in PANEL_ROLES or not any(actor.id in state["panel"].get(r, []) for r in PANEL_ROLES):
+        raise Refused("not-on-panel", f"{actor.id} is not an official on tender {state['id']}")
+    payload = {"official": actor.id, "bidder": cmd.bidder_id, "contact_date": iso(cmd.contact_date),
+               "response": cmd.response}
+    events = [Event("integrity.employment_contact", payload)]
+    if cmd.response == "recused" and actor.id not in state["recusals"]:
+        events.append(Event("official.recused", {"official": actor.id,
+                                                 "reason": f"employment contact from {cmd.bidder_id} (FAR 3.104-3(c))"}))
+    return events
+
+
+def record_contact(state: dict, cmd: c.RecordContact, actor: Actor, now: datetime) -> list[Event]:
+    require_role(actor, *PANEL_ROLES)
+    if cmd.when > now:
+        raise Refused("bad-period", "a contact is recorded after it happened")
+    # Who and when are public; what was said is a confidential payload with a public commitment.
+    return [Event("contact.recorded", {"official": cmd.official, "party": cmd.party, "when": iso(cmd.when),
+                                       "channel": cmd.channel}, {"summary": cmd.summary})]
+
+
+def record_incident(state: dict, cmd: c.RecordIncident, actor: Actor, now: datetime) -> list[Event]:
+    require_role(actor, *PANEL_ROLES, "auditor")
+    return [Event("integrity.incident", {"affected": list(cmd.affected)}, {"description": cmd.description})]
