@@ -6,11 +6,14 @@ tiles of level L. Entry bundles follow the level-0 geometry and hold the entries
 each prefixed by its length as a big-endian uint16 — hence the 65,535-byte limit on an entry.
 
 A partial tile of width w is a prefix of the tile it grows into, so storage keeps one growing
-blob per (level, index) and serves any width by slicing.
+blob per (level, index) and serves any width by slicing. Level-0 hash tiles are not stored at
+all: a level-0 tile is a pure function of the entry bundle with the same index (`leaf_tile`), so
+storage computes it from the bundle when asked.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -84,7 +87,7 @@ def parse_tile_path(path: str) -> tuple[int, int, int]:
     if encode_index(index) != m[2]:
         raise TileError(f"tile index in {path!r} is not in canonical form")
     width = TILE_WIDTH if m[3] is None else int(m[3])
-    if width >= TILE_WIDTH:
+    if m[3] is not None and width >= TILE_WIDTH:
         raise TileError(f"partial tile width {width} in {path!r} must be below {TILE_WIDTH}")
     return level, index, width
 
@@ -117,6 +120,12 @@ def split_bundle(data: bytes) -> list[bytes]:
     return entries
 
 
+def leaf_tile(bundle: bytes) -> bytes:
+    """The level-0 hash tile of an entry bundle: the leaf hash of each of its entries."""
+    sha256 = hashlib.sha256  # leaf_hash, inlined: this runs for every level-0 tile read
+    return b"".join([sha256(b"\x00" + e).digest() for e in split_bundle(bundle)])
+
+
 # --- hashes inside tiles -----------------------------------------------------------------------
 
 
@@ -124,6 +133,17 @@ def split_hashes(data: bytes) -> list[bytes]:
     if len(data) % HASH_SIZE or len(data) > TILE_WIDTH * HASH_SIZE:
         raise TileError(f"hash tile of {len(data)} bytes is not a whole number of hashes up to {TILE_WIDTH}")
     return [data[i : i + HASH_SIZE] for i in range(0, len(data), HASH_SIZE)]
+
+
+def tile_levels(data: bytes) -> list[bytes]:
+    """`subtree_levels` of the hashes in tile data, each level as concatenated hashes."""
+    sha256 = hashlib.sha256  # node_hash, inlined: this runs for every tile a proof reads
+    row = split_hashes(data)
+    out = [data]
+    while len(row) >= 2:
+        row = [sha256(b"\x01" + row[i] + row[i + 1]).digest() for i in range(0, len(row) - 1, 2)]
+        out.append(b"".join(row))
+    return out
 
 
 def subtree_levels(hashes: Sequence[bytes]) -> list[list[bytes]]:
@@ -151,23 +171,37 @@ def tile_widths(size: int) -> Iterator[tuple[int, int, int]]:
 
 
 class TileCache:
-    """Computed node levels of full tiles (immutable, so never stale), least recently used out.
+    """Computed node levels of committed tiles, full or partial, least recently used out.
 
-    Each entry keeps a tile's 8 levels as concatenated hashes: about 16 KiB a tile.
+    An entry is the node levels of tile (level, index) at some width. A committed tile never
+    changes below its width: a full tile is immutable, and a partial tile of width w is a prefix
+    of every wider version of it, so level k of width w is the first w >> k nodes of level k of
+    any wider version. Hence one entry per (level, index), the widest computed so far, answers
+    every (level, index, width) up to its own width. Only data read from committed state may be
+    put here: levels built from uncommitted tiles belong in a private cache that dies with the
+    transaction (see `Log._append`).
+
+    Each entry keeps a tile's 8 levels as concatenated hashes: about 16 KiB a full tile.
     """
 
     def __init__(self, max_tiles: int = 4096) -> None:
         self.max_tiles = max_tiles
-        self._tiles: OrderedDict[TileKey, list[bytes]] = OrderedDict()
+        self._tiles: OrderedDict[TileKey, tuple[int, list[bytes]]] = OrderedDict()
 
-    def get(self, key: TileKey) -> list[bytes] | None:
-        levels = self._tiles.get(key)
-        if levels is not None:
-            self._tiles.move_to_end(key)
-        return levels
+    def get(self, key: TileKey, width: int = TILE_WIDTH) -> list[bytes] | None:
+        """The levels of tile `key` at `width` or wider (only the first width >> k nodes of
+        level k belong to the tile at `width`), or None."""
+        got = self._tiles.get(key)
+        if got is None or got[0] < width:
+            return None
+        self._tiles.move_to_end(key)
+        return got[1]
 
-    def put(self, key: TileKey, levels: list[bytes]) -> None:
-        self._tiles[key] = levels
+    def put(self, key: TileKey, levels: list[bytes], width: int = TILE_WIDTH) -> None:
+        """Keep the levels of tile `key` at `width`, unless a wider version is already kept."""
+        got = self._tiles.get(key)
+        if got is None or got[0] < width:
+            self._tiles[key] = (width, levels)
         self._tiles.move_to_end(key)
         while len(self._tiles) > self.max_tiles:
             self._tiles.popitem(last=False)
@@ -205,35 +239,43 @@ class TileHashReader:
     """Reads stored hashes (level, n) of a tree of `size` leaves from its tiles.
 
     `fetch` returns the current blobs of the asked tiles (possibly longer than this tree needs,
-    when the log has grown since). Full tiles are immutable, so their computed node levels are
-    kept in `cache` — the reason a warm proof costs no hashing at all.
+    when the log has grown since). The node levels computed from a tile, full or partial, are
+    kept in `cache` keyed by (level, index, width), so a warm proof at any tree size costs no
+    reading and no hashing. `cache` must be private to a transaction when `fetch` may return
+    uncommitted tiles.
     """
 
     size: int
     fetch: Callable[[Sequence[TileKey]], Mapping[TileKey, bytes]]
     cache: TileCache
 
+    def _width(self, key: TileKey) -> int:
+        level, index = key
+        return min(TILE_WIDTH, (self.size >> (TILE_HEIGHT * level)) - index * TILE_WIDTH)
+
     def _levels(self, keys: Sequence[TileKey]) -> dict[TileKey, list[bytes]]:
         out: dict[TileKey, list[bytes]] = {}
         missing = []
         for k in keys:
-            levels = self.cache.get(k)
+            levels = self.cache.get(k, self._width(k))
             if levels is None:
                 missing.append(k)
             else:
                 out[k] = levels
         if missing:
-            blobs = self.fetch(missing)
+            try:
+                blobs = self.fetch(missing)
+            except TileError as e:  # a level-0 tile computed from a malformed bundle
+                raise ProofError(f"cannot read tiles: {e}") from None
             for key in missing:
                 level, index = key
-                width = min(TILE_WIDTH, (self.size >> (TILE_HEIGHT * level)) - index * TILE_WIDTH)
+                width = self._width(key)
                 data = blobs.get(key)
                 if data is None or len(data) < width * HASH_SIZE:
                     have = 0 if data is None else len(data) // HASH_SIZE
                     raise ProofError(f"tile {tile_path(level, index)} has {have} hashes, the tree needs {width}")
-                levels = [b"".join(row) for row in subtree_levels(split_hashes(data[: width * HASH_SIZE]))]
-                if width == TILE_WIDTH:
-                    self.cache.put(key, levels)
+                levels = tile_levels(data[: width * HASH_SIZE])
+                self.cache.put(key, levels, width)
                 out[key] = levels
         return out
 
@@ -245,5 +287,7 @@ class TileHashReader:
             if (first + (1 << sub)) << (TILE_HEIGHT * tl) > self.size:
                 raise ProofError(f"stored hash ({level}, {n}) is not complete in a tree of size {self.size}")
             places.append(((tl, first >> TILE_HEIGHT), sub, (first & (TILE_WIDTH - 1)) >> sub))
+        # Every node asked is complete in this tree, so it lies within the tile's width here, even
+        # when the cached levels come from a wider version of the tile.
         levels = self._levels(list(dict.fromkeys(p[0] for p in places)))
         return [levels[key][sub][j * HASH_SIZE : (j + 1) * HASH_SIZE] for key, sub, j in places]
