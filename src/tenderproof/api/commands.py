@@ -139,6 +139,22 @@ SPECS: list[tuple[str, type, str, str]] = [
     ("/tenders/{tender_id}/award", c.DecideAward, "ssa", "Decide the award (source selection decision)"),
     ("/tenders/{tender_id}/contract", c.SignContract, "buyer", "Sign the contract after the standstill"),
     ("/tenders/{tender_id}/cancellation", c.CancelTender, "buyer", "Cancel the tender (with a reason)"),
+    ("/tenders/{tender_id}/performance", c.StartPerformance, "buyer", "Start performance (refused during a stay)"),
+    # Protests, stays, corrective action
+    ("/tenders/{tender_id}/protests", c.FileProtest, "bidder", "File a protest with a forum"),
+    ("/tenders/{tender_id}/protests/docket", c.DocketProtest, "reviewer", "Docket a protest and notify the agency"),
+    ("/tenders/{tender_id}/protests/agency-report", c.FileAgencyReport, "buyer", "File the agency report"),
+    ("/tenders/{tender_id}/protests/comments", c.FileComments, "bidder", "File the protester's comments"),
+    ("/tenders/{tender_id}/protests/decision", c.DecideProtest, "reviewer", "Decide a protest"),
+    ("/tenders/{tender_id}/protests/withdrawal", c.DecideProtest, "bidder", "Withdraw your protest (outcome: withdrawn)"),
+    ("/tenders/{tender_id}/court-orders", c.CourtOrder, "reviewer", "Enter a court order (TRO, injunction, remand, …)"),
+    ("/tenders/{tender_id}/holds", c.VoluntaryHold, "buyer", "Put performance on a voluntary hold"),
+    ("/tenders/{tender_id}/stay-overrides", c.OverrideStay, "hca", "Override a CICA stay with a written finding"),
+    ("/tenders/{tender_id}/corrective-actions", c.TakeCorrectiveAction, "buyer", "Take corrective action"),
+    # Integrity controls
+    ("/tenders/{tender_id}/ownership", c.DeclareOwnership, "bidder", "Declare your owners and affiliates"),
+    ("/tenders/{tender_id}/recusals", c.Recuse, "buyer", "Recuse an official from the tender"),
+    ("/tenders/{tender_id}/incidents", c.RecordIncident, "buyer", "Record a disclosure incident"),
 ]
 
 
@@ -188,11 +204,21 @@ def publish(tender_id: str, request: Request, person_id: str = Depends(person), 
                lambda work: bidding.publish(p, tender_id, actor, work=work))
 
 
+class PriorEmployer(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=300)
+    start: typing.Optional[str] = Field(None, alias="from", max_length=30)
+    end: typing.Optional[str] = Field(None, alias="to", max_length=30)
+
+
 class DeclarationBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     role: Literal["buyer", "evaluator", "ssa", "opening_official", "hca"]
     has_conflict: bool
     details: str = ""
+    holdings: list[str] = Field(default_factory=list, max_length=100)
+    prior_employers: list[PriorEmployer] = Field(default_factory=list, max_length=50)
+    family_employers: list[str] = Field(default_factory=list, max_length=50)
 
 
 @router.post("/tenders/{tender_id}/declarations", response_model=CommandResult, status_code=201, tags=["commands"],
@@ -201,7 +227,9 @@ def declare(tender_id: str, body: DeclarationBody, request: Request, person_id: 
             key: typing.Optional[str] = IdempotencyKey):
     p = procurement(request)
     actor = authorize(p, person_id, body.role, tender_id)
-    command = c.DeclareInterests(tender_id, body.has_conflict, body.details)
+    command = c.DeclareInterests(tender_id, body.has_conflict, body.details, list(body.holdings),
+                                 [e.model_dump(by_alias=True, exclude_none=True) for e in body.prior_employers],
+                                 list(body.family_employers))
     return run(p, person_id, key, _hash("declare", tender_id, body.model_dump()), tender_id,
                lambda work: p.execute(command, actor, work=work))
 
@@ -264,6 +292,33 @@ def open_bids(tender_id: str, request: Request, person_id: str = Depends(person)
     actor = authorize(p, person_id, "buyer", tender_id)
     return run(p, person_id, key, _hash("open", tender_id), tender_id,
                lambda work: bidding.open_bids(p, tender_id, actor, work=work))
+
+
+OFFICIAL_ROLES = Literal["buyer", "evaluator", "ssa", "opening_official", "hca"]
+ContactBody = body_model(c.RecordContact, name="RecordContactBody")
+EmploymentBody = body_model(c.ReportEmploymentContact, name="EmploymentContactBody")
+
+
+@router.post("/tenders/{tender_id}/contacts", response_model=CommandResult, status_code=201, tags=["commands"],
+             summary="Record a contact between an official and an outside party (any official role)")
+def record_contact(tender_id: str, body: ContactBody, request: Request, role: OFFICIAL_ROLES,
+                   person_id: str = Depends(person), key: typing.Optional[str] = IdempotencyKey):
+    p = procurement(request)
+    actor = authorize(p, person_id, role, tender_id)
+    command = c.RecordContact(tender_id=tender_id, **body.model_dump())
+    return run(p, person_id, key, _hash("contact", tender_id, role, body.model_dump(mode="json")), tender_id,
+               lambda work: p.execute(command, actor, work=work))
+
+
+@router.post("/tenders/{tender_id}/employment-contacts", response_model=CommandResult, status_code=201,
+             tags=["commands"], summary="Report an offeror's employment contact (FAR 3.104-3(c)) (any official role)")
+def report_employment_contact(tender_id: str, body: EmploymentBody, request: Request, role: OFFICIAL_ROLES,
+                              person_id: str = Depends(person), key: typing.Optional[str] = IdempotencyKey):
+    p = procurement(request)
+    actor = authorize(p, person_id, role, tender_id)
+    command = c.ReportEmploymentContact(tender_id=tender_id, **body.model_dump())
+    return run(p, person_id, key, _hash("employment", tender_id, role, body.model_dump(mode="json")), tender_id,
+               lambda work: p.execute(command, actor, work=work))
 
 
 class DebriefingBody(BaseModel):

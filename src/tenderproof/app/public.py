@@ -40,6 +40,18 @@ def public_view(state: dict[str, Any]) -> dict[str, Any]:
                                                          "excluded": cr["excluded"]}
     view["ratings_logged"] = sum(len(h) for h in s["ratings"].values())
     view["rating_changes"] = sum(max(len(h) - 1, 0) for h in s["ratings"].values())
+    view["protests"] = sorted(s["protests"].values(), key=lambda pr: pr["filed"])
+    view["stays"] = sorted(s["stays"].values(), key=lambda st: st["from"])
+    view["corrective_actions"] = s["corrective_actions"]
+    view["performance"] = s["performance"]
+    view["recusals"] = s["recusals"]
+    view["employment_contacts"] = s["employment_contacts"]
+    view["contacts"] = s["contacts"]  # who, when, how; what was said is committed, not shown
+    view["incidents"] = [{"date": i["date"], "affected": i["affected"]} for i in s["incidents"]]
+    # A conflict match names the bidder only once bidders are public (from the opening on).
+    named = s["opened"] is not None
+    view["coi_matches"] = [{k: m[k] for k in ("date", "official", "interest", *(("bidder", "declared") if named else ()))}
+                           for m in s["coi_matches"]]
     # Ratings and narratives appear only as disclosed, in the `confidential.disclosed` events of
     # the public log (each with its salt, checkable against its commitment).
     return view
