@@ -91,3 +91,17 @@ def test_receipt_verifies_offline(world):
     assert "id" not in receipt.envelope["actor"], "who bid must not be public before the opening"
     with pytest.raises(ValueError):
         verify_tlog_proof(proof, canonical(receipt.envelope) + b" ", verifiers=[world.p.log.log_verifier()])
+
+
+def test_a_refused_late_bid_does_not_name_the_bidder(world):
+    from tenderproof.domain import Refused
+
+    world.create()
+    world.publish()
+    world.clock.advance(days=31)
+    with pytest.raises(Refused):
+        world.bid("initech", b"late offer")
+    last = world.p.events(TID)[-1].envelope
+    assert last["type"] == "command.refused" and last["payload"]["code"] == "late-bid"
+    assert "id" not in last["actor"] and b"initech" not in world.p.log.entry(world.p.events(TID)[-1].index)
+    assert world.state()["refusals"][-1]["actor"]["id"] == "initech"  # the record itself still knows

@@ -126,7 +126,9 @@ class Procurement:
         except Refused as r:
             if r.logged and state is not None:
                 # The refused attempt is itself part of the record; it goes in on its own.
-                note = Event("command.refused", {"command": cmd.name, "code": r.code, "reason": r.reason})
+                # A refused bid does not reveal who tried to bid: the actor goes behind the commitment.
+                note = Event("command.refused", {"command": cmd.name, "code": r.code, "reason": r.reason},
+                             extra={"sealed_actor": isinstance(cmd, c.SubmitBid)})
                 self.commit_events(conn, cmd.tender_id, state, [note], actor, now)
             raise
         logged, after = self.commit_events(conn, cmd.tender_id, state, evs, actor, now)
