@@ -29,9 +29,14 @@ demo: $(STAMP)
 	  $(BIN)/tenderproof log proof $$AWARD -o $(DEMO_DIR)/award.tlog-proof --data-dir $(DEMO_DIR) && \
 	  echo "--- the JEDI award, verified offline with only the log's public key:" && \
 	  $(BIN)/tenderproof verify $(DEMO_DIR)/award.tlog-proof --entry $(DEMO_DIR)/award.entry --vkey $(DEMO_DIR)/log.vkey
+	@echo "--- the administrative record of JEDI, exported as one bundle and verified offline:"
+	$(BIN)/tenderproof record export HQ0034-18-R-0077 -o $(DEMO_DIR)/jedi-record.zip --data-dir $(DEMO_DIR)
+	$(BIN)/tenderproof verify $(DEMO_DIR)/jedi-record.zip --vkey $(DEMO_DIR)/log.vkey
+	$(BIN)/tenderproof flags --ledger --data-dir $(DEMO_DIR) -o $(DEMO_DIR)/flags.json
 	@echo
 	@echo "Files in $(DEMO_DIR)/: ocds/ (OCDS packages), tiles/ (the log as C2SP tiles), award.tlog-proof,"
-	@echo "award.entry, log.vkey (all a verifier needs), demo-accounts.json (the demo tokens)."
+	@echo "award.entry, jedi-record.zip (the administrative record), flags.json (red flags),"
+	@echo "log.vkey (all a verifier needs), demo-accounts.json (the demo tokens)."
 	@echo "Serving the portal at http://127.0.0.1:8000/ and the API at http://127.0.0.1:8000/api/docs (Ctrl-C stops)."
 	$(BIN)/tenderproof serve --data-dir $(DEMO_DIR)
 

@@ -12,6 +12,7 @@ from .common import run_guarded
 from .log_cmd import app as log_app
 from .log_witness_cmd import app as log_witness_app, policy
 from .procurement_cmd import bid_app, ocds_app, official_app, rebuild, scenario_app, tender_app
+from .record_cmd import app as record_app
 from .serve_cmd import demo, serve
 from .setup_cmd import init
 from .verify_cmd import verify
@@ -35,6 +36,7 @@ app.add_typer(ocds_app, name="ocds")
 app.add_typer(bid_app, name="bid")
 app.add_typer(official_app, name="official")
 app.add_typer(tender_app, name="tender")
+app.add_typer(record_app, name="record")
 app.command()(rebuild)
 app.command()(serve)
 app.command()(demo)

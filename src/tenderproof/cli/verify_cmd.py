@@ -22,12 +22,18 @@ def _read(path: Path, what: str) -> bytes:
 
 
 def verify(
-    proof: Annotated[Path, typer.Argument(help="A C2SP tlog-proof file")],
-    entry: Annotated[Path, typer.Option("--entry", help="File holding the entry's exact bytes")],
+    proof: Annotated[Path, typer.Argument(help="A C2SP tlog-proof file, or a record bundle (.zip)")],
+    entry: Annotated[Path | None, typer.Option("--entry", help="File holding the entry's exact bytes")] = None,
     vkey: Annotated[str | None, typer.Option("--vkey", help="The log's verifier key, or a file holding it")] = None,
     policy: Annotated[Path | None, typer.Option("--policy", help="A C2SP tlog-policy file")] = None,
 ) -> None:
-    """Verify offline that ENTRY is in the log. Exit 0 if valid, 1 if not."""
+    """Verify offline: a tlog-proof of ENTRY, or an administrative record (.zip). Exit 0 if valid, 1 if not."""
+    if proof.suffix == ".zip":
+        from .record_cmd import verify_record_file
+
+        raise typer.Exit(verify_record_file(proof, policy, vkey))
+    if entry is None:
+        fail("give --entry FILE with the exact bytes of the entry the proof is for", code=2)
     if (vkey is None) == (policy is None):
         fail("give exactly one of --vkey and --policy", code=2)
     proof_text = _read(proof, "proof")
