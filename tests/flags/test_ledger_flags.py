@@ -93,3 +93,27 @@ def test_late_bid_and_departure_flags(world):
                                   departure_reason="local presence"), SSA)
     assert INDICATORS["TP006"](world.state())[0]["ranked_first"] == "bid-acme"
     json.dumps(ledger_flags([world.state()], "p-"))  # serialisable as Cardinal-shaped JSON
+
+
+def test_flags_cli_over_the_ledger_and_a_file(tmp_path):
+    import subprocess
+    import sys
+
+    def run(*args, check=0):
+        r = subprocess.run([sys.executable, "-m", "tenderproof", *map(str, args)], capture_output=True, text=True,
+                           timeout=300)
+        assert r.returncode == check, r.stderr
+        return r
+
+    d = tmp_path / "d"
+    run("scenario", "run", "jedi", "--data-dir", d)
+    run("flags", "--ledger", "--data-dir", d, "-o", tmp_path / "f.json")
+    out = json.loads((tmp_path / "f.json").read_text())
+    codes = out["OCID"]["ocds-tndrpf-HQ0034-18-R-0077"]
+    assert codes["TP007"] == 1 and "Meta" in out
+    assert out["Evidence"]["ocds-tndrpf-HQ0034-18-R-0077"]["TP007"][0]["command"] == "StartPerformance"
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"ocid": "a"}\nnot json\n{"ocid": "b"}\n')
+    r = run("flags", bad, "--no-meta")
+    assert "line 2" in r.stderr and json.loads(r.stdout) == {}
+    run("flags", "--data-dir", d, check=2)  # neither a file nor --ledger

@@ -12,6 +12,7 @@ from .common import run_guarded
 from .log_cmd import app as log_app
 from .log_witness_cmd import app as log_witness_app, policy
 from .procurement_cmd import bid_app, ocds_app, official_app, rebuild, scenario_app, tender_app
+from .flags_cmd import flags
 from .record_cmd import app as record_app
 from .serve_cmd import demo, serve
 from .setup_cmd import init
@@ -40,6 +41,7 @@ app.add_typer(record_app, name="record")
 app.command()(rebuild)
 app.command()(serve)
 app.command()(demo)
+app.command()(flags)
 
 
 def main() -> None:
