@@ -66,7 +66,7 @@ def test_jedi_replays_and_verifies(settings, tmp_path, monkeypatch):
         stays = {sid: (st["kind"], st["status"]) for sid, st in state["stays"].items()}
         assert stays["stay-gao-b-416657"] == ("CICA stay", "lifted")
         assert [k for k, v in stays.items() if v == ("voluntary hold", "ended")]  # ended by the worker, 2020-02-11
-        assert [k for k, v in stays.items() if v == ("preliminary injunction", "in-force")]
+        assert [k for k, v in stays.items() if v == ("preliminary injunction", "lifted")]  # with the dismissal, 2021-07-09
         refusal = state["refusals"][-1]
         assert (refusal["command"], refusal["code"], refusal["date"]) == ("StartPerformance", "stayed", "2020-02-14T15:00:00Z")
         assert "preliminary injunction" in refusal["reason"]

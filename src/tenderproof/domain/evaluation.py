@@ -25,7 +25,7 @@ from .model import (
     iso,
     parse_time,
 )
-from .integrity import match_events, matches
+from .integrity import match_events, matches, new_matches
 from .protests import refuse_if_stayed
 from .rulesets import ruleset
 from .tendering import PANEL_ROLES, require_panel, require_role, require_status
@@ -63,7 +63,7 @@ def declare(state: dict, cmd: c.DeclareInterests, actor: Actor, now: datetime) -
             raise Refused("details-needed", "each prior employer needs a name (and its dates)")
     events = [Event("coi.declared", {"official": actor.id, "has_conflict": cmd.has_conflict}, declared)]
     # Not only self-assessed: what the official declares is checked against who bid and who owns them.
-    return events + match_events(matches(state, actor.id, declared))
+    return events + match_events(new_matches(state, matches(state, actor.id, declared)))
 
 
 def submit_share(state: dict, cmd: c.SubmitShare, actor: Actor, now: datetime) -> list[Event]:

@@ -27,10 +27,10 @@ def normalize(name: str) -> str:
 
 
 def _related(a: str, b: str) -> bool:
-    na, nb = normalize(a), normalize(b)
-    if not na or not nb:
-        return False
-    return na == nb or na.split()[0] == nb.split()[0]
+    """Same name once suffixes are gone, or one name's words all within the other's:
+    'Amazon' ~ 'Amazon Web Services, Inc.', but not 'General Electric' ~ 'General Dynamics'."""
+    wa, wb = set(normalize(a).split()), set(normalize(b).split())
+    return bool(wa and wb) and (wa <= wb or wb <= wa)
 
 
 def official_interests(decl: dict) -> list[tuple[str, str]]:
@@ -62,22 +62,46 @@ def matches(state: dict, official: str, decl: dict) -> list[dict]:
     return found
 
 
-def match_events(found: list[dict]) -> list[Event]:
+def match_events(found: list[dict], sealed_actor: bool = False) -> list[Event]:
     # Who the bidder is stays confidential until the opening; that a match exists is public.
-    return [Event("coi.match", {"official": m["official"], "interest": m["interest"]}, dict(m)) for m in found]
+    return [Event("coi.match", {"official": m["official"], "interest": m["interest"]}, dict(m),
+                  extra={"sealed_actor": sealed_actor}) for m in found]
+
+
+def new_matches(state: dict, found: list[dict]) -> list[dict]:
+    """Only matches not on the record yet (the same interest found again adds nothing)."""
+    key = ("official", "bidder", "declared", "matches")
+    known = {tuple(m.get(k) for k in key) for m in state["coi_matches"]}
+    out, seen = [], set()
+    for m in found:
+        k = tuple(m.get(x) for x in key)
+        if k not in known and k not in seen:
+            seen.add(k)
+            out.append(m)
+    return out
+
+
+def matches_for_new_bid(state: dict, bidder: str, bidder_name: str) -> list[Event]:
+    """A new bid is checked against every declaration already made (the bidder stays sealed)."""
+    probe = dict(state, bids=dict(state["bids"], _new={"bidder": bidder, "bidder_name": bidder_name}))
+    found = [m for official, decl in state["declarations"].items() for m in matches(probe, official, decl)
+             if m["bidder"] == bidder]
+    return match_events(new_matches(state, found), sealed_actor=True)
 
 
 def declare_ownership(state: dict, cmd: c.DeclareOwnership, actor: Actor, now: datetime) -> list[Event]:
     require_role(actor, BIDDER)
     if not cmd.owners:
         raise Refused("details-needed", "an ownership declaration names at least one owner")
-    events = [Event("bidder.ownership_declared", {"bidder": actor.id},
-                    {"owners": list(cmd.owners), "affiliates": list(cmd.affiliates)})]
+    # Like a bid, an ownership declaration does not say publicly who made it before the opening.
+    events = [Event("bidder.ownership_declared", {}, {"bidder": actor.id, "owners": list(cmd.owners),
+                                                      "affiliates": list(cmd.affiliates)},
+                    extra={"sealed_actor": True})]
     probe = dict(state, ownership=dict(state["ownership"], **{actor.id: {"owners": list(cmd.owners),
                                                                          "affiliates": list(cmd.affiliates)}}))
-    for official, decl in state["declarations"].items():
-        events += match_events([m for m in matches(probe, official, decl) if m["bidder"] == actor.id])
-    return events
+    found = [m for official, decl in state["declarations"].items() for m in matches(probe, official, decl)
+             if m["bidder"] == actor.id]
+    return events + match_events(new_matches(state, found), sealed_actor=True)
 
 
 def recuse(state: dict, cmd: c.Recuse, actor: Actor, now: datetime) -> list[Event]:
@@ -102,6 +126,7 @@ def employment_contact(state: dict, cmd: c.ReportEmploymentContact, actor: Actor
 
 def record_contact(state: dict, cmd: c.RecordContact, actor: Actor, now: datetime) -> list[Event]:
     require_role(actor, *PANEL_ROLES)
+    require_panel(state, actor, actor.role)
     if cmd.when > now:
         raise Refused("bad-period", "a contact is recorded after it happened")
     # Who and when are public; what was said is a confidential payload with a public commitment.

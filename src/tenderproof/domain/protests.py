@@ -90,7 +90,8 @@ def file_protest(state: dict, cmd: c.FileProtest, actor: Actor, now: datetime) -
     awarded = bool(state["awards"])
     rules = ruleset(state["ruleset"])
     due, why = _filing_deadline(state, cmd, actor, now, rules)
-    timely = due is None or now <= due
+    # "Before the closing time" is strict; "within 10 days" includes the whole tenth day.
+    timely = due is None or (now < due if cmd.solicitation_terms else now <= due)
     payload = {"id": cmd.protest_id, "forum": cmd.forum, "protester": actor.id, "grounds": cmd.grounds,
                "kind": "post-award" if awarded else "pre-award", "timely": timely, "due": iso(due) if due else None,
                "timeliness_rule": why, "express": cmd.express}
@@ -133,6 +134,11 @@ def docket(state: dict, cmd: c.DocketProtest, actor: Actor, now: datetime) -> li
         stay = _cica_stay(state, p, now, rules)
         if stay:
             payload["stay"] = stay
+    elif p["forum"] == "agency":
+        stay = _cica_stay(state, p, now, rules)
+        if stay:  # FAR 33.103(f): the same windows as a GAO protest
+            payload["stay"] = dict(stay, kind="agency-protest stay", basis=stay["basis"].replace(
+                "31 U.S.C. 3553", "FAR 33.103(f), after 31 U.S.C. 3553"))
     elif p["forum"] == "eu-review":
         payload["stay"] = {"id": f"stay-{p['id']}", "kind": "suspension", "blocks": ["contract", "performance"],
                            "basis": "Directive 2007/66/EC art. 2(3): a review application suspends contract conclusion"}
@@ -141,7 +147,8 @@ def docket(state: dict, cmd: c.DocketProtest, actor: Actor, now: datetime) -> li
 
 
 def _cica_stay(state: dict, p: dict, notice: datetime, rules) -> dict | None:
-    if p["kind"] == "pre-award":
+    # What counts is when the agency gets notice, not when the protest was filed.
+    if not state["awards"]:
         return {"id": f"stay-{p['id']}", "kind": "CICA stay", "blocks": ["award"],
                 "basis": "31 U.S.C. 3553(c): no award while a protest noticed before award is pending"}
     award = parse_time(state["awards"][-1]["date"])
@@ -167,13 +174,14 @@ def agency_report(state: dict, cmd: c.FileAgencyReport, actor: Actor, now: datet
 
 def comments(state: dict, cmd: c.FileComments, actor: Actor, now: datetime) -> list[Event]:
     require_role(actor, BIDDER)
-    p = _open_protest(state, cmd.protest_id)
+    p = _protest(state, cmd.protest_id)
     if p["protester"] != actor.id:
         raise Refused("forbidden-role", "only the protester files comments on the agency report")
     if not p.get("comments_due"):
         raise Refused("wrong-status", "there is no agency report to comment on yet")
-    if now > parse_time(p["comments_due"]):
+    if now > parse_time(p["comments_due"]):  # even once the worker has dismissed the protest
         raise Refused("late-comments", f"comments were due by {p['comments_due']}", logged=True)
+    _open_protest(state, cmd.protest_id)
     return [Event("protest.comments", {"protest": p["id"], "summary": cmd.summary})]
 
 
@@ -205,7 +213,8 @@ def dismiss_for_missing_comments(state: dict, protest_id: str, now: datetime) ->
 
 def court_order(state: dict, cmd: c.CourtOrder, actor: Actor, now: datetime) -> list[Event]:
     require_role(actor, REVIEWER)
-    p = _open_protest(state, cmd.protest_id)
+    # An injunction can be dissolved even after judgment; every other order needs a pending case.
+    p = _protest(state, cmd.protest_id) if cmd.order == "dissolve_injunction" else _open_protest(state, cmd.protest_id)
     if p["forum"] != "cofc":
         raise Refused("wrong-forum", f"protest {p['id']} is before {p['forum']}, not the Court of Federal Claims")
     payload: dict = {"protest": p["id"], "order": cmd.order, "text": cmd.text}

@@ -245,8 +245,8 @@ def _protest_decided(s, p, conf, e) -> None:
     pr = s["protests"][p["protest"]]
     pr.update(outcome=p["outcome"], decided=e["time"], reasoning=p["reasoning"],
               recommended_action=p["recommended_action"])
-    for st in s["stays"].values():  # a forum's decision ends the stays that its protest caused
-        if st["protest"] == p["protest"] and st["status"] == "in-force" and st["kind"] in ("CICA stay", "suspension"):
+    for st in s["stays"].values():  # the decision ends every stay, hold or injunction of the protest
+        if st["protest"] == p["protest"] and st["status"] == "in-force":
             st.update(status="lifted", ended=e["time"])
 
 
@@ -282,7 +282,8 @@ def _performance(s, p, conf, e) -> None:
 
 
 def _ownership(s, p, conf, e) -> None:
-    s["ownership"][p["bidder"]] = {"owners": conf.get("owners", []), "affiliates": conf.get("affiliates", [])}
+    s["ownership"][conf.get("bidder", e["actor"].get("id"))] = {"owners": conf.get("owners", []),
+                                                               "affiliates": conf.get("affiliates", [])}
 
 
 def _match(s, p, conf, e) -> None:

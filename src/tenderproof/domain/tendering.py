@@ -200,8 +200,10 @@ def submit_bid(state: dict, cmd: c.SubmitBid, actor: Actor, now: datetime) -> li
     payload = {"id": cmd.bid_id, "sealed_sha256": cmd.sealed_sha256, "sealed_size": cmd.sealed_size,
                "replaces": replaces[0] if replaces else None}
     # Who bid stays confidential until the opening, which names every bidder at once.
+    from .integrity import matches_for_new_bid  # (integrity imports this module)
+
     return [Event("bid.submitted", payload, {"bidder": actor.id, "bidder_name": cmd.bidder_name},
-                  extra={"sealed_actor": True})]
+                  extra={"sealed_actor": True})] + matches_for_new_bid(state, actor.id, cmd.bidder_name)
 
 
 def withdraw_bid(state: dict, cmd: c.WithdrawBid, actor: Actor, now: datetime) -> list[Event]:

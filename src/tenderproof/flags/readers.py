@@ -1,0 +1,377 @@
+"""Streaming readers for OCDS data, in bounded memory.
+
+- JSON Lines (Cardinal's input): one compiled release per line, used as is. A malformed line is
+  reported with its line number and skipped; the rest of the file is still read. A line holding a
+  package or a record is accepted too.
+- A JSON document (`.json`, or anything not named like JSON Lines): a release package, a record
+  package, a record, a release, a JSON array of any of these, or several such values one after
+  another. Packages and arrays are streamed with ijson; each release or record is built alone.
+- Records: the `compiledRelease` is used; without one, the record's embedded releases are merged
+  with ocdsmerge (linked releases cannot be merged: the record is reported and skipped).
+- Releases of a package or array are not compiled releases: they are handed on as `staged`, and
+  the caller merges releases sharing an ocid (see `engine`).
+- OCDS 1.0 (a package whose `version` is absent or 1.0.x; a bare release or record without
+  `parties`) is upgraded to 1.1 with `ocdskit.upgrade`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import threading
+import warnings
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+import ijson
+import ocdsmerge.exceptions
+from ocdskit.upgrade import upgrade_release_10_11
+
+from tenderproof.ocds.packages import merger
+
+#: Extensions read as JSON Lines; other files are read as JSON documents.
+JSONL_SUFFIXES = {".jsonl", ".ndjson", ".jl", ".jsonlines"}
+DOCUMENT_SUFFIXES = {".json"}
+_ASCII_WS = b" \t\n\r\x0c"
+_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
+_PROGRESS_STEP = 1 << 20
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class Emitted:
+    """A release handed to the caller: compiled (use as is) or staged (merge by ocid first)."""
+
+    release: dict[str, Any]
+    staged: bool
+
+
+@dataclass
+class Reader:
+    """Reads files and directories; appends human-readable problems to `errors`."""
+
+    errors: list[str] = field(default_factory=list)
+    progress: Progress | None = None
+    total: int = 0
+    done: int = 0
+    _reported: int = 0
+
+    def files(self, path: Path) -> list[Path]:
+        """The files to read at `path` (a directory: its .json and .jsonl files); sets `total`."""
+        path = Path(path)
+        if path.is_dir():
+            files = sorted(p for p in path.rglob("*") if p.is_file()
+                           and p.suffix.lower() in JSONL_SUFFIXES | DOCUMENT_SUFFIXES)
+            if not files:
+                self.errors.append(f"{path}: no .json or .jsonl files in this directory")
+        else:
+            files = [path]
+        self.total = sum(_size(p) for p in files)
+        return files
+
+    def read(self, files: list[Path]) -> Iterator[Emitted]:
+        for file in files:
+            end = self.done + _size(file)
+            yield from self.read_file(file)
+            self._tick(max(end - self.done, 0))  # a file read in part (an error) still counts whole
+        self._tick(0, force=True)
+
+    def read_file(self, path: Path) -> Iterator[Emitted]:
+        try:
+            f = path.open("rb")
+        except OSError as e:
+            self.errors.append(f"{path}: cannot open ({e.strerror or e})")
+            return
+        with f:
+            if path.suffix.lower() in JSONL_SUFFIXES or (path.suffix.lower() not in DOCUMENT_SUFFIXES
+                                                         and _looks_like_jsonl(f)):
+                yield from self._jsonl(path, f)
+            else:
+                yield from self._document(path, f)
+
+    # Progress
+
+    def _tick(self, n: int, *, force: bool = False) -> None:
+        self.done += n
+        if self.progress and (force or self.done - self._reported >= _PROGRESS_STEP):
+            self._reported = self.done
+            self.progress(min(self.done, self.total), self.total)
+
+    # JSON Lines
+
+    def _jsonl(self, path: Path, f: IO[bytes]) -> Iterator[Emitted]:
+        for number, raw in enumerate(f, start=1):
+            self._tick(len(raw))
+            line = raw.rstrip(b"\n")
+            if line.endswith(b"\r"):
+                line = line[:-1]
+            if not line.strip(_ASCII_WS):  # blank lines are skipped silently, as by Cardinal
+                continue
+            try:
+                text = line.decode("utf-8")
+            except UnicodeDecodeError:
+                self.errors.append(f"{path}: line {number} is not valid UTF-8, skipping")
+                continue
+            try:
+                value = loads(text)
+            except ValueError as e:
+                self.errors.append(f"{path}: line {number} is invalid JSON, skipping ({e})")
+                continue
+            if not isinstance(value, dict):
+                self.errors.append(f"{path}: line {number} is not a JSON object, skipping")
+                continue
+            kind = classify(value)
+            if kind == "release":
+                yield Emitted(value, staged=False)
+            else:
+                yield from self._route(value, kind, f"{path}: line {number}")
+
+    # JSON documents
+
+    def _document(self, path: Path, f: IO[bytes]) -> Iterator[Emitted]:
+        if f.read(3) != b"\xef\xbb\xbf":
+            f.seek(0)
+        start = f.tell()
+        if not f.read(65536).strip(_ASCII_WS) and not f.read(1):
+            self.errors.append(f"{path}: empty file")
+            return
+        f.seek(start)
+        shapes, error = _shapes(f)
+        f.seek(start)
+        label = str(path)
+        counted = _Counting(f, self._tick)
+        try:
+            if len(shapes) == 1 and shapes[0].prefix is not None:
+                shape = shapes[0]
+                prefix = shape.prefix
+                assert prefix is not None
+                for i, item in enumerate(ijson.items(counted, prefix, use_float=True)):
+                    where = f"{label}: {prefix[:-5] or ''}[{i}]" if prefix else label
+                    yield from self._item(item, shape, where)
+            else:
+                for i, value in enumerate(ijson.items(counted, "", use_float=True, multiple_values=True)):
+                    where = f"{label}: value {i + 1}" if len(shapes) > 1 else label
+                    if isinstance(value, dict):
+                        yield from self._route(value, classify(value), where)
+                    elif isinstance(value, list):
+                        for j, item in enumerate(value):
+                            yield from self._item(item, Shape("array"), f"{where}[{j}]")
+                    else:
+                        self.errors.append(f"{where}: not an OCDS package, record, release or array, skipping")
+        except (ijson.JSONError, ValueError) as e:
+            error = error or _message(e)
+        if error:
+            self.errors.append(f"{label}: invalid JSON ({error}); data before the error was read")
+
+    def _item(self, item: Any, shape: Shape, where: str) -> Iterator[Emitted]:
+        if not isinstance(item, dict):
+            self.errors.append(f"{where}: not a JSON object, skipping")
+        elif shape.kind == "release_package":
+            yield from self._package_release(item, shape.version or "1.0")
+        elif shape.kind == "record_package":
+            yield from self._record(item, shape.version or "1.0", where)
+        elif shape.kind == "array":
+            yield from self._route(item, classify(item), where)
+        else:
+            yield from self._route(item, shape.kind, where)
+
+    # Routing
+
+    def _route(self, value: dict[str, Any], kind: str, where: str) -> Iterator[Emitted]:
+        version = _package_version(value)
+        if kind == "release_package":
+            for i, release in enumerate(value["releases"]):
+                if isinstance(release, dict):
+                    yield from self._package_release(release, version)
+                else:
+                    self.errors.append(f"{where}: releases[{i}] is not a JSON object, skipping")
+        elif kind == "record_package":
+            for i, record in enumerate(value["records"]):
+                if isinstance(record, dict):
+                    yield from self._record(record, version, f"{where}: records[{i}]")
+                else:
+                    self.errors.append(f"{where}: records[{i}] is not a JSON object, skipping")
+        elif kind == "record":
+            yield from self._record(value, None, where)
+        else:
+            yield from self._package_release(value, None)
+
+    def _package_release(self, release: dict[str, Any], version: str | None) -> Iterator[Emitted]:
+        upgrade(release, version)
+        yield Emitted(release, staged=True)
+
+    def _record(self, record: dict[str, Any], version: str | None, where: str) -> Iterator[Emitted]:
+        ocid = record.get("ocid")
+        name = f"{where} (record {ocid})" if isinstance(ocid, str) else where
+        compiled = record.get("compiledRelease")
+        if isinstance(compiled, dict):
+            upgrade(compiled, version)
+            yield Emitted(compiled, staged=False)
+            return
+        releases = record.get("releases")
+        embedded = [r for r in releases if isinstance(r, dict) and _is_embedded(r)] if isinstance(releases, list) else []
+        if not embedded:
+            self.errors.append(f"{name}: no compiledRelease and no embedded releases to compile, skipping")
+            return
+        for release in embedded:
+            upgrade(release, version)
+        try:
+            yield Emitted(compile_releases(embedded), staged=False)
+        except (ocdsmerge.exceptions.OCDSMergeError, TypeError, ValueError) as e:
+            self.errors.append(f"{name}: cannot compile its releases ({e}), skipping")
+
+
+class _Counting:
+    """A binary file wrapper that reports the bytes read (for progress)."""
+
+    def __init__(self, f: IO[bytes], tick: Callable[[int], None]) -> None:
+        self._f = f
+        self._tick = tick
+
+    def read(self, n: int = -1) -> bytes:
+        data = self._f.read(n)
+        self._tick(len(data))
+        return data
+
+
+@dataclass
+class Shape:
+    """What a top-level JSON value is, from a first pass over the file."""
+
+    kind: str  # release_package | record_package | record | release | array | scalar
+    version: str | None = None
+    keys: set[str] = field(default_factory=set)
+
+    @property
+    def prefix(self) -> str | None:
+        """The ijson prefix to stream items from (None: not streamable)."""
+        return {"release_package": "releases.item", "record_package": "records.item", "array": "item",
+                "record": "", "release": ""}.get(self.kind)
+
+
+def _shapes(f: IO[bytes]) -> tuple[list[Shape], str | None]:
+    """The top-level values of a document (their keys and `version`), and any parse error."""
+    shapes: list[Shape] = []
+    try:
+        for prefix, event, value in ijson.parse(f, multiple_values=True):
+            if prefix == "":
+                if event == "start_map":
+                    shapes.append(Shape("object"))
+                elif event == "start_array":
+                    shapes.append(Shape("array"))
+                elif event == "map_key":
+                    shapes[-1].keys.add(value)
+                elif event == "end_map":
+                    shape = shapes[-1]
+                    shape.kind = classify(dict.fromkeys(shape.keys, []))
+                elif event != "end_array":
+                    shapes.append(Shape("scalar"))
+            elif prefix == "version" and event == "string" and shapes and shapes[-1].kind == "object":
+                shapes[-1].version = value
+    except (ijson.JSONError, ValueError) as e:
+        if shapes and shapes[-1].kind == "object":
+            shapes[-1].kind = classify(dict.fromkeys(shapes[-1].keys, []))
+        return shapes, _message(e)
+    return shapes, None
+
+
+def _message(e: Exception) -> str:
+    """The first line of a parser's message (yajl appends a multi-line excerpt)."""
+    lines = str(e).strip().splitlines()
+    return lines[0].strip() if lines else type(e).__name__
+
+
+def classify(value: dict[str, Any]) -> str:
+    """release_package, record_package, record or release (by OCDS's required fields)."""
+    if "ocid" not in value and isinstance(value.get("records"), list):
+        return "record_package"
+    if "ocid" not in value and "compiledRelease" not in value and isinstance(value.get("releases"), list):
+        return "release_package"
+    if "compiledRelease" in value or ("ocid" in value and isinstance(value.get("releases"), list)):
+        return "record"
+    return "release"
+
+
+def _package_version(value: dict[str, Any]) -> str | None:
+    version = value.get("version")
+    return version if isinstance(version, str) else "1.0"
+
+
+class _Quiet(logging.Filter):
+    """Silences ocdskit's data-loss warnings while this thread upgrades (they are per party)."""
+
+    local = threading.local()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not getattr(self.local, "on", False)
+
+
+_QUIET = _Quiet()
+logging.getLogger("ocdskit").addFilter(_QUIET)
+
+
+def upgrade(release: dict[str, Any], version: str | None) -> None:
+    """Upgrade a release from OCDS 1.0 in place. `version`: its package's; None: guess as ocdskit does."""
+    if version is None:
+        own = release.get("version")
+        is_10 = not (isinstance(own, str) and not own.startswith("1.0")) and "parties" not in release
+    else:
+        is_10 = version.startswith("1.0")
+    if is_10:
+        _QUIET.local.on = True
+        try:
+            upgrade_release_10_11(release, reorder=False)
+        finally:
+            _QUIET.local.on = False
+
+
+def _is_embedded(release: dict[str, Any]) -> bool:
+    """A record's release with content (not a linked release: only url, date and tag)."""
+    return bool(set(release) - {"url", "date", "tag"})
+
+
+def compile_releases(releases: list[dict[str, Any]]) -> dict[str, Any]:
+    """Merge one ocid's releases into a compiled release (ocdsmerge, OCDS 1.1.5 schema)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ocdsmerge.exceptions.OCDSMergeWarning)
+        compiled: dict[str, Any] = merger().create_compiled_release(releases)
+    return compiled
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def loads(text: str) -> Any:
+    """`json.loads`, as strict as serde_json: no NaN/Infinity, no lone surrogate escapes."""
+    value = json.loads(text, parse_constant=_reject_constant)
+    if _SURROGATE.search(text):
+        try:
+            json.dumps(value, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError("lone surrogate in a \\u escape") from None
+    return value
+
+
+def _looks_like_jsonl(f: IO[bytes]) -> bool:
+    """Sniff a file with no telling extension: a first line that is a whole JSON object, then more."""
+    first = f.readline(8 << 20)
+    rest = f.read(4096)
+    f.seek(0)
+    if not first.endswith(b"\n") or not rest.strip(_ASCII_WS):
+        return False
+    try:
+        return isinstance(json.loads(first.lstrip(b"\xef\xbb\xbf")), dict)
+    except ValueError:
+        return False
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0

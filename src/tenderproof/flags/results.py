@@ -1,0 +1,48 @@
+"""The result object, in Cardinal's JSON shape (`ocdscardinal indicators` output).
+
+Groups `OCID`, `Buyer`, `ProcuringEntity`, `Tenderer` map an identifier to `{code: value}`; a
+group without results is left out. `Meta` maps a code to its quartiles and fences (rounded to 4
+decimals); `Maps` (with `--map`) maps contracting processes to organizations.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from tenderproof.flags.stats import finite, round4
+
+GROUPS = ("OCID", "Buyer", "ProcuringEntity", "Tenderer")
+#: The `Maps` keys, in Cardinal's order (`struct Maps` in cardinal-rs `src/indicators/mod.rs`).
+MAPS = ("ocid_buyer_r038", "ocid_procuringentity_r038", "ocid_tenderer", "ocid_tenderer_r024",
+        "ocid_tenderer_r028", "ocid_tenderer_r030", "ocid_tenderer_r035", "ocid_tenderer_r058")
+
+
+@dataclass
+class Results:
+    groups: dict[str, dict[str, dict[str, float]]] = field(default_factory=lambda: {g: {} for g in GROUPS})
+    meta: dict[str, dict[str, float]] = field(default_factory=dict)
+    maps: dict[str, dict[str, Any]] = field(default_factory=lambda: {m: {} for m in MAPS})
+
+    def set(self, group: str, key: str, code: str, value: float) -> None:
+        self.groups[group].setdefault(key, {})[code] = value
+
+    def set_meta(self, code: str, key: str, value: float) -> None:
+        self.meta.setdefault(code, {})[key] = value
+
+    def add_to_map(self, name: str, ocid: str, ids: list[str] | tuple[str, ...]) -> None:
+        self.maps[name].setdefault(ocid, set()).update(ids)
+
+    def as_json(self, *, map: bool, no_meta: bool, codes: tuple[str, ...]) -> dict[str, Any]:  # noqa: A002
+        out: dict[str, Any] = {}
+        for group in GROUPS:
+            if self.groups[group]:
+                out[group] = {key: {code: finite(v) for code, v in sorted(values.items())}
+                              for key, values in sorted(self.groups[group].items())}
+        if not no_meta:
+            out["Meta"] = {code: {k: round4(v) for k, v in self.meta[code].items()}
+                           for code in codes if code in self.meta}
+        if map:
+            out["Maps"] = {name: {ocid: sorted(v) if isinstance(v, set) else v
+                                  for ocid, v in sorted(self.maps[name].items())} for name in MAPS}
+        return out

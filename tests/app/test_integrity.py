@@ -1,0 +1,363 @@
+"""Integrity controls through the app layer (DESIGN.md §5): conflict-of-interest cross-checks,
+recusals, FAR 3.104 employment contacts, outside contacts and disclosure incidents.
+
+What officials declare (holdings, prior and family employers) is checked against bidders' names,
+owners and affiliates; a match is recorded as `coi.match`, whose public payload never names the
+bidder (checked on the log entries' bytes). A recusal locks the official out for good.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from tenderproof.app import bidding, envelope
+from tenderproof.domain import Actor, Refused
+from tenderproof.domain import commands as c
+from tenderproof.domain.model import iso
+from tenderproof.store.schema import confidential
+
+from .conftest import BUYER, EVAL, OPENERS, SSA, TID
+from .test_refusals import USD, refused_logged, refused_unchanged
+
+MSFT = Actor("microsoft", "bidder")
+AWS = Actor("aws", "bidder")
+ACME = Actor("acme", "bidder")
+AUDITOR = Actor("ig", "auditor")
+OP1 = OPENERS[0]
+
+
+# --- helpers ------------------------------------------------------------------------------------------
+
+def published(world) -> None:
+    world.create()
+    world.publish()
+
+
+def bid_as(world, actor: Actor, name: str) -> None:
+    # Bid ids are opaque (the API derives them from the sealed digest): never the bidder's name.
+    bid_id = "bid-" + hashlib.sha256(actor.id.encode()).hexdigest()[:12]
+    bidding.submit_bid(world.p, TID, actor, name, world.seal(f"{name} proposal".encode()), bid_id=bid_id)
+
+
+def open_bids(world) -> None:
+    world.clock.advance(days=31)
+    world.p.run_deadlines()
+    for o in OPENERS[:2]:
+        world.declare(o)
+        world.share(o)
+    assert world.state()["status"] == "active.evaluation"
+
+
+def declare(world, official: Actor = EVAL, **interests) -> None:
+    world.p.execute(c.DeclareInterests(TID, False, **interests), official)
+
+
+def own(world, bidder: Actor, owners: list[str], affiliates: list[str] = ()) -> None:
+    world.p.execute(c.DeclareOwnership(TID, owners, list(affiliates)), bidder)
+
+
+def matches(world) -> list[tuple]:
+    return [(m["official"], m["bidder"], m["interest"], m["declared"], m["matches"]) for m in world.state()["coi_matches"]]
+
+
+def entries(world, event_type: str) -> list[tuple[dict, bytes]]:
+    """(envelope, the exact bytes in the log) of each event of that type."""
+    return [(lg.envelope, world.p.log.entry(lg.index)) for lg in world.p.events(TID) if lg.envelope["type"] == event_type]
+
+
+def private(world, commitment: str) -> dict:
+    with world.p.db.reader.connect() as conn:
+        row = conn.execute(sa.select(confidential).where(confidential.c.commitment == commitment)).one()
+    content = envelope.loads(row.content)
+    assert envelope.commit(bytes(row.salt), content) == commitment  # the log's commitment opens to it
+    return content
+
+
+def evaluating(world) -> None:
+    """Opened; the evaluator, the SSA (and the openers) declared no conflict."""
+    world.to_evaluation()
+    world.declare(EVAL)
+    world.declare(SSA)
+
+
+def rate(world, who: Actor = EVAL, rating: str = "Good", reason: str = ""):
+    return world.p.execute(c.RateProposal(TID, "bid-acme", "tech", rating, reason=reason), who)
+
+
+# --- cross-checks ---------------------------------------------------------------------------------------
+
+INTERESTS = [
+    ("holdings", ["Microsoft Corp."], "Microsoft Corporation", "holding"),
+    ("holdings", ["MICROSOFT CORPORATION"], "microsoft corp.", "holding"),
+    ("prior_employers", [{"name": "Amazon Web Services, Inc.", "from": "2014-03", "to": "2016-08"}],
+     "Amazon Web Services LLC", "prior employer"),
+    ("family_employers", ["Oracle America, Inc."], "The Oracle Corporation", "family employer"),
+]
+
+
+@pytest.mark.parametrize("field, declared, bidder_name, kind", INTERESTS,
+                         ids=["corp-vs-corporation", "case", "prior-employer", "family-employer"])
+@pytest.mark.parametrize("when", ["after-the-bids", "after-the-opening"])
+def test_declared_interest_matches_a_bidder_by_name(world, field, declared, bidder_name, kind, when):
+    published(world)
+    bid_as(world, MSFT, bidder_name)
+    bid_as(world, ACME, "Acme Widgets Ltd")
+    if when == "after-the-opening":
+        open_bids(world)
+    declare(world, EVAL, **{field: declared})
+    name = declared[0]["name"] if field == "prior_employers" else declared[0]
+    assert matches(world) == [(EVAL.id, "microsoft", kind, name, bidder_name)]
+    (env, raw), = entries(world, "coi.match")
+    assert env["payload"] == {"official": EVAL.id, "interest": kind}
+    assert env["actor"] == EVAL.as_dict()
+    # The public entry names neither the bidder nor what was declared; the commitment holds both.
+    for secret in ("microsoft", bidder_name.lower(), name.lower().split()[0]):
+        assert secret.encode() not in raw.lower()
+    assert private(world, env["confidential"]) == {"official": EVAL.id, "bidder": "microsoft", "interest": kind,
+                                                  "declared": name, "matches": bidder_name}
+
+
+@pytest.mark.parametrize("declared", [["Apple Inc."], ["Micron Technology, Inc."], ["Acmeco Holdings"], []],
+                         ids=["apple", "micron", "acmeco", "nothing"])
+def test_no_match_for_unrelated_names(world, declared):
+    published(world)
+    bid_as(world, MSFT, "Microsoft Corporation")
+    bid_as(world, ACME, "Acme Widgets Ltd")
+    own(world, ACME, ["Wile E. Coyote"], ["Roadrunner Logistics LLC"])
+    declare(world, EVAL, holdings=declared, family_employers=["Initech"])
+    assert matches(world) == []
+    assert entries(world, "coi.match") == []
+
+
+def test_no_match_for_names_that_share_only_a_common_first_word(world):
+    published(world)
+    bid_as(world, Actor("gdit", "bidder"), "General Dynamics Information Technology, Inc.")
+    declare(world, EVAL, holdings=["General Electric Company"])
+    assert matches(world) == []
+
+
+def test_owners_and_affiliates_declared_after_the_official(world):
+    published(world)
+    bid_as(world, ACME, "Acme Widgets Ltd")
+    declare(world, EVAL, family_employers=["Initech, Inc."], holdings=["Scorpio Industries"])
+    assert matches(world) == []
+    own(world, ACME, ["Scorpio Industries PLC"], ["Initech LLC"])
+    assert sorted(matches(world)) == [
+        (EVAL.id, "acme", "family employer", "Initech, Inc.", "Initech LLC"),
+        (EVAL.id, "acme", "holding", "Scorpio Industries", "Scorpio Industries PLC"),
+    ]
+    for env, raw in entries(world, "coi.match"):
+        assert env["payload"]["interest"] in ("family employer", "holding")
+        assert set(env["payload"]) == {"official", "interest"} and "acme" not in repr(env["payload"])
+        assert b"initech" not in raw.lower() and b"scorpio" not in raw.lower()
+    owned, = entries(world, "bidder.ownership_declared")
+    assert b"initech" not in owned[1].lower()  # owners and affiliates are committed, not published
+
+
+def test_owners_and_affiliates_declared_before_the_official(world):
+    published(world)
+    bid_as(world, ACME, "Acme Widgets Ltd")
+    own(world, ACME, ["Hank Scorpio"], ["Initech LLC"])
+    assert matches(world) == []
+    open_bids(world)
+    declare(world, SSA, prior_employers=[{"name": "INITECH CORP", "from": "2010", "to": "2019"}])
+    assert matches(world) == [(SSA.id, "acme", "prior employer", "INITECH CORP", "Initech LLC")]
+
+
+def test_declared_before_the_bids_matched_when_the_bidder_declares_its_owners(world):
+    published(world)
+    declare(world, EVAL, holdings=["Microsoft Corp."])
+    bid_as(world, MSFT, "Microsoft Corporation")
+    own(world, MSFT, ["Public shareholders"])
+    assert matches(world) == [(EVAL.id, "microsoft", "holding", "Microsoft Corp.", "Microsoft Corporation")]
+    (env, raw), = entries(world, "coi.match")
+    assert env["payload"] == {"official": EVAL.id, "interest": "holding"}
+
+
+def test_match_found_by_an_ownership_declaration_does_not_name_the_bidder(world):
+    published(world)
+    declare(world, EVAL, holdings=["Microsoft Corp."])
+    bid_as(world, MSFT, "Microsoft Corporation")
+    own(world, MSFT, ["Public shareholders"])
+    (env, raw), = entries(world, "coi.match")
+    assert b"microsoft" not in raw.lower()
+
+
+def test_declared_before_the_bids_matched_by_the_opening(world):
+    published(world)
+    declare(world, EVAL, holdings=["Microsoft Corp."])
+    bid_as(world, MSFT, "Microsoft Corporation")
+    open_bids(world)
+    assert [m[1] for m in matches(world)] == ["microsoft"]
+
+
+def test_no_entry_names_the_bidder_before_the_opening(world):
+    published(world)
+    bid_as(world, MSFT, "Microsoft Corporation")
+    own(world, MSFT, ["Public shareholders"])
+    raw = b"".join(world.p.log.entries(0, world.p.log.head().size))
+    assert b"microsoft" not in raw.lower()
+
+
+def test_ownership_declaration_refused(world):
+    published(world)
+    refused_unchanged(world, lambda: own(world, ACME, []), "details-needed", "at least one owner")
+    refused_unchanged(world, lambda: own(world, EVAL, ["x"]), "forbidden-role", "bidder")
+
+
+# --- recusal ----------------------------------------------------------------------------------------------
+
+def recuse(world, official: Actor, by: Actor = BUYER, reason: str = "holds stock in a bidder"):
+    return world.p.execute(c.Recuse(TID, official.id, reason), by)
+
+
+@pytest.mark.parametrize("action", ["share", "rate", "award", "read-bid"])
+def test_recusal_locks_the_official_out(world, action):
+    if action == "share":
+        published(world)
+        bid_as(world, ACME, "Acme")
+        world.clock.advance(days=31)
+        world.p.run_deadlines()
+        world.declare(OP1)
+        who, act = OP1, lambda: world.share(OP1)
+    else:
+        evaluating(world)
+        world.p.execute(c.RateProposal(TID, "bid-acme", "price", "900"), EVAL)
+        who, act = {"rate": (EVAL, lambda: rate(world)),
+                    "award": (SSA, lambda: world.p.execute(c.DecideAward(TID, "bid-acme", USD, "best"), SSA)),
+                    "read-bid": (EVAL, lambda: bidding.read_bid(world.p, TID, "bid-acme", EVAL))}[action]
+    recuse(world, who)
+    r = world.state()["recusals"][who.id]
+    assert (r["reason"], r["date"]) == ("holds stock in a bidder", iso(world.clock.now))
+    world.clock.advance(hours=1)
+    refused_logged(world, act, "recused", f"{who.id} was recused from tender {TID}", "holds stock in a bidder",
+                   actor=who)
+    s = world.state()
+    if action == "share":
+        assert s["shares"] == [] and s["status"] == "active.opening"
+    else:
+        assert s["accesses"] == 0 and s["awards"] == [] and list(s["ratings"]) == [f"bid-acme/price/{EVAL.id}"]
+
+
+def test_a_new_declaration_does_not_undo_a_recusal(world):
+    evaluating(world)
+    recuse(world, EVAL, by=EVAL, reason="my spouse joined a bidder")  # self-recusal
+    try:
+        world.p.execute(c.DeclareInterests(TID, False, "no conflict any more"), EVAL)
+    except Refused:
+        pass
+    assert EVAL.id in world.state()["recusals"]
+    refused_logged(world, lambda: rate(world), "recused", "my spouse joined a bidder", actor=EVAL)
+    assert world.state()["ratings"] == {}
+
+
+def test_recusal_refused(world):
+    evaluating(world)
+    refused_unchanged(world, lambda: recuse(world, SSA, by=EVAL), "forbidden-role", "buyer")
+    stranger = Actor("other-co", "buyer")
+    refused_logged(world, lambda: recuse(world, SSA, by=stranger), "not-on-panel", actor=stranger)
+    recuse(world, SSA)
+    refused_unchanged(world, lambda: recuse(world, SSA), "exists", "ssa is already recused")
+    refused_unchanged(world, lambda: recuse(world, SSA, by=SSA), "exists")
+    with pytest.raises(c.InvalidCommand, match="reason"):
+        c.Recuse(TID, SSA.id, " ")
+
+
+# --- employment contacts (FAR 3.104-3(c)) -------------------------------------------------------------------
+
+def contact(world, response: str, who: Actor = EVAL, bidder: str = "acme"):
+    when = world.clock.now - timedelta(days=2)
+    world.p.execute(c.ReportEmploymentContact(TID, bidder, when, response), who)
+    return when
+
+
+def test_employment_contact_rejected_keeps_the_official(world):
+    evaluating(world)
+    when = contact(world, "rejected")
+    ev = world.p.events(TID)[-1].envelope
+    assert (ev["type"], ev["payload"]) == ("integrity.employment_contact", {
+        "official": EVAL.id, "bidder": "acme", "contact_date": iso(when), "response": "rejected"})
+    assert world.state()["recusals"] == {}
+    rate(world)
+    assert list(world.state()["ratings"]) == [f"bid-acme/tech/{EVAL.id}"]
+
+
+def test_employment_contact_with_recusal_recuses(world):
+    evaluating(world)
+    contact(world, "recused", bidder="globex")
+    assert [e.envelope["type"] for e in world.p.events(TID)[-2:]] == ["integrity.employment_contact", "official.recused"]
+    reason = world.state()["recusals"][EVAL.id]["reason"]
+    assert "globex" in reason and "FAR 3.104-3(c)" in reason
+    refused_logged(world, lambda: rate(world), "recused", "FAR 3.104-3(c)", actor=EVAL)
+    contact(world, "recused", bidder="acme")  # reported again: recorded, not recused twice
+    assert world.p.events(TID)[-1].envelope["type"] == "integrity.employment_contact"
+    assert len(world.state()["employment_contacts"]) == 2
+    assert world.state()["recusals"][EVAL.id]["reason"] == reason
+
+
+def test_employment_contact_refused(world):
+    evaluating(world)
+    refused_unchanged(world, lambda: contact(world, "rejected", Actor("ev2", "evaluator")), "not-on-panel", "ev2")
+    refused_unchanged(world, lambda: contact(world, "rejected", ACME), "not-on-panel", "acme")
+    with pytest.raises(c.InvalidCommand, match="rejected or recused"):
+        c.ReportEmploymentContact(TID, "acme", world.clock.now, "ignored")
+
+
+# --- outside contacts --------------------------------------------------------------------------------------
+
+SUMMARY = "asked when the competitive range would be set and hinted at a price cut"
+
+
+def test_outside_contact_summary_is_only_a_commitment(world):
+    evaluating(world)
+    when = world.clock.now - timedelta(hours=3)
+    world.p.execute(c.RecordContact(TID, SSA.id, "Senator's office", when, "phone", SUMMARY), BUYER)
+    (env, raw), = entries(world, "contact.recorded")
+    assert env["payload"] == {"official": SSA.id, "party": "Senator's office", "when": iso(when), "channel": "phone"}
+    assert b"competitive range" not in raw and b"price cut" not in raw
+    assert private(world, env["confidential"]) == {"summary": SUMMARY}
+    (recorded,) = world.state()["contacts"]
+    assert "summary" not in recorded and recorded["party"] == "Senator's office"
+
+
+def test_outside_contact_refused(world):
+    evaluating(world)
+    later = world.clock.now + timedelta(minutes=1)
+    refused_unchanged(world, lambda: world.p.execute(c.RecordContact(TID, SSA.id, "x", later, "email", "s"), BUYER),
+                      "bad-period", "after it happened")
+    refused_unchanged(world, lambda: world.p.execute(
+        c.RecordContact(TID, SSA.id, "x", world.clock.now, "email", "s"), ACME), "forbidden-role", "bidder")
+    with pytest.raises(c.InvalidCommand, match="summary"):
+        c.RecordContact(TID, SSA.id, "x", world.clock.now, "email", "")
+
+
+def test_outside_contact_by_a_buyer_not_on_the_panel_refused(world):
+    evaluating(world)
+    with pytest.raises(Refused):
+        world.p.execute(c.RecordContact(TID, SSA.id, "x", world.clock.now, "email", "s"), Actor("other-co", "buyer"))
+
+
+# --- incidents ------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("who", [AUDITOR, BUYER])
+def test_incident_recorded_description_committed(world, who):
+    evaluating(world)
+    description = "acme's proprietary pricing was e-mailed to globex by mistake"
+    world.p.execute(c.RecordIncident(TID, description, ["acme"]), who)
+    (env, raw), = entries(world, "integrity.incident")
+    assert (env["payload"], env["actor"]) == ({"affected": ["acme"]}, who.as_dict())
+    assert b"proprietary pricing" not in raw
+    assert private(world, env["confidential"]) == {"description": description}
+    assert [i["affected"] for i in world.state()["incidents"]] == [["acme"]]
+
+
+def test_incident_refused(world):
+    evaluating(world)
+    refused_unchanged(world, lambda: world.p.execute(c.RecordIncident(TID, "leak"), ACME), "forbidden-role", "auditor")
+    with pytest.raises(c.InvalidCommand, match="description"):
+        c.RecordIncident(TID, " ")
