@@ -128,7 +128,9 @@ def _hash(*parts: Any) -> str:
 
 # --- the table of plain commands ------------------------------------------------------------
 
-SPECS: list[tuple[str, type, str, str]] = [
+OFFICIALS = ("buyer", "evaluator", "ssa", "opening_official", "hca")
+
+SPECS: list[tuple[str, type, "str | tuple[str, ...]", str]] = [
     ("/tenders/{tender_id}/amendments", c.AmendTender, "buyer", "Amend the solicitation (with a rationale)"),
     ("/tenders/{tender_id}/enquiries", c.AskQuestion, "bidder", "Ask a question (answered publicly)"),
     ("/tenders/{tender_id}/enquiries/answers", c.AnswerQuestion, "buyer", "Answer an enquiry"),
@@ -155,23 +157,38 @@ SPECS: list[tuple[str, type, str, str]] = [
     ("/tenders/{tender_id}/ownership", c.DeclareOwnership, "bidder", "Declare your owners and affiliates"),
     ("/tenders/{tender_id}/recusals", c.Recuse, "buyer", "Recuse an official from the tender"),
     ("/tenders/{tender_id}/incidents", c.RecordIncident, "buyer", "Record a disclosure incident"),
+    ("/tenders/{tender_id}/contacts", c.RecordContact, OFFICIALS, "Record a contact with an outside party"),
+    ("/tenders/{tender_id}/employment-contacts", c.ReportEmploymentContact, OFFICIALS,
+     "Report an offeror's employment contact (FAR 3.104-3(c))"),
 ]
 
 
-def _register(path: str, cmd: type, role: str, summary: str) -> None:
+def _register(path: str, cmd: type, role: "str | tuple[str, ...]", summary: str) -> None:
+    """One POST endpoint for a command. A tuple of roles means any official role: the caller
+    names the one it acts in with `?role=`."""
     Model = body_model(cmd)
+    if isinstance(role, tuple):
+        Role = Literal[role]  # type: ignore[valid-type]
 
-    def endpoint(tender_id: str, body: Model, request: Request, person_id: str = Depends(person),
-                 key: typing.Optional[str] = IdempotencyKey) -> CommandResult:
+        def endpoint(tender_id: str, body: Model, request: Request, role: Role, person_id: str = Depends(person),
+                     key: typing.Optional[str] = IdempotencyKey) -> CommandResult:
+            return _execute(request, tender_id, body, role, person_id, key)
+    else:
+        def endpoint(tender_id: str, body: Model, request: Request, person_id: str = Depends(person),
+                     key: typing.Optional[str] = IdempotencyKey) -> CommandResult:
+            return _execute(request, tender_id, body, role, person_id, key)
+
+    def _execute(request, tender_id, body, acting_role, person_id, key):
         p = procurement(request)
-        actor = authorize(p, person_id, role, tender_id)
+        actor = authorize(p, person_id, acting_role, tender_id)
         command = cmd(tender_id=tender_id, **body.model_dump())
-        return run(p, person_id, key, _hash(path, tender_id, body.model_dump(mode="json")), tender_id,
+        return run(p, person_id, key, _hash(path, tender_id, acting_role, body.model_dump(mode="json")), tender_id,
                    lambda work: p.execute(command, actor, work=work))
 
     endpoint.__name__ = cmd.__name__
+    who = " or ".join(role) if isinstance(role, tuple) else role
     router.add_api_route(path, endpoint, methods=["POST"], response_model=CommandResult, status_code=201,
-                         summary=summary, description=f"Role: **{role}**. {(cmd.__doc__ or '').strip()}",
+                         summary=summary, description=f"Role: **{who}**. {(cmd.__doc__ or '').strip()}",
                          tags=["commands"])
 
 
@@ -292,33 +309,6 @@ def open_bids(tender_id: str, request: Request, person_id: str = Depends(person)
     actor = authorize(p, person_id, "buyer", tender_id)
     return run(p, person_id, key, _hash("open", tender_id), tender_id,
                lambda work: bidding.open_bids(p, tender_id, actor, work=work))
-
-
-OFFICIAL_ROLES = Literal["buyer", "evaluator", "ssa", "opening_official", "hca"]
-ContactBody = body_model(c.RecordContact, name="RecordContactBody")
-EmploymentBody = body_model(c.ReportEmploymentContact, name="EmploymentContactBody")
-
-
-@router.post("/tenders/{tender_id}/contacts", response_model=CommandResult, status_code=201, tags=["commands"],
-             summary="Record a contact between an official and an outside party (any official role)")
-def record_contact(tender_id: str, body: ContactBody, request: Request, role: OFFICIAL_ROLES,
-                   person_id: str = Depends(person), key: typing.Optional[str] = IdempotencyKey):
-    p = procurement(request)
-    actor = authorize(p, person_id, role, tender_id)
-    command = c.RecordContact(tender_id=tender_id, **body.model_dump())
-    return run(p, person_id, key, _hash("contact", tender_id, role, body.model_dump(mode="json")), tender_id,
-               lambda work: p.execute(command, actor, work=work))
-
-
-@router.post("/tenders/{tender_id}/employment-contacts", response_model=CommandResult, status_code=201,
-             tags=["commands"], summary="Report an offeror's employment contact (FAR 3.104-3(c)) (any official role)")
-def report_employment_contact(tender_id: str, body: EmploymentBody, request: Request, role: OFFICIAL_ROLES,
-                              person_id: str = Depends(person), key: typing.Optional[str] = IdempotencyKey):
-    p = procurement(request)
-    actor = authorize(p, person_id, role, tender_id)
-    command = c.ReportEmploymentContact(tender_id=tender_id, **body.model_dump())
-    return run(p, person_id, key, _hash("employment", tender_id, role, body.model_dump(mode="json")), tender_id,
-               lambda work: p.execute(command, actor, work=work))
 
 
 class DebriefingBody(BaseModel):

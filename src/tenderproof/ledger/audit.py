@@ -1,10 +1,15 @@
 """A full audit of a stored log: trust nothing that can be recomputed.
 
-Re-hashes every entry, rebuilds every tile of every level and compares it byte for byte with the
-stored one, recomputes the root and compares it with the head, and checks every stored
-checkpoint: its signature under the log's key, its origin, and that its root is the root of the
-tree at its size (which makes all checkpoints mutually consistent; consecutive pairs are also
-checked with real consistency proofs, as an outside monitor would).
+Re-hashes every entry of every bundle, rebuilds every hash tile of level 1 and up and compares it
+byte for byte with the stored one, checks that no level-0 tile is stored (level 0 is computed
+from the bundles, never stored), recomputes the root and compares it with the head, and checks
+every stored checkpoint: its signature under the log's key, its origin, and that its root is the
+root of the tree at its size (which makes all checkpoints mutually consistent; consecutive pairs
+are also checked with real consistency proofs, as an outside monitor would). The roots and proofs
+are computed with a cache of the audit's own, never with hashes the log computed earlier.
+
+A flipped bit in a bundle changes a leaf hash, hence the root of its level-0 tile: in a full
+bundle that root is a hash of a level-1 tile, and in the partial last bundle it feeds the root.
 """
 
 from __future__ import annotations
@@ -12,7 +17,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from itertools import groupby
 
 import sqlalchemy as sa
 
@@ -22,7 +26,17 @@ from . import merkle
 from .checkpoint import Checkpoint
 from .log import Log
 from .note import open_note, verifier_from_vkey
-from .tiles import ENTRIES, TILE_HEIGHT, TILE_WIDTH, TileError, split_bundle, tile_counts, tile_path
+from .storage import fetcher
+from .tiles import (
+    ENTRIES,
+    TILE_WIDTH,
+    TileCache,
+    TileError,
+    TileHashReader,
+    split_bundle,
+    tile_counts,
+    tile_path,
+)
 
 
 @dataclass
@@ -44,6 +58,11 @@ def _node_row(hashes: list[bytes]) -> bytes:
     return row[0]
 
 
+def _child(level: int, idx: int) -> str:
+    """The tile a hash of tile level `level` + 1 is the root of (level 0 names its bundle)."""
+    return tile_path(ENTRIES, idx) if level == 0 else tile_path(level, idx)
+
+
 def audit(log: Log, progress: Callable[[int, int], None] | None = None, max_problems: int = 20) -> AuditReport:
     """Audit `log`; `progress(done, total)` is called as entries are re-hashed."""
     report = AuditReport()
@@ -59,40 +78,37 @@ def audit(log: Log, progress: Callable[[int, int], None] | None = None, max_prob
         size = report.size = head.size
         t = log_tiles.c
 
-        # Levels -1 (bundles) and 0 (leaf hashes) together, bundle by bundle, streamed.
+        stray = conn.execute(sa.select(sa.func.count()).select_from(log_tiles).where(t.level == 0)).scalar_one()
+        if stray:
+            problem(f"{stray} level-0 tiles are stored; level 0 is computed from the entry bundles, never stored")
+
+        # The bundles, streamed; their leaf hashes are level 0.
         rows = conn.execution_options(stream_results=True, yield_per=64).execute(
-            sa.select(t.level, t.idx, t.data).where(t.level.in_([ENTRIES, 0])).order_by(t.idx, t.level)
+            sa.select(t.idx, t.data).where(t.level == ENTRIES).order_by(t.idx)
         )
         upper: list[bytes] = []  # roots of full level-0 tiles: the hashes of tile level 1
         expect_bundles = (size + TILE_WIDTH - 1) // TILE_WIDTH
         seen = 0
-        for idx, group in groupby(rows, key=lambda r: int(r.idx)):
-            pair = {int(r.level): bytes(r.data) for r in group}
+        for row in rows:
+            idx = int(row.idx)
             if idx >= expect_bundles:
-                problem(f"tiles at index {idx} of levels -1/0 lie beyond the tree of size {size}")
+                problem(f"{tile_path(ENTRIES, idx)} lies beyond the tree of size {size}")
                 continue
             if idx != seen:
-                problem(f"{tile_path(ENTRIES, seen)} and the tiles up to index {idx} are missing")
+                problem(f"{tile_path(ENTRIES, seen)} and the bundles up to index {idx} are missing")
                 break
             seen += 1
-            report.tiles += len(pair)
-            bundle, tile = pair.get(ENTRIES), pair.get(0)
+            report.tiles += 1
             want = min(TILE_WIDTH, size - idx * TILE_WIDTH)
-            if bundle is None or tile is None:
-                problem(f"{tile_path(ENTRIES if bundle is None else 0, idx, want)} is missing")
-                continue
             try:
-                entries = split_bundle(bundle)
+                entries = split_bundle(bytes(row.data))
             except TileError as e:
                 problem(f"{tile_path(ENTRIES, idx, want)}: {e}")
                 continue
             if len(entries) != want:
                 problem(f"{tile_path(ENTRIES, idx, want)} holds {len(entries)} entries, the tree needs {want}")
-            hashes = [merkle.leaf_hash(e) for e in entries]
-            if b"".join(hashes) != tile:
-                problem(f"{tile_path(0, idx, want)} does not match the hashes of the entries in its bundle")
-            if len(hashes) == TILE_WIDTH:
-                upper.append(_node_row(hashes))
+            if len(entries) == TILE_WIDTH:
+                upper.append(_node_row([merkle.leaf_hash(e) for e in entries]))
             if progress:
                 progress(min(seen * TILE_WIDTH, size), size)
         if seen != expect_bundles:
@@ -110,8 +126,15 @@ def audit(log: Log, progress: Callable[[int, int], None] | None = None, max_prob
             next_upper = []
             for idx in range((count + TILE_WIDTH - 1) // TILE_WIDTH):
                 want = built[idx * TILE_WIDTH * 32 : (idx + 1) * TILE_WIDTH * 32]
-                if stored.pop(idx, None) != want:
-                    problem(f"{tile_path(level, idx, len(want) // 32)} does not match the tiles below it")
+                have = stored.pop(idx, None)
+                if have != want:
+                    differ = [
+                        _child(level - 1, idx * TILE_WIDTH + j)
+                        for j in range(len(want) // 32)
+                        if have is None or have[j * 32 : (j + 1) * 32] != want[j * 32 : (j + 1) * 32]
+                    ]
+                    where = f" (the hashes of {', '.join(differ[:3])}{', …' if len(differ) > 3 else ''})" if differ else ""
+                    problem(f"{tile_path(level, idx, len(want) // 32)} does not match the tiles below it{where}")
                 if len(want) == TILE_WIDTH * 32:
                     next_upper.append(_node_row([want[i : i + 32] for i in range(0, len(want), 32)]))
                 report.tiles += 1
@@ -125,20 +148,31 @@ def audit(log: Log, progress: Callable[[int, int], None] | None = None, max_prob
         if extra:
             problem(f"{extra} tiles stored at levels the tree of size {size} does not have")
 
+        # Roots and proofs from the stored tiles just checked, with a cache of the audit's own:
+        # the log's cache may hold hashes computed before the storage was damaged.
+        cache = TileCache()
+        fetch = fetcher(log.store, conn)
+
+        def reader(n: int) -> TileHashReader:
+            return TileHashReader(n, fetch, cache)
+
         if report.ok:
             try:
-                root = log.root(size, conn)
+                root = merkle.tree_hash(size, reader(size))
             except merkle.ProofError as e:
                 problem(f"cannot compute the root: {e}")
             else:
                 if root != head.root:
-                    problem(f"the head's root for size {size} is not the root of the stored tiles")
+                    problem(
+                        f"the head's root for size {size} is not the root of the stored tiles "
+                        "(an entry or the head's root has changed)"
+                    )
 
-        _audit_checkpoints(log, conn, head, report, problem)
+        _audit_checkpoints(log, conn, head, report, problem, reader)
     return report
 
 
-def _audit_checkpoints(log: Log, conn, head, report: AuditReport, problem) -> None:
+def _audit_checkpoints(log: Log, conn, head, report: AuditReport, problem, reader) -> None:
     verifier = verifier_from_vkey(head.vkey)
     previous: Checkpoint | None = None
     for size, note in log.store.checkpoints(conn):
@@ -156,11 +190,11 @@ def _audit_checkpoints(log: Log, conn, head, report: AuditReport, problem) -> No
             continue
         if not report.problems:
             try:
-                if cp.root != log.root(size, conn):
+                if cp.root != merkle.tree_hash(size, reader(size)):
                     problem(f"checkpoint of size {size} has a root that is not the tree's root at that size")
                     continue
                 if previous is not None and previous.size > 0:
-                    proof = log.consistency_proof(previous.size, size, conn)
+                    proof = merkle.consistency_proof(previous.size, size, reader(size))
                     merkle.verify_consistency(previous.size, size, proof, previous.root, cp.root)
             except merkle.ProofError as e:
                 problem(f"checkpoint of size {size}: {e}")

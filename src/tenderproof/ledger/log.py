@@ -10,6 +10,7 @@ log can never fork.
 from __future__ import annotations
 
 import hashlib
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -31,6 +32,7 @@ from .tiles import (
     TileKey,
     bundle_entries,
     check_entry,
+    leaf_tile,
     split_bundle,
 )
 from .tlogproof import TlogProof
@@ -88,7 +90,10 @@ class Log:
         self.db = db
         self.signer = signer
         self.store = store or SqlLedgerStore()
-        self.cache = TileCache()
+        self.cache = TileCache()  # only ever fed from committed state; see `reader`
+        # Connections whose current transaction has appended (and may not commit): the
+        # transaction, weakly, so a finished transaction no longer counts.
+        self._unsettled: weakref.WeakKeyDictionary[Connection, weakref.ref] = weakref.WeakKeyDictionary()
 
     # --- reading ------------------------------------------------------------------------------
 
@@ -99,6 +104,14 @@ class Log:
             return self.store.head(c)
 
     def reader(self, conn: Connection, size: int) -> TileHashReader:
+        """A hash reader of the tree of `size` over `conn`.
+
+        It shares `self.cache` unless `conn` is inside a transaction that has appended: what that
+        transaction reads may never be committed, so it gets a cache of its own.
+        """
+        txn = self._unsettled.get(conn)
+        if txn is not None and txn() is not None and txn() is conn.get_transaction():
+            return TileHashReader(size, fetcher(self.store, conn), TileCache(64))
         return TileHashReader(size, fetcher(self.store, conn), self.cache)
 
     def entries(self, start: int, end: int, conn: Connection | None = None) -> list[bytes]:
@@ -171,22 +184,28 @@ class Log:
 
     def _append(self, conn: Connection, entries: list[bytes]) -> Appended:
         head = self.store.head(conn, lock=True)
+        txn = conn.get_transaction()
+        if txn is not None:
+            self._unsettled[conn] = weakref.ref(txn)
         size, n = head.size, len(entries)
         new_size = size + n
 
-        # The right edge: the partial tile of each level, if any, plus the partial bundle.
+        # The right edge: the partial bundle, if any, and the partial tile of each level from 1
+        # up. Level 0 is not stored; its partial tile is the leaf hashes of the partial bundle.
         edge: list[TileKey] = []
         if size % TILE_WIDTH:
             edge.append((ENTRIES, size // TILE_WIDTH))
-        level, count = 0, size
+        level, count = 1, size >> TILE_HEIGHT
         while count:
             if count % TILE_WIDTH:
                 edge.append((level, count // TILE_WIDTH))
             level, count = level + 1, count >> TILE_HEIGHT
         old = self.store.read_tiles(conn, edge)
         self._check_edge(size, edge, old)
+        old_bundle = old.get((ENTRIES, size // TILE_WIDTH), b"")
+        old[(0, size // TILE_WIDTH)] = leaf_tile(old_bundle)
 
-        writes, _ = _grow(ENTRIES, size, entries, old.get((ENTRIES, size // TILE_WIDTH), b""), bundle_entries)
+        writes, _ = _grow(ENTRIES, size, entries, old_bundle, bundle_entries)
         hashes = [merkle.leaf_hash(e) for e in entries]
         level = 0
         while hashes:
@@ -197,6 +216,7 @@ class Log:
             level += 1
 
         # The new root, from the tiles just built (a private cache: they are not committed yet).
+        # The level-0 tiles are among them, though they are never written.
         written = {w.key: w.data for w in writes}
         base = fetcher(self.store, conn)
 
@@ -207,13 +227,16 @@ class Log:
             return got
 
         root = merkle.tree_hash(new_size, TileHashReader(new_size, fetch, TileCache(64)))
-        self.store.write_tiles(conn, writes)
+        self.store.write_tiles(conn, [w for w in writes if w.key[0] != 0])
         self.store.advance_head(conn, size, new_size, root)
         return Appended(size, n, new_size, root)
 
     @staticmethod
     def _check_edge(size: int, edge: list[TileKey], old: dict[TileKey, bytes]) -> None:
-        """Refuse to build on partial tiles that disagree with the head (a damaged database)."""
+        """Refuse to build on partial tiles that disagree with the head (a damaged database).
+
+        The partial level-0 tile is the partial bundle's, so checking the bundle checks both.
+        """
         for level, idx in edge:
             data = old.get((level, idx), b"")
             if level == ENTRIES:

@@ -11,7 +11,8 @@ from sqlalchemy import BigInteger, Column, Integer, LargeBinary, MetaData, Small
 metadata = MetaData()
 
 #: One row per tile; a partial tile's row grows in place until the tile is full. Level -1 holds
-#: the entry bundles, levels 0.. the hash tiles (C2SP tlog-tiles).
+#: the entry bundles, levels 1.. the hash tiles (C2SP tlog-tiles). Level-0 tiles are not stored:
+#: they are the leaf hashes of the bundle with the same index, computed on read.
 log_tiles = Table(
     "log_tiles",
     metadata,
