@@ -23,9 +23,10 @@ def create_app(procurement: Procurement, *, portal: bool = True) -> FastAPI:
     )
     app.state.procurement = procurement
     problems.install(app)
-    app.include_router(commands.router, prefix="/api")
-    app.include_router(reads.router, prefix="/api")
-    app.include_router(log.router)
+    # Every refusal is problem+json, and documented as such (FastAPI's own 422 is replaced).
+    app.include_router(commands.router, prefix="/api", responses=problems.responses(400, 401, 403, 404, 409, 422, 503))
+    app.include_router(reads.router, prefix="/api", responses=problems.responses(404, 422))
+    app.include_router(log.router, responses=problems.responses(404, 422))
     if portal:
         try:
             from tenderproof.portal import router as portal_router

@@ -31,6 +31,35 @@ STATUS = {
 }
 
 
+#: What a problem looks like, for the OpenAPI document (RFC 9457 §3; extension members allowed).
+PROBLEM_SCHEMA = {
+    "title": "Problem", "type": "object", "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string", "description": "A stable code: TYPE_BASE + the refusal's code"},
+        "title": {"type": "string"}, "status": {"type": "integer"}, "detail": {"type": "string"},
+        "logged": {"type": "boolean", "description": "Whether the refused attempt is itself in the log"},
+        "errors": {"type": "array", "items": {"type": "object"}, "description": "Each invalid field, for 422"},
+    },
+    "additionalProperties": True,
+}
+DESCRIPTIONS = {
+    400: "The body cannot be parsed", 401: "No valid bearer token",
+    403: "No grant for the role here, or the rules say this person may not",
+    404: "No such tender, protest, document or log entry", 409: "The procurement rules or the timing say no",
+    422: "The request is invalid (fields, or values the rules cannot take)", 503: "Too much contention; retry",
+}
+
+
+def responses(*codes: int) -> dict[int | str, dict]:
+    """OpenAPI `responses=` for problem+json answers with these status codes."""
+    out: dict[int | str, dict] = {}
+    for code in codes:
+        out[code] = {"description": DESCRIPTIONS[code], "content": {PROBLEM: {"schema": PROBLEM_SCHEMA}}}
+        if code == 401:
+            out[code]["headers"] = {"WWW-Authenticate": {"description": "Bearer", "schema": {"type": "string"}}}
+    return out
+
+
 def status_of(code: str) -> int:
     for status, codes in STATUS.items():
         if code in codes:

@@ -14,6 +14,7 @@ from tenderproof.app.public import public_view
 from tenderproof.ocds import packages
 from tenderproof.store.schema import events, ocds_releases, tenders
 
+from . import problems
 from .security import authorize, person, procurement
 
 router = APIRouter()
@@ -79,7 +80,7 @@ def tender_events(tender_id: str, request: Request):
 
 @router.get("/events", response_model=FeedPage, tags=["feed"],
             summary="The change feed: every procurement event strictly in ledger order, after ?after=")
-def feed(request: Request, after: int = Query(-1, ge=-1), limit: int = Query(100, ge=1, le=1000)):
+def feed(request: Request, after: int = Query(-1, ge=-1, le=2**63 - 1), limit: int = Query(100, ge=1, le=1000)):
     p = procurement(request)
     e = events.c
     with p.db.reader.connect() as conn:
@@ -91,7 +92,7 @@ def feed(request: Request, after: int = Query(-1, ge=-1), limit: int = Query(100
 
 @router.get("/tenders/{tender_id}/bids/{bid_id}/content", tags=["tenders"],
             summary="An opened bid's package, for the panel or oversight; the read is logged",
-            responses={200: {"content": {"application/octet-stream": {}}}})
+            responses={200: {"content": {"application/octet-stream": {}}}, **problems.responses(401, 403, 409)})
 def bid_content(tender_id: str, bid_id: str, request: Request,
                 role: str = Query(..., pattern="^(buyer|evaluator|ssa|hca|auditor|reviewer)$"),
                 person_id: str = Depends(person)):
@@ -133,6 +134,7 @@ def ocds_record(ocid: str, request: Request) -> dict:
 
 
 @router.get("/ocds/releases.jsonl", tags=["ocds"], summary="Every release, as JSON Lines (bulk)",
-            response_class=PlainTextResponse)
+            response_class=Response,
+            responses={200: {"content": {"application/jsonl": {"schema": {"type": "string"}}}}})
 def ocds_jsonl(request: Request):
     return PlainTextResponse(packages.jsonl(_releases(request)), media_type="application/jsonl")

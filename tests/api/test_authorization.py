@@ -1,0 +1,709 @@
+"""The authorization matrix: every endpoint of the app × every person of conftest.PEOPLE × no
+token × an invalid token × a valid token in the wrong scheme.
+
+The endpoint list is the app's own routes, so an endpoint added without an entry in MATRIX fails
+here. Public reads answer everyone, token or not. A command without a valid bearer token is a 401
+problem (with WWW-Authenticate), without the grant for the endpoint's role a 403 problem, and in
+both cases nothing changes: not the log, not the tender's public view, not a table, not a file.
+Each allowed person really acts at least once, on a tender set up in the right phase.
+
+Then the sealed-bid promise over HTTP: before the opening, no GET of the API, OCDS, the change
+feed, the log tiles or the portal returns a random marker hidden in a bid, to anyone, and the bid
+content endpoint refuses everybody, the buyer and the auditor included.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import secrets
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from tenderproof import seal
+from tenderproof.api import create_app
+from tenderproof.app import accounts, bidding
+from tenderproof.app.public import public_view
+from tenderproof.app.service import Procurement
+from tenderproof.domain import Actor
+from tenderproof.domain import commands as c
+from tenderproof.instance import Settings, init
+from tenderproof.ledger.tiles import ENTRIES, TILE_WIDTH, bundle_entries, tile_path, tiles_to_serve
+from tenderproof.store.schema import PROJECTIONS, confidential, events, idempotency, key_shares, tenders
+
+from ..app.conftest import T0, Clock, World
+from ..conftest import PG_ENV, _pg_schema_url
+from .conftest import PEOPLE, Api
+from .test_api_flow import TENDER
+
+PROBLEM = "application/problem+json"
+ANON, INVALID, WRONG_SCHEME = "no-token", "invalid-token", "basic-scheme"
+NOBODY = (ANON, INVALID, WRONG_SCHEME)
+PRINCIPALS = (*NOBODY, *PEOPLE)
+PANEL = {"evaluator": ["ev"], "ssa": ["ssa"], "opening_official": ["op1", "op2", "op3"], "hca": ["hca"]}
+OFFICIAL_ROLES = ("buyer", "evaluator", "ssa", "opening_official", "hca")  # DeclarationBody.role
+READER_ROLES = ("buyer", "evaluator", "ssa", "hca", "auditor", "reviewer")  # bid content ?role=
+
+
+# --- the app's routes --------------------------------------------------------------------------
+
+
+def app_routes(app) -> list[tuple[str, str]]:
+    """(method, path) of every route the app serves, HEAD left out, in the app's order."""
+    try:  # FastAPI >= 0.130 keeps included routers lazily; this flattens them.
+        from fastapi.routing import iter_route_contexts
+
+        items = list(iter_route_contexts(app.routes))
+    except ImportError:
+        items = list(app.routes)
+    out = []
+    for r in items:
+        methods = sorted(set(getattr(r, "methods", None) or {"MOUNT"}) - {"HEAD"})
+        out += [(m, r.path) for m in methods]
+    return out
+
+
+ROUTES = app_routes(create_app(None))  # routes do not depend on the installation
+
+
+# --- a module-wide installation ----------------------------------------------------------------
+
+
+@dataclass
+class Ctx:
+    """A tender set up for one endpoint, and what requests to it need."""
+
+    tid: str
+    phase: str
+    bids: dict[str, str] = field(default_factory=dict)  # bidder -> bid id
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ocid(self) -> str:
+        return "ocds-tndrpf-" + self.tid
+
+
+class Installation:
+    """One installation for the module: the api client plus tenders built to a phase."""
+
+    def __init__(self, api: Api) -> None:
+        self.api, self.p, self.clock = api, api.p, api.clock
+        self.world = World(api.p, api.clock, api.keys)
+        self.cache: dict[Any, Ctx] = {}
+        self.n = 0
+
+    # setup, through the app layer (the matrix tests the HTTP side)
+    def build(self, phase: str, who: str | None = None) -> Ctx:
+        """A new tender in `phase`; a protest in it is `who`'s if `who` is a bidder, else globex's."""
+        self.n += 1
+        tid = f"M-{self.n:03d}-{phase}"
+        w, p = self.world, self.p
+        if phase == "none":
+            return Ctx(tid, phase)
+        w.create(tid, panel=PANEL)
+        ctx = Ctx(tid, phase)
+        if phase == "draft":
+            return ctx
+        w.publish(tid)
+        if phase == "enquiries":
+            return ctx
+        if phase == "enquiry-asked":
+            p.execute(c.AskQuestion(tid, "q1", "Is the region fixed?"), Actor("acme", "bidder"))
+            return ctx
+        for bidder, price in (("acme", "100"), ("globex", "200")):
+            ctx.bids[bidder] = f"bid-{bidder}"
+            w.bid(bidder, f"{bidder.upper()} PRICE {price}".encode(), tid, bid_id=ctx.bids[bidder])
+        if phase == "bids":
+            return ctx
+        self.clock.advance(days=31)
+        p.run_deadlines(tender_id=tid)
+        for o in ("op1", "op2", "op3"):
+            p.execute(c.DeclareInterests(tid, False), Actor(o, "opening_official"))
+        if phase == "opening":
+            return ctx
+        for o in ("op1", "op2"):
+            w.share(Actor(o, "opening_official"), tid)
+        for official, role in (("co", "buyer"), ("ev", "evaluator"), ("ssa", "ssa"), ("hca", "hca")):
+            p.execute(c.DeclareInterests(tid, False), Actor(official, role))
+        if phase == "evaluation":
+            return ctx
+        ev = Actor("ev", "evaluator")
+        for bidder, price in (("acme", "100"), ("globex", "200")):
+            p.execute(c.RateProposal(tid, ctx.bids[bidder], "price", price), ev)
+            p.execute(c.RateProposal(tid, ctx.bids[bidder], "tech", "Good", strengths="solid"), ev)
+        if phase == "evaluated":
+            return ctx
+        p.execute(c.DecideAward(tid, "bid-acme", {"amount": "100", "currency": "USD"}, "lowest price, equal merit"),
+                  Actor("ssa", "ssa"))
+        if phase == "awarded":
+            return ctx
+        if phase.startswith("protest"):  # protested, protested-cofc, protest-docketed, protest-reported
+            protester = ctx.extra["protester"] = who if PEOPLE.get(who) == "bidder" else "globex"
+            forum = "cofc" if phase == "protested-cofc" else "gao"
+            p.execute(c.FileProtest(tid, "p1", forum, "the evaluation ignored the stated factors"),
+                      Actor(protester, "bidder"))
+            if phase in ("protested", "protested-cofc"):
+                return ctx
+            p.execute(c.DocketProtest(tid, "p1"), Actor("gao", "reviewer"))  # a CICA stay: stay-p1
+            if phase == "protest-docketed":
+                return ctx
+            p.execute(c.FileAgencyReport(tid, "p1", "the evaluation followed the solicitation"), Actor("co", "buyer"))
+            assert phase == "protest-reported", phase
+            return ctx
+        self.clock.advance(days=20)  # past the 10-day standstill, rolled past any holiday
+        if phase == "standstill-over":
+            return ctx
+        p.execute(c.SignContract(tid, f"{tid}-contract", {"amount": "100", "currency": "USD"}), Actor("co", "buyer"))
+        assert phase == "contracted", phase
+        return ctx
+
+    def cached(self, key: Any, phase: str, who: str | None = None) -> Ctx:
+        if key not in self.cache:
+            self.cache[key] = self.build(phase, who)
+        return self.cache[key]
+
+    def now(self, **delta) -> str:
+        return (self.clock.now + timedelta(**delta)).isoformat()
+
+    # what a refused request must leave untouched
+    def snapshot(self, tid: str | None) -> tuple:
+        """The log size, the tender's public view and every row of it in every table; the row
+        count of every table (so a row anywhere else shows too); the stored files."""
+        with self.p.db.reader.connect() as conn:
+            counts = tuple(conn.execute(sa.select(sa.func.count()).select_from(t)).scalar()
+                           for t in (*PROJECTIONS, confidential, key_shares, idempotency))
+            rows = tuple(tuple(map(tuple, conn.execute(sa.select(t).where(
+                (t.c.id if t is tenders else t.c.tender_id) == tid)).all()))
+                for t in (*PROJECTIONS, confidential, key_shares))
+        files = sum(len(names) for root in (self.p.documents.root, self.p.private.root) for _, _, names in os.walk(root))
+        state = self.p.state(tid)
+        return self.p.log.head().size, state and public_view(state), counts, rows, files
+
+    def counters(self) -> tuple:
+        """A cheap fingerprint for reads: log size, event counters, idempotency records, reads of secrets."""
+        with self.p.db.reader.connect() as conn:
+            return (self.p.log.head().size,
+                    *(conn.execute(q).scalar() for q in (
+                        sa.select(sa.func.count()).select_from(events),
+                        sa.select(sa.func.coalesce(sa.func.sum(tenders.c.seq), 0)),
+                        sa.select(sa.func.count()).select_from(idempotency))))
+
+    def log_size(self) -> int:
+        return self.p.log.head().size
+
+
+def _installation_settings(tmp_path_factory):
+    data = tmp_path_factory.mktemp("authz") / "data"
+    base = os.environ.get(PG_ENV)
+    if not base:
+        yield Settings(data, f"sqlite:///{data / 'tenderproof.db'}")
+        return
+    engine, schema, url = _pg_schema_url(base)
+    yield Settings(data, url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+    engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def inst(tmp_path_factory):
+    gen = _installation_settings(tmp_path_factory)
+    settings = next(gen)
+    log = init(settings, origin="authz.tenderproof.localhost/log")
+    clock = Clock(T0)
+    p = Procurement(log, settings.data_dir, clock)
+    tokens, keys = {}, {}
+    for who, role in PEOPLE.items():
+        accounts.add_person(p, who, who.upper())
+        accounts.grant(p, who, role)
+        tokens[who] = accounts.issue_token(p, who, "test")
+        if role == "opening_official":
+            keys[who] = seal.OfficialKeyPair.generate()
+            bidding.register_official(p, who, who, keys[who].public_bytes())
+    yield Installation(Api(p, clock, tokens, keys))
+    log.db.dispose()
+    next(gen, None)
+
+
+def auth(api: Api, who: str) -> dict[str, str]:
+    if who == ANON:
+        return {}
+    if who == INVALID:
+        return {"Authorization": "Bearer tp_" + secrets.token_urlsafe(32)}
+    if who == WRONG_SCHEME:  # co's valid token, but not as a bearer token
+        return {"Authorization": "Basic " + base64.b64encode(f"co:{api.tokens['co']}".encode()).decode()}
+    return {"Authorization": f"Bearer {api.tokens[who]}"}
+
+
+# --- request bodies ----------------------------------------------------------------------------
+
+
+def _sealed(inst: Installation, ctx: Ctx, text: str) -> bytes:
+    return inst.world.seal(text.encode(), ctx.tid)
+
+
+def _share(inst: Installation, ctx: Ctx, official: str) -> bytes:
+    enc = base64.b64decode(inst.p.state(ctx.tid)["opening"]["encrypted_shares"][official])
+    return seal.decrypt_share(ctx.tid, official, enc, inst.api.keys[official])
+
+
+def _commitments(inst: Installation, ctx: Ctx) -> list[str]:
+    with inst.p.db.reader.connect() as conn:
+        return [r.commitment for r in conn.execute(sa.select(confidential.c.commitment).where(
+            confidential.c.tender_id == ctx.tid))]
+
+
+def _new_tender(inst: Installation, ctx: Ctx) -> dict:
+    return dict(TENDER, tender_id=ctx.tid, panel=PANEL, tender_end=(inst.clock.now + timedelta(days=30)).isoformat())
+
+
+Body = Callable[[Installation, Ctx, str], dict]
+
+
+def js(f: Callable[[Installation, Ctx, str], Any]) -> Body:
+    return lambda inst, ctx, who: {"json": f(inst, ctx, who)}
+
+
+def raw(f: Callable[[Installation, Ctx, str], bytes]) -> Body:
+    return lambda inst, ctx, who: {"content": f(inst, ctx, who), "headers": {"Content-Type": "application/octet-stream"}}
+
+
+NOBODY_ELSE: Body = lambda inst, ctx, who: {}  # noqa: E731
+
+
+def claimed(who: str) -> str:
+    """The official role `who` names in a request: their own, or (without one) the buyer's."""
+    return PEOPLE[who] if PEOPLE.get(who) in OFFICIAL_ROLES else "buyer"
+
+
+def as_official(f: Callable[[Installation, Ctx, str], Any]) -> Body:
+    """A JSON body, with the official role named in ?role= (contacts, employment contacts)."""
+    return lambda inst, ctx, who: {"json": f(inst, ctx, who), "params": {"role": claimed(who)}}
+
+
+@dataclass(frozen=True)
+class Command:
+    """A POST: `role` is the grant it needs; the allowed persons act on a fresh tender in `phase`."""
+
+    role: str
+    phase: str
+    body: Body = NOBODY_ELSE
+    expect: int = 201
+    refusal: str | None = None  # for expect != 201: the problem type an allowed person gets
+    shared: bool = True  # the allowed persons act on one fresh tender (False: each on their own)
+
+    def allows(self, who: str) -> bool:
+        if self.role == "official":  # the request names the role: each official uses theirs
+            return PEOPLE.get(who) in OFFICIAL_ROLES
+        return PEOPLE.get(who) == self.role
+
+
+@dataclass(frozen=True)
+class Public:
+    """A public GET: `urls(inst, ctx, full)` gives one or a few URLs, or every one when `full`."""
+
+    urls: Callable[[Installation, Ctx, bool], list[str]]
+
+
+@dataclass(frozen=True)
+class Restricted:
+    """The one authenticated read: an opened bid's content, for the panel and oversight."""
+
+    phase: str = "evaluation"
+
+    def allows(self, who: str) -> bool:
+        return PEOPLE.get(who) in READER_ROLES
+
+
+def _indexes(inst: Installation, ctx: Ctx, full: bool) -> list[int]:
+    if full:
+        return list(range(inst.log_size()))
+    return [ev.index for ev in inst.p.events(ctx.tid)][:1]
+
+
+def _tiles(inst: Installation, ctx: Ctx, full: bool) -> list[str]:
+    todo = tiles_to_serve(inst.log_size())
+    if not full:  # one hash tile and one entry bundle
+        todo = [next(t for t in todo if t[0] == 0), next(t for t in todo if t[0] == ENTRIES)]
+    return [tile_path(level, index, width) for level, index, width in todo]
+
+
+def _tender_ids(inst: Installation, ctx: Ctx, full: bool) -> list[str]:
+    if not full:
+        return [ctx.tid]
+    return [t["id"] for t in inst.api.client.get("/api/tenders", params={"limit": 200}).json()["items"]]
+
+
+def one(url: str) -> Public:
+    return Public(lambda inst, ctx, full: [url])
+
+
+def per_tender(fmt: str) -> Public:
+    return Public(lambda inst, ctx, full: [fmt.format(tid=t, ocid="ocds-tndrpf-" + t) for t in _tender_ids(inst, ctx, full)])
+
+
+def per_index(fmt: str) -> Public:
+    return Public(lambda inst, ctx, full: [fmt.format(i=i) for i in _indexes(inst, ctx, full)])
+
+
+T = "/api/tenders/{tender_id}"
+MATRIX: dict[tuple[str, str], Command | Public | Restricted] = {
+    # commands
+    ("POST", "/api/tenders"): Command("buyer", "none", js(lambda i, x, w: _new_tender(i, x))),
+    ("POST", f"{T}/amendments"): Command("buyer", "enquiries", js(lambda i, x, w: {
+        "rationale": "clarify the scope", "changes": {"description": "amended scope"}})),
+    ("POST", f"{T}/publication"): Command("buyer", "draft"),
+    ("POST", f"{T}/enquiries"): Command("bidder", "enquiries", js(lambda i, x, w: {
+        "enquiry_id": f"q-{w}", "question": "Which region?"})),
+    ("POST", f"{T}/enquiries/answers"): Command("buyer", "enquiry-asked", js(lambda i, x, w: {
+        "enquiry_id": "q1", "answer": "Any US region."})),
+    ("POST", f"{T}/bids"): Command("bidder", "enquiries", raw(lambda i, x, w: _sealed(i, x, f"offer of {w}"))),
+    ("POST", f"{T}/bids/withdrawals"): Command("bidder", "bids", js(lambda i, x, w: {
+        "bid_id": x.bids.get(w, "bid-acme")})),
+    ("POST", f"{T}/declarations"): Command("official", "bids", js(lambda i, x, w: {
+        "role": claimed(w), "has_conflict": False, "holdings": ["Index fund"]})),
+    ("POST", f"{T}/shares"): Command("opening_official", "opening", raw(lambda i, x, w: _share(
+        i, x, w if PEOPLE.get(w) == "opening_official" else "op1")), shared=False),
+    # The k-th share opens every bid in its own transaction, so the buyer's request for the
+    # opening can never find k shares waiting: it is always refused, and the refusal is logged.
+    ("POST", f"{T}/opening"): Command("buyer", "opening", expect=409, refusal="quorum"),
+    ("POST", f"{T}/ratings"): Command("evaluator", "evaluation", js(lambda i, x, w: {
+        "bid_id": "bid-acme", "factor_id": "tech", "rating": "Good", "strengths": "a clear plan"})),
+    ("POST", f"{T}/consensus"): Command("buyer", "evaluation", js(lambda i, x, w: {
+        "bid_id": "bid-acme", "factor_id": "tech", "rating": "Good", "rationale": "the panel agrees"})),
+    ("POST", f"{T}/competitive-range"): Command("buyer", "evaluation", js(lambda i, x, w: {
+        "included": ["bid-acme", "bid-globex"], "excluded": {}})),
+    ("POST", f"{T}/award"): Command("ssa", "evaluated", js(lambda i, x, w: {
+        "bid_id": "bid-acme", "value": {"amount": "100", "currency": "USD"}, "rationale": "lowest price"})),
+    ("POST", f"{T}/debriefings"): Command("buyer", "awarded", js(lambda i, x, w: {"bidder_id": "globex"})),
+    ("POST", f"{T}/disclosures"): Command("buyer", "awarded", js(lambda i, x, w: {"commitments": _commitments(i, x)})),
+    ("POST", f"{T}/contract"): Command("buyer", "standstill-over", js(lambda i, x, w: {
+        "contract_id": f"{x.tid}-contract", "value": {"amount": "100", "currency": "USD"}})),
+    ("POST", f"{T}/cancellation"): Command("buyer", "bids", js(lambda i, x, w: {"reason": "requirement withdrawn"})),
+    ("POST", f"{T}/performance"): Command("buyer", "contracted", js(lambda i, x, w: {"scope": "phase 1"})),
+    # protests, stays, corrective action
+    ("POST", f"{T}/protests"): Command("bidder", "awarded", js(lambda i, x, w: {
+        "protest_id": f"p-{w}", "forum": "gao", "grounds": "the price evaluation was unreasonable"})),
+    ("POST", f"{T}/protests/docket"): Command("reviewer", "protested", js(lambda i, x, w: {"protest_id": "p1"})),
+    ("POST", f"{T}/protests/agency-report"): Command("buyer", "protest-docketed", js(lambda i, x, w: {
+        "protest_id": "p1", "summary": "the evaluation followed the solicitation"})),
+    ("POST", f"{T}/protests/comments"): Command("bidder", "protest-reported", js(lambda i, x, w: {
+        "protest_id": "p1", "summary": "the report does not answer the grounds"}), shared=False),
+    ("POST", f"{T}/protests/decision"): Command("reviewer", "protest-docketed", js(lambda i, x, w: {
+        "protest_id": "p1", "outcome": "denied", "reasoning": "the evaluation was reasonable"})),
+    ("POST", f"{T}/protests/withdrawal"): Command("bidder", "protest-docketed", js(lambda i, x, w: {
+        "protest_id": "p1", "outcome": "withdrawn", "reasoning": "settled"}), shared=False),
+    ("POST", f"{T}/court-orders"): Command("reviewer", "protested-cofc", js(lambda i, x, w: {
+        "protest_id": "p1", "order": "tro", "text": "temporary restraining order", "until": i.now(days=14)})),
+    ("POST", f"{T}/holds"): Command("buyer", "awarded", js(lambda i, x, w: {
+        "until": i.now(days=30), "reason": "pending the protest"})),
+    ("POST", f"{T}/stay-overrides"): Command("hca", "protest-docketed", js(lambda i, x, w: {
+        "stay_id": "stay-p1", "ground": "urgent-compelling", "finding": "service continuity for the troops"})),
+    ("POST", f"{T}/corrective-actions"): Command("buyer", "awarded", js(lambda i, x, w: {
+        "kind": "reevaluate", "rationale": "re-check the price evaluation", "factors": ["price"]})),
+    # integrity controls
+    ("POST", f"{T}/ownership"): Command("bidder", "bids", js(lambda i, x, w: {
+        "owners": [f"{w} holdings"], "affiliates": []})),
+    ("POST", f"{T}/recusals"): Command("buyer", "bids", js(lambda i, x, w: {
+        "official": "ev", "reason": "a prior employer bid"})),
+    ("POST", f"{T}/incidents"): Command("buyer", "bids", js(lambda i, x, w: {
+        "description": "a price sheet was emailed to the wrong bidder", "affected": ["acme"]})),
+    ("POST", f"{T}/contacts"): Command("official", "bids", as_official(lambda i, x, w: {
+        "official": "ev", "party": "a lobbyist", "when": i.now(hours=-1), "channel": "phone",
+        "summary": "asked about the schedule"})),
+    ("POST", f"{T}/employment-contacts"): Command("official", "bids", as_official(lambda i, x, w: {
+        "bidder_id": "acme", "contact_date": i.now(hours=-2), "response": "rejected"})),
+    # the one authenticated read
+    ("GET", f"{T}/bids/{{bid_id}}/content"): Restricted(),
+    # public reads
+    ("GET", "/api/tenders"): Public(lambda i, x, full: ["/api/tenders", f"/api/tenders?q={x.tid}&limit=5"]),
+    ("GET", T): per_tender("/api/tenders/{tid}"),
+    ("GET", f"{T}/events"): per_tender("/api/tenders/{tid}/events"),
+    ("GET", "/api/events"): Public(lambda i, x, full: ["/api/events", "/api/events?after=-1&limit=1000"]),
+    ("GET", "/api/ocds/releases.json"): one("/api/ocds/releases.json"),
+    ("GET", "/api/ocds/records.json"): one("/api/ocds/records.json"),
+    ("GET", "/api/ocds/records/{ocid}"): per_tender("/api/ocds/records/{ocid}"),
+    ("GET", "/api/ocds/releases.jsonl"): one("/api/ocds/releases.jsonl"),
+    ("GET", "/log/checkpoint"): one("/log/checkpoint"),
+    ("GET", "/log/tile/{path:path}"): Public(lambda i, x, full: [f"/log/{p}" for p in _tiles(i, x, full)]),
+    ("GET", "/log/proof/{index}"): per_index("/log/proof/{i}"),
+    ("GET", "/log/entries/{index}"): per_index("/log/entries/{i}"),
+    ("GET", "/log/vkey"): one("/log/vkey"),
+    ("GET", "/log/policy"): one("/log/policy"),
+    ("GET", "/openapi.json"): one("/openapi.json"),
+    ("GET", "/api/docs"): one("/api/docs"),
+    ("GET", "/docs/oauth2-redirect"): one("/docs/oauth2-redirect"),
+    # the portal
+    ("GET", "/"): Public(lambda i, x, full: ["/", f"/?q={x.tid}"]),
+    ("GET", "/tenders/{tender_id}"): per_tender("/tenders/{tid}"),
+    ("GET", "/events/{index}"): per_index("/events/{i}"),
+    ("GET", "/events/{index}/entry"): per_index("/events/{i}/entry"),
+    ("GET", "/events/{index}/proof"): per_index("/events/{i}/proof"),
+    ("GET", "/log"): one("/log"),
+    ("GET", "/verify/log.vkey"): one("/verify/log.vkey"),
+    ("GET", "/verify/log.tlog-policy"): one("/verify/log.tlog-policy"),
+    ("GET", "/verify/checkpoint"): one("/verify/checkpoint"),
+    ("GET", "/static/portal.css"): one("/static/portal.css"),
+}
+
+
+def test_every_route_has_a_matrix_entry():
+    served = set(ROUTES)
+    assert not served - set(MATRIX), f"endpoints without an authorization matrix entry: {sorted(served - set(MATRIX))}"
+    assert not set(MATRIX) - served, f"matrix entries for endpoints the app does not serve: {sorted(set(MATRIX) - served)}"
+
+
+def _cases():
+    """Endpoint-major; per endpoint the refused principals first, then those allowed to act."""
+    out = []
+    for key in ROUTES:
+        entry = MATRIX.get(key)
+        allows = getattr(entry, "allows", lambda who: True)
+        order = sorted(PRINCIPALS, key=lambda who: (who not in NOBODY, bool(allows(who))))
+        out += [pytest.param(key, who, id=f"{key[0]} {key[1]} as {who}") for who in order]
+    return out
+
+
+def _assert_problem(r, status: int) -> dict:
+    assert r.status_code == status, f"{r.status_code} {r.text}"
+    assert r.headers["content-type"] == PROBLEM, r.headers["content-type"]
+    body = r.json()
+    assert body["status"] == status and body["type"].startswith("https://") and body["detail"], body
+    return body
+
+
+def _request(inst: Installation, method: str, url: str, who: str, **kw):
+    headers = {**auth(inst.api, who), **kw.pop("headers", {})}
+    if method == "POST":
+        headers["Idempotency-Key"] = str(uuid.uuid4())
+    return inst.api.client.request(method, url, headers=headers, **kw)
+
+
+@pytest.mark.parametrize(("route", "who"), _cases())
+def test_access(inst: Installation, route: tuple[str, str], who: str):
+    method, path = route
+    entry = MATRIX.get(route)
+    if entry is None:
+        pytest.fail(f"{method} {path} has no entry in the authorization matrix")
+
+    if isinstance(entry, Public):
+        ctx = inst.cached("showcase", "awarded")
+        for url in entry.urls(inst, ctx, False):
+            before = inst.counters()
+            r = _request(inst, "GET", url, who)
+            assert r.status_code == 200, f"GET {url} as {who}: {r.status_code} {r.text[:300]}"
+            assert inst.counters() == before, f"GET {url} changed something"
+        return
+
+    # Refused requests change nothing, so they share a tender per phase; allowed ones get a fresh one.
+    if isinstance(entry, Restricted):
+        allowed = entry.allows(who)
+        ctx = inst.cached((route, "allowed"), entry.phase) if allowed else inst.cached(entry.phase, entry.phase)
+        role = PEOPLE[who] if allowed else "auditor"  # the others claim the weakest reading role
+        url = f"/api/tenders/{ctx.tid}/bids/bid-acme/content?role={role}"
+    else:
+        allowed = entry.allows(who)
+        if not allowed:
+            ctx = inst.cached(entry.phase, entry.phase)
+        elif entry.shared:
+            ctx = inst.cached((route, "allowed"), entry.phase)
+        else:
+            ctx = inst.build(entry.phase, who)
+        url = path.format(tender_id=ctx.tid)
+    kwargs = entry.body(inst, ctx, who) if isinstance(entry, Command) else {}
+
+    before = inst.snapshot(ctx.tid)
+    r = _request(inst, method, url, who, **kwargs)
+    if who in NOBODY:
+        _assert_problem(r, 401)
+        assert r.headers.get("www-authenticate", "").lower().startswith("bearer"), r.headers
+        assert inst.snapshot(ctx.tid) == before, "a request without a valid token changed something"
+        return
+    if not allowed:
+        body = _assert_problem(r, 403)
+        assert body["type"].endswith("/forbidden"), body
+        assert inst.snapshot(ctx.tid) == before, f"a request by {who} without the grant changed something"
+        return
+
+    # An allowed person: it happens, or the procurement rules (not authorization) refuse it.
+    size = before[0]
+    if isinstance(entry, Restricted):
+        assert r.status_code == 200, r.text
+        assert b"ACME PRICE 100" in r.content
+        assert inst.log_size() == size + 1, "the read of confidential content must be logged"
+        return
+    if entry.expect == 201:
+        assert r.status_code == 201, f"{who} on {method} {path}: {r.status_code} {r.text}"
+        logged = r.json()["events"]
+        assert logged and inst.log_size() >= size + len(logged)
+        assert inst.snapshot(ctx.tid)[1] != before[1], "the tender's public view did not change"
+    else:
+        body = _assert_problem(r, entry.expect)
+        assert body["type"].endswith("/" + entry.refusal) and body["logged"] is True, body
+        assert inst.log_size() == size + 1
+
+
+def test_full_tiles_are_served(fresh: Installation):
+    entries = [b'{"n":%d}' % i for i in range(TILE_WIDTH + 3)]
+    first = fresh.log_size()
+    fresh.p.log.append(entries)
+    assert first < TILE_WIDTH  # so entry bundle 000 holds the init entries, then ours
+    r = fresh.api.client.get("/log/tile/entries/000")
+    assert r.status_code == 200, r.text
+    assert r.content == bundle_entries([fresh.p.log.entry(i) for i in range(TILE_WIDTH)])
+    r = fresh.api.client.get("/log/tile/0/000")
+    assert r.status_code == 200 and len(r.content) == 32 * TILE_WIDTH
+    assert r.headers["cache-control"] == "public, max-age=31536000, immutable"
+
+
+# --- grants are per tender and per role ---------------------------------------------------------
+
+
+def test_grants_are_per_tender(inst: Installation):
+    """A buyer granted on one tender only is refused on another one, and acts on its own."""
+    mine, other = inst.build("enquiries"), inst.build("enquiries")
+    accounts.add_person(inst.p, "co2", "CO2")
+    accounts.grant(inst.p, "co2", "buyer", mine.tid)
+    token = accounts.issue_token(inst.p, "co2", "test")
+    h = {"Authorization": f"Bearer {token}"}
+    before = inst.snapshot(other.tid)
+    r = inst.api.client.post(f"/api/tenders/{other.tid}/cancellation", json={"reason": "x"}, headers=h)
+    _assert_problem(r, 403)
+    assert inst.snapshot(other.tid) == before
+    r = inst.api.client.post("/api/tenders", json=_new_tender(inst, Ctx("M-CO2-NEW", "none")), headers=h)
+    _assert_problem(r, 403)  # creating a tender needs the grant for all tenders
+    # On its own tender the grant opens the door; the rules then say co2 is not on the panel.
+    r = inst.api.client.post(f"/api/tenders/{mine.tid}/cancellation", json={"reason": "x"}, headers=h)
+    body = _assert_problem(r, 403)
+    assert body["type"].endswith("/not-on-panel"), body
+
+
+@pytest.mark.parametrize("who", list(PEOPLE))
+def test_nobody_claims_a_role_they_do_not_hold(inst: Installation, who: str):
+    """Where the request names the role (declarations, bid content, contacts), a role without a grant is a 403."""
+    ctx = inst.cached("claims", "evaluation")
+    for method, url, kw in [
+        *[("POST", f"/api/tenders/{ctx.tid}/declarations", {"json": {"role": role, "has_conflict": False}})
+          for role in OFFICIAL_ROLES if role != PEOPLE[who]],
+        *[("GET", f"/api/tenders/{ctx.tid}/bids/bid-acme/content?role={role}", {})
+          for role in READER_ROLES if role != PEOPLE[who]],
+        *[("POST", f"/api/tenders/{ctx.tid}/employment-contacts?role={role}", {"json": {
+            "bidder_id": "acme", "contact_date": inst.now(hours=-2), "response": "recused"}})
+          for role in OFFICIAL_ROLES if role != PEOPLE[who]],
+    ]:
+        before = inst.snapshot(ctx.tid)
+        r = _request(inst, method, url, who, **kw)
+        assert _assert_problem(r, 403)["type"].endswith("/forbidden"), f"{method} {url} as {who}"
+        assert inst.snapshot(ctx.tid) == before
+
+
+# --- nothing of a bid leaves before the opening ------------------------------------------------
+
+
+def _forms(secret: str) -> list[bytes]:
+    """The secret as bytes, hex, and base64 at each of the three alignments."""
+    raw = secret.encode()
+    out = [raw, raw.hex().encode()]
+    for k in range(3):
+        enc = base64.b64encode(b"\0" * k + raw)
+        out.append(enc[4 if k else 0:-4])
+    return out
+
+
+def _scan(inst: Installation, ctx: Ctx, secrets_: list[str], who_all: tuple[str, ...]) -> int:
+    """GET every URL of every public route (and the bid content, as everyone); no secret in any.
+    Every URL is fetched anonymously; one URL per route also as each of `who_all`."""
+    forms = [(s, f) for s in secrets_ for f in _forms(s)]
+    fetched = 0
+
+    def check(url: str, who: str, r) -> None:
+        for s, f in forms:
+            assert f not in r.content, f"GET {url} as {who} returned {s!r} (as {f!r})"
+
+    for key in ROUTES:
+        entry = MATRIX[key]
+        if isinstance(entry, Public):
+            for n, url in enumerate(entry.urls(inst, ctx, True)):
+                for who in (ANON, *who_all) if n == 0 else (ANON,):
+                    r = _request(inst, "GET", url, who)
+                    assert r.status_code == 200, f"GET {url}: {r.status_code} {r.text[:200]}"
+                    check(url, who, r)
+                    fetched += 1
+        elif isinstance(entry, Restricted):
+            for bid in inst.p.state(ctx.tid)["bids"]:
+                for who in PRINCIPALS:
+                    for role in READER_ROLES:
+                        url = f"/api/tenders/{ctx.tid}/bids/{bid}/content?role={role}"
+                        r = _request(inst, "GET", url, who)
+                        assert r.status_code in (401, 403, 409), f"GET {url} as {who}: {r.status_code}"
+                        if who in PEOPLE and accounts.may_act(inst.p, who, role, ctx.tid):
+                            assert r.json()["type"].endswith("/sealed"), r.text  # past the door: still sealed
+                        check(url, who, r)
+                        fetched += 1
+    return fetched
+
+
+@pytest.fixture
+def fresh(api) -> Installation:
+    """A fresh installation, so that the scan can afford every log index and every tile."""
+    return Installation(api)
+
+
+def test_bid_contents_never_leave_before_the_opening(fresh: Installation):
+    inst, api = fresh, fresh.api
+    marker = secrets.token_hex(16)
+    bidder, bidder_name = f"b-{secrets.token_hex(6)}", f"Bidder {secrets.token_hex(8)}"
+    accounts.add_person(inst.p, bidder, bidder_name)
+    accounts.grant(inst.p, bidder, "bidder")
+    api.tokens[bidder] = accounts.issue_token(inst.p, bidder, "test")
+
+    ctx = Ctx("LEAK-1", "bids")
+    body = dict(_new_tender(inst, ctx), enquiry_end=(inst.clock.now + timedelta(days=10)).isoformat())
+    assert api.post("/api/tenders", "co", json=body).status_code == 201
+    assert api.post("/api/tenders/LEAK-1/publication", "co").status_code == 201
+    q = {"enquiry_id": "q1", "question": "Region?"}
+    assert api.post("/api/tenders/LEAK-1/enquiries", "acme", json=q).status_code == 201
+    q = {"enquiry_id": "q1", "answer": "Any."}
+    assert api.post("/api/tenders/LEAK-1/enquiries/answers", "co", json=q).status_code == 201
+    for who, content in (("acme", f"ACME PRICE 100 {marker}"), ("globex", "GLOBEX PRICE 200"),
+                         (bidder, f"PRICE 150 {marker}")):
+        sealed = inst.world.seal(content.encode(), "LEAK-1")
+        r = api.post("/api/tenders/LEAK-1/bids", who, content=sealed, **{"Content-Type": "application/octet-stream"})
+        assert r.status_code == 201, r.text
+    secrets_ = [marker, bidder, bidder_name]
+
+    # Tendering: the bids are in, sealed.
+    assert _scan(inst, ctx, secrets_, ("co", "ig", "gao", "acme")) > 50
+
+    # The deadline passes; one share of the two needed is in: still nothing to read.
+    inst.clock.advance(days=31)
+    inst.p.run_deadlines()
+    declaration = {"role": "opening_official", "has_conflict": False}
+    assert api.post("/api/tenders/LEAK-1/declarations", "op1", json=declaration).status_code == 201
+    r = api.post("/api/tenders/LEAK-1/shares", "op1", content=_share(inst, ctx, "op1"))
+    assert r.status_code == 201, r.text
+    assert api.get("/api/tenders/LEAK-1").json()["status"] == "active.opening"
+    _scan(inst, ctx, secrets_, ("co", "ig"))
+
+    # The k-th share opens every bid: now the auditor can read it (the scan would have seen it) ...
+    assert api.post("/api/tenders/LEAK-1/declarations", "op2", json=declaration).status_code == 201
+    assert api.post("/api/tenders/LEAK-1/shares", "op2", content=_share(inst, ctx, "op2")).status_code == 201
+    bid = next(b for b in api.get("/api/tenders/LEAK-1").json()["bids"] if b["bidder"] == "acme")
+    r = api.get(f"/api/tenders/LEAK-1/bids/{bid['id']}/content", "ig", role="auditor")
+    assert r.status_code == 200 and marker.encode() in r.content
+    assert hashlib.sha256(r.content).hexdigest() == bid["plaintext_sha256"]
+    # ... while every public read still carries only digests, never the plaintext.
+    forms = _forms(marker)
+    for key in ROUTES:
+        entry = MATRIX[key]
+        if isinstance(entry, Public):
+            for url in entry.urls(inst, ctx, True):
+                content = api.client.get(url).content
+                assert not any(f in content for f in forms), f"GET {url} returned the opened bid's plaintext"
