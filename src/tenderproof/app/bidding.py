@@ -35,7 +35,7 @@ class Receipt:
     index: int
     envelope: dict
     sealed_sha256: str
-    proof: TlogProof
+    proof: TlogProof | None  # None when the caller builds the proof itself (the API)
 
 
 def register_official(p: Procurement, official_id: str, name: str, public_key: bytes) -> None:
@@ -77,7 +77,7 @@ def public_key(state: dict) -> bytes:
 
 
 def submit_bid(p: Procurement, tender_id: str, actor: Actor, bidder_name: str, sealed: bytes, bid_id: str | None = None,
-               work=None) -> Receipt:
+               work=None, prove: bool = True) -> Receipt:
     """Store a sealed bid and log its commitment; returns a receipt the bidder can verify offline."""
     try:
         addressed = seal.sealed_tender_id(sealed)
@@ -100,7 +100,7 @@ def submit_bid(p: Procurement, tender_id: str, actor: Actor, bidder_name: str, s
             p.documents.path(digest).unlink()
         raise
     index = logged[0].index
-    return Receipt(index, logged[0].envelope, digest, p.log.tlog_proof(index))
+    return Receipt(index, logged[0].envelope, digest, p.log.tlog_proof(index) if prove else None)
 
 
 def submit_share(p: Procurement, tender_id: str, actor: Actor, share: bytes, work=None) -> list[Logged]:
