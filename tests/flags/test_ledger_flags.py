@@ -7,7 +7,7 @@ import json
 import pytest
 
 from tenderproof.app.service import Procurement
-from tenderproof.domain import Actor, Refused
+from tenderproof.domain import Refused
 from tenderproof.domain import commands as c
 from tenderproof.flags.ledger_flags import INDICATORS, ledger_flags
 from tenderproof.instance import init

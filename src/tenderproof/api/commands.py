@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import Any, Literal
 
 import sqlalchemy as sa
-from fastapi import APIRouter, Body, Depends, Header, Request
+from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, create_model
 
