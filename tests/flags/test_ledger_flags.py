@@ -117,3 +117,28 @@ def test_flags_cli_over_the_ledger_and_a_file(tmp_path):
     r = run("flags", bad, "--no-meta")
     assert "line 2" in r.stderr and json.loads(r.stdout) == {}
     run("flags", "--data-dir", d, check=2)  # neither a file nor --ledger
+
+
+def test_override_and_locked_out_official_flags(world):
+    from tenderproof.domain import Actor
+
+    world.create(panel={"evaluator": [EVAL.id], "ssa": [SSA.id], "hca": ["hca"],
+                        "opening_official": [o.id for o in OPENERS]})
+    world.publish()
+    assert INDICATORS["TP004"](world.state()) == [] and INDICATORS["TP009"](world.state()) == []
+    gao, acme = Actor("gao", "reviewer"), Actor("acme", "bidder")
+    world.p.execute(c.FileProtest(TID, "p1", "gao", "terms", solicitation_terms=True), acme)
+    world.p.execute(c.DocketProtest(TID, "p1"), gao)
+    world.bid("acme", b"x", bid_id="bid-acme")
+    world.bid("globex", b"y", bid_id="bid-globex")
+    world.clock.advance(days=31)
+    world.p.run_deadlines()
+    world.p.execute(c.Recuse(TID, OPENERS[0].id, "owns shares in a bidder"), OPENERS[0])
+    with pytest.raises(Refused):
+        world.share(OPENERS[0])
+    assert [(f["official"], f["code"]) for f in INDICATORS["TP009"](world.state())] == [(OPENERS[0].id, "recused")]
+    stay = next(iter(world.state()["stays"]))
+    world.p.execute(c.OverrideStay(TID, stay, "urgent-compelling", "the agency's data centres run out in May"),
+                    Actor("hca", "hca"))
+    found = INDICATORS["TP004"](world.state())
+    assert [(f["stay"], f["ground"]) for f in found] == [(stay, "urgent-compelling")]
