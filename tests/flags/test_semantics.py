@@ -105,11 +105,16 @@ def test_non_finite_values_are_null(tmp_path: Path) -> None:
     assert result["Meta"]["R058"] == {"q1": 0.2167, "q3": 0.5833, "upper_fence": 1.1333}
 
 
-def test_no_settings_runs_all_eleven(tmp_path: Path) -> None:
+def test_no_settings_runs_all(tmp_path: Path) -> None:
+    """Without a settings file every indicator runs: Cardinal's eleven give Cardinal's Meta; those
+    only tenderproof computes add theirs (nulls without data)."""
     result, errors = run(jsonl(tmp_path / "d.jsonl", []), None, map=True, no_meta=False)
     assert errors == []
-    assert result == {"Meta": {"R024": {"q1": None, "q3": None, "lower_fence": None},
-                               "R025": {"q1": None, "q3": None, "upper_fence": None, "lower_fence": None},
-                               "R048": {"q1": None, "q3": None, "upper_fence": None},
-                               "R058": {"q1": None, "q3": None, "upper_fence": None}},
-                      "Maps": {name: {} for name in result["Maps"]}}
+    cardinal = {"R024": {"q1": None, "q3": None, "lower_fence": None},
+                "R025": {"q1": None, "q3": None, "upper_fence": None, "lower_fence": None},
+                "R048": {"q1": None, "q3": None, "upper_fence": None},
+                "R058": {"q1": None, "q3": None, "upper_fence": None}}
+    assert {code: meta for code, meta in result["Meta"].items() if code in cardinal} == cardinal
+    assert set(result["Meta"]) - set(cardinal) == {"R013", "R016", "R019"}
+    assert all(v is None for code in ("R013", "R016", "R019") for v in result["Meta"][code].values())
+    assert result["Maps"] == {name: {} for name in result["Maps"]} and set(result) == {"Meta", "Maps"}

@@ -21,6 +21,8 @@ def flags(
     map_: Annotated[bool, typer.Option("--map", help="Add the Maps group (as Cardinal's --map)")] = False,
     no_meta: Annotated[bool, typer.Option("--no-meta", help="Leave out the Meta group")] = False,
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Write the JSON here, not stdout")] = None,
+    html: Annotated[Path | None, typer.Option("--html", help="Also write a self-contained HTML report here "
+                                              "(distributions, thresholds, flagged identifiers)")] = None,
     ledger: Annotated[bool, typer.Option("--ledger", help="Flag tenderproof's own procurements (OCDS + ledger)")] = False,
     tender: Annotated[str | None, typer.Option(help="With --ledger: only this tender")] = None,
     data_dir: DataDir = None,
@@ -31,6 +33,8 @@ def flags(
 
     if ledger == (file is not None):
         fail("give an OCDS FILE, or --ledger for this installation's procurements", code=2)
+    if html is not None and ledger:
+        fail("--html works with an OCDS FILE, not with --ledger", code=2)
     if ledger:
         result, problems = _ledger(data_dir, db, tender, settings_file, map_, no_meta)
     else:
@@ -38,10 +42,12 @@ def flags(
             fail(f"no such file: {file}", code=2)
         with progress() as bar:
             task = bar.add_task(f"flagging {file.name}", total=None)
-            result, problems = run(file, settings_file, map=map_, no_meta=no_meta,
+            result, problems = run(file, settings_file, map=map_, no_meta=no_meta, html=html,
                                    progress=lambda done, total: bar.update(task, completed=done, total=total))
     for p in problems:
         err.print(f"warning: {p}", markup=False, soft_wrap=True)
+    if html is not None:
+        err.print(f"wrote the HTML report to {html}", markup=False, soft_wrap=True)
     text = json.dumps(result, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     if output is None:
         typer.echo(text, nl=False)

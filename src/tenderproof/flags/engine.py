@@ -10,6 +10,8 @@ most one ocid's releases, or 2,000 releases, at a time.
 from __future__ import annotations
 
 import json
+import shutil
+import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -19,7 +21,7 @@ import duckdb
 import ocdsmerge.exceptions
 
 from tenderproof.flags import indicators as process_flags
-from tenderproof.flags import outliers
+from tenderproof.flags import ocp, outliers
 from tenderproof.flags.flatten import Loader, create_tables
 from tenderproof.flags.indicators import Context
 from tenderproof.flags.readers import Reader, compile_releases
@@ -31,17 +33,21 @@ _shared: duckdb.DuckDBPyConnection | None = None
 #: Inputs up to this size share one single-threaded in-memory database (opening a database costs
 #: about 20 ms, and threads only slow small queries down); larger ones get a database of their own.
 SMALL_INPUT = 64 << 20
+#: DuckDB's memory for a large input; beyond it, its tables and intermediates spill to a temporary
+#: directory, so memory does not grow with the input (docs/benchmarks.md, "Red flags").
+MEMORY_LIMIT = "512MB"
 
 
-def _connection(database: str | None, size: int) -> duckdb.DuckDBPyConnection:
+def _connection(database: str | None, size: int, spill: str | None = None) -> duckdb.DuckDBPyConnection:
     """A connection of its own: to `database` (a file, for data larger than memory), to a new
-    in-memory database for a large input, else a cursor on the shared in-memory database (its
-    temp tables are private to it)."""
+    in-memory database for a large input (capped at MEMORY_LIMIT, spilling to `spill`), else a
+    cursor on the shared in-memory database (its temp tables are private to it)."""
     global _shared
     if database is not None:
         return duckdb.connect(database)
     if size > SMALL_INPUT:
-        return duckdb.connect(":memory:")
+        return duckdb.connect(":memory:", config={"memory_limit": MEMORY_LIMIT, "temp_directory": spill or
+                                                  tempfile.gettempdir()})
     with _lock:
         if _shared is None:
             _shared = duckdb.connect(":memory:", config={"threads": 1})
@@ -102,9 +108,10 @@ class _Stage:
                 errors.append(f"ocid {ocid}: cannot merge its {len(releases)} releases ({e}), skipping")
 
 
-def compute(con: duckdb.DuckDBPyConnection, settings: Settings, *, map: bool) -> Results:  # noqa: A002
-    """Run the enabled indicators over the loaded tables."""
-    ctx = Context(con=con, settings=settings, results=Results(), map=map)
+def compute(con: duckdb.DuckDBPyConnection, settings: Settings, *, map: bool,  # noqa: A002
+            report: bool = False) -> Results:
+    """Run the enabled indicators over the loaded tables (`report`: also gather the report's data)."""
+    ctx = Context(con=con, settings=settings, results=Results(), map=map, report=report)
     process_flags.prepare(ctx)
     on = settings.enabled
     if on("R024") or on("R058") or on("R036"):
@@ -117,6 +124,7 @@ def compute(con: duckdb.DuckDBPyConnection, settings: Settings, *, map: bool) ->
         "R003": process_flags.r003, "R018": process_flags.r018, "R024": outliers.r024, "R025": outliers.r025,
         "R028": process_flags.r028, "R030": process_flags.r030, "R035": process_flags.r035,
         "R036": process_flags.r036, "R038": outliers.r038, "R048": outliers.r048, "R058": outliers.r058,
+        **ocp.STEPS,
     }
     for code in CODES:
         if on(code):
@@ -126,14 +134,15 @@ def compute(con: duckdb.DuckDBPyConnection, settings: Settings, *, map: bool) ->
 
 def run(path: Path, settings_path: Path | None, *, map: bool, no_meta: bool,  # noqa: A002
         progress: Callable[[int, int], None] | None = None,
-        database: str | None = None) -> tuple[dict[str, Any], list[str]]:
+        database: str | None = None, html: Path | None = None) -> tuple[dict[str, Any], list[str]]:
     """Compute the red flags of the OCDS data at `path` (a file or a directory of .json/.jsonl).
 
     Returns Cardinal's output object and the problems met (invalid lines or files, records that
     cannot be compiled, …), which never stop the run. `settings_path`: a Cardinal settings file;
-    None enables all eleven indicators with Cardinal's defaults. `map`/`no_meta`: Cardinal's
-    `--map`/`--no-meta`. `progress(bytes_read, bytes_total)` is called as the input is read.
-    `database`: a DuckDB file to hold the tables instead of memory. Raises `SettingsError` for an
+    None enables every indicator with its defaults (Cardinal's, for Cardinal's eleven).
+    `map`/`no_meta`: Cardinal's `--map`/`--no-meta`. `progress(bytes_read, bytes_total)` is called as the input is read.
+    `database`: a DuckDB file to hold the tables instead of memory. `html`: also write the HTML
+    report (distributions, thresholds, flagged identifiers) there. Raises `SettingsError` for an
     unusable settings file and `FileNotFoundError` for a missing path.
     """
     settings = load_settings(settings_path)
@@ -143,7 +152,8 @@ def run(path: Path, settings_path: Path | None, *, map: bool, no_meta: bool,  # 
     errors: list[str] = list(settings.notes)
     reader = Reader(errors=errors, progress=progress)
     files = reader.files(path)
-    con = _connection(database, reader.total)
+    spill = tempfile.mkdtemp(prefix="tenderproof-flags-") if database is None and reader.total > SMALL_INPUT else None
+    con = _connection(database, reader.total, spill)
     try:
         create_tables(con)
         loader = Loader(con)
@@ -160,10 +170,18 @@ def run(path: Path, settings_path: Path | None, *, map: bool, no_meta: bool,  # 
             else:
                 loader.add(item.release, seq)
         stage.drain(loader, errors)
-        loader.flush()
+        loader.finish()
         if skipped:
             errors.append(f"{skipped} release(s) without a string ocid were skipped")
-        results = compute(con, settings, map=map)
+        results = compute(con, settings, map=map, report=html is not None)
+        processes = loader.count
     finally:
         con.close()
-    return results.as_json(map=map, no_meta=no_meta, codes=CODES), errors
+        if spill is not None:
+            shutil.rmtree(spill, ignore_errors=True)
+    output = results.as_json(map=map, no_meta=no_meta, codes=CODES)
+    if html is not None:
+        from tenderproof.flags.report import write_report
+
+        write_report(html, results, settings, source=path, processes=processes, problems=errors)
+    return output, errors

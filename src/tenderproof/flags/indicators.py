@@ -29,6 +29,8 @@ class Context:
     results: Results
     map: bool
     currency: str | None = None
+    #: Whether to gather what the HTML report shows (distributions, rules); costs extra queries.
+    report: bool = False
     #: Included processes, and their bids and awards (indicators skip their SQL when nothing to read).
     processes: int = 0
     bids: int = 0
@@ -41,6 +43,60 @@ class Context:
 
     def rows(self, sql: str, params: Mapping[str, object] | None = None) -> list[tuple[Any, ...]]:
         return self.con.execute(sql, params or {}).fetchall()
+
+    def rule(self, code: str, group: str, text: str) -> None:
+        """Record, for the report, when an indicator flags an identifier of `group`."""
+        if self.report:
+            self.results.rules.setdefault(code, {})[group] = text
+
+    def histogram(self, code: str, sql: str, params: Mapping[str, object] | None, *, label: str,
+                  marks: Mapping[str, float], log: bool = False, bins: int = 30) -> None:
+        """Record, for the report, the distribution of the one-column query `sql` (finite values)
+        in `bins` bins, with `marks` (thresholds, fences) to draw; `log`: bins of log10(value)."""
+        if self.report:
+            self.results.charts.setdefault(code, []).append(
+                histogram(self.con, sql, dict(params or {}), label=label, marks=dict(marks), log=log, bins=bins))
+
+
+def histogram(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, object], *, label: str,
+              marks: dict[str, float], log: bool, bins: int) -> dict[str, Any]:
+    """Counts of the values of `sql` in equal bins over [0.5th, 99.5th percentile] (widened to
+    show the marks near the data); values beyond fall in the end bins, counted apart."""
+    import math
+
+    v = "log10(v)" if log else "v"
+    where = "v IS NOT NULL AND isfinite(v)" + (" AND v > 0" if log else "")
+    n, lo, hi, p_lo, p_hi = con.execute(
+        f"SELECT count(*), min({v}), max({v}), quantile_disc({v}, 0.005), quantile_disc({v}, 0.995) "
+        f"FROM ({sql}) t(v) WHERE {where}", params).fetchone()
+    shown = {k: m for k, m in marks.items() if m is not None and math.isfinite(m) and (not log or m > 0)}
+    out: dict[str, Any] = {"label": label, "log": log, "n": n, "marks": shown, "counts": [], "edges": [],
+                           "below": 0, "above": 0, "min": lo, "max": hi}
+    if not n:
+        return out
+    start, stop = float(p_lo), float(p_hi)
+    center = (start + stop) / 2
+    reach = 3 * max(stop - start, abs(center), 1.0)
+    for m in shown.values():  # widen the range to show the marks, unless they are far off
+        x = math.log10(m) if log else m
+        if abs(x - center) <= reach:
+            start, stop = min(start, x), max(stop, x)
+    if stop <= start:
+        start, stop = start - 0.5, stop + 0.5
+    width = (stop - start) / bins
+    counts = dict(con.execute(
+        f"SELECT CASE WHEN {v} < $start THEN -1 WHEN {v} > $stop THEN $bins "
+        f"ELSE least(floor(({v} - $start) / $width)::BIGINT, $bins - 1) END AS b, count(*) "
+        f"FROM ({sql}) t(v) WHERE {where} GROUP BY b",
+        {**params, "start": start, "stop": stop, "width": width, "bins": bins}
+    ).fetchall())
+    # Values below `start` or above `stop` (beyond the percentiles) go to the end bins, counted apart.
+    out["below"], out["above"] = counts.pop(-1, 0), counts.pop(bins, 0)
+    out["counts"] = [counts.get(i, 0) for i in range(bins)]
+    out["counts"][0] += out["below"]
+    out["counts"][-1] += out["above"]
+    out["edges"] = [start + i * width for i in range(bins + 1)]
+    return out
 
 
 def prepare(ctx: Context) -> None:
@@ -122,6 +178,13 @@ def r003(ctx: Context) -> None:
     details = setting.procurement_method_details
     if not ctx.processes:
         return
+    rule = f"tender period < {setting.threshold} days" + (" (or the threshold for its procurementMethodDetails)"
+                                                         if details else "")
+    ctx.rule("R003", "OCID", rule)
+    ctx.histogram("R003", """SELECT ((tender_end_ns - tender_start_ns) // 86400000000000)::DOUBLE FROM inc
+                             WHERE len($methods) = 0 OR list_contains($methods, procurement_method)""",
+                  {"methods": pipe_set(setting.procurement_methods)}, label="tender period in whole days",
+                  marks={"threshold": setting.threshold})
     for (ocid,) in ctx.rows("""
         SELECT DISTINCT i.ocid FROM inc i
         LEFT JOIN (SELECT unnest($keys::VARCHAR[]) AS pmd, unnest($values::BIGINT[]) AS threshold) t
@@ -140,6 +203,10 @@ def r018(ctx: Context) -> None:
     methods = pipe_set(ctx.settings.indicators["R018"].procurement_methods)
     if not ctx.processes:
         return
+    ctx.rule("R018", "OCID", "numberOfTenderers = 1")
+    ctx.histogram("R018", """SELECT number_of_tenderers::DOUBLE FROM inc
+                             WHERE len($methods) = 0 OR list_contains($methods, procurement_method)""",
+                  {"methods": methods}, label="number of tenderers", marks={"threshold": 1.0}, bins=20)
     for (ocid,) in ctx.rows("""
         SELECT DISTINCT ocid FROM inc
         WHERE number_of_tenderers = 1 AND (len($methods) = 0 OR list_contains($methods, procurement_method))
@@ -155,6 +222,8 @@ def r028(ctx: Context) -> None:
     price; that flags these tenderers exactly when two distinct sets exist.)"""
     if not ctx.bids:
         return
+    ctx.rule("R028", "OCID", "bids at one price from different sets of tenderers")
+    ctx.rule("R028", "Tenderer", "bid a price that another set of tenderers also bid")
     rows = ctx.rows(f"""
         WITH priced AS (
           SELECT b.seq, b.bid_idx, b.amount + 0.0 AS amount, b.currency,
@@ -180,6 +249,8 @@ def r030(ctx: Context) -> None:
     the dates are compared as strings. The process and the tenderer are flagged, value 1.0."""
     if not ctx.awarded:
         return
+    ctx.rule("R030", "OCID", "a valid bid dated after tenderPeriod/endDate won")
+    ctx.rule("R030", "Tenderer", "won with a bid dated after tenderPeriod/endDate")
     for ocid, tenderer in ctx.rows("""
         SELECT DISTINCT i.ocid, t.tenderer_id
         FROM inc i JOIN bids b USING (seq) JOIN bid_tenderers t USING (seq, bid_idx)
@@ -201,6 +272,8 @@ def r035(ctx: Context) -> None:
     threshold = ctx.settings.indicators["R035"].threshold
     if not ctx.awarded:
         return
+    ctx.rule("R035", "OCID", f"other tenderers disqualified ≥ {threshold}, the winner's bids alone valid")
+    ctx.rule("R035", "Tenderer", "the only tenderer whose bids were not disqualified (value 0)")
     rows = ctx.rows("""
         WITH final AS (SELECT seq FROM award_state WHERE all_final),
         winners AS (
@@ -233,6 +306,7 @@ def r036(ctx: Context) -> None:
     while a valid bid has an amount. Excludes processes not compared on price. Value 1.0."""
     if ctx.currency is None:
         return
+    ctx.rule("R036", "OCID", f"the lowest submitted bid in {ctx.currency} was disqualified")
     for (ocid,) in ctx.rows(f"""
         WITH priced AS (
           SELECT b.seq, b.bid_idx, b.status, b.amount + 0.0 AS amount

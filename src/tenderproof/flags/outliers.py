@@ -61,8 +61,13 @@ def r024(ctx: Context) -> None:
     else:
         q1, fence = 1.0, threshold
     ctx.results.set_meta("R024", "lower_fence", fence)
+    if ctx.awarded:
+        ctx.histogram("R024", "SELECT ratio FROM slbr", None, label="(second-lowest − winning bid) / winning bid",
+                      marks={"lower fence" if threshold is None else "threshold": fence})
     if not (q1 > 0.0 and fence > 0.0 and ctx.awarded):
         return
+    ctx.rule("R024", "OCID", f"(second-lowest − winning) / winning ≤ {fence:.4g}")
+    ctx.rule("R024", "Tenderer", "winner or second-lowest bidder of a flagged process (value 0)")
     for ocid, ratio, winner, second in ctx.rows(
             "SELECT ocid, ratio, winner, second FROM slbr WHERE NOT isnan(ratio) AND ratio <= $fence",
             {"fence": fence}):
@@ -87,8 +92,13 @@ def r058(ctx: Context) -> None:
     else:
         fence = threshold
     ctx.results.set_meta("R058", "upper_fence", fence)
+    if ctx.awarded:
+        ctx.histogram("R058", "SELECT ratio FROM slbr", None, label="(second-lowest − winning bid) / winning bid",
+                      marks={"upper fence" if threshold is None else "threshold": fence})
     if not (fence > 0.0 and ctx.awarded):
         return
+    ctx.rule("R058", "OCID", f"(second-lowest − winning) / winning ≥ {fence:.4g}")
+    ctx.rule("R058", "Tenderer", "winner of a flagged process (value 0)")
     for ocid, ratio, winner in ctx.rows(
             "SELECT ocid, ratio, winner FROM slbr WHERE NOT isnan(ratio) AND ratio >= $fence", {"fence": fence}):
         ctx.results.set("OCID", ocid, "R058", ratio)
@@ -125,8 +135,13 @@ def r025(ctx: Context) -> None:
         q1, fence = 1.0, setting.threshold
     ctx.results.set_meta("R025", "upper_fence", top)
     ctx.results.set_meta("R025", "lower_fence", fence)
+    if ctx.awarded:
+        ctx.histogram("R025", "SELECT ratio FROM r025 WHERE bids >= $top", {"top": top},
+                      label=f"processes won / processes bid (tenderers with ≥ {top:g} processes)",
+                      marks={"lower fence" if setting.threshold is None else "threshold": fence})
     if not (q1 > 0.0 and fence > 0.0 and ctx.awarded) or math.isnan(top):
         return
+    ctx.rule("R025", "Tenderer", f"processes won / processes bid ≤ {fence:.4g}, with ≥ {top:g} processes")
     for tenderer, ratio in ctx.rows("SELECT id, ratio FROM r025 WHERE bids >= $top AND ratio <= $fence",
                                     {"top": top, "fence": fence}):
         ctx.results.set("Tenderer", tenderer, "R025", ratio)
@@ -173,7 +188,11 @@ def r038(ctx: Context) -> None:
         else:
             fence = setting.threshold
         ctx.results.set_meta("R038", f"{group}_upper_fence", fence)
+        ctx.histogram("R038", f"SELECT ratio FROM ({ratios})", {"minimum": minimum},
+                      label=f"disqualified / submitted bids per {group}",
+                      marks={"upper fence" if setting.threshold is None else "threshold": fence})
         if fence > 0.0:
+            ctx.rule("R038", group, f"disqualified / submitted bids ≥ {fence:.4g}")
             for key, ratio in ctx.rows(f"SELECT * FROM ({ratios}) WHERE NOT isnan(ratio) AND ratio >= $fence",
                                        {"minimum": minimum, "fence": fence}):
                 ctx.results.set(group, key, "R038", ratio)
@@ -211,7 +230,11 @@ def r048(ctx: Context) -> None:
     else:
         fence = float(setting.threshold)
     ctx.results.set_meta("R048", "upper_fence", fence)
+    if ctx.awards:
+        ctx.histogram("R048", "SELECT codes FROM r048", None, label="distinct item classifications per supplier",
+                      marks={"upper fence" if setting.threshold is None else "threshold": fence})
     if math.isnan(fence) or not ctx.awards:
         return
+    ctx.rule("R048", "Tenderer", f"distinct classifications ≥ {fence:.4g}")
     for supplier, codes in ctx.rows("SELECT id, codes FROM r048 WHERE codes >= $fence", {"fence": fence}):
         ctx.results.set("Tenderer", supplier, "R048", codes)

@@ -23,6 +23,9 @@ class Results:
     groups: dict[str, dict[str, dict[str, float]]] = field(default_factory=lambda: {g: {} for g in GROUPS})
     meta: dict[str, dict[str, float]] = field(default_factory=dict)
     maps: dict[str, dict[str, Any]] = field(default_factory=lambda: {m: {} for m in MAPS})
+    #: For the HTML report only: per code, per group, the rule that flags; and the distributions.
+    rules: dict[str, dict[str, str]] = field(default_factory=dict)
+    charts: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     def set(self, group: str, key: str, code: str, value: float) -> None:
         self.groups[group].setdefault(key, {})[code] = value

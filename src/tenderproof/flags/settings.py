@@ -19,8 +19,13 @@ from pathlib import Path
 from typing import Any
 
 #: The eleven indicators both tenderproof and Cardinal compute, in Cardinal's order.
-CODES: tuple[str, ...] = ("R003", "R018", "R024", "R025", "R028", "R030", "R035", "R036", "R038",
-                          "R048", "R058")
+CARDINAL_CODES: tuple[str, ...] = ("R003", "R018", "R024", "R025", "R028", "R030", "R035", "R036", "R038",
+                                   "R048", "R058")
+#: Indicators from OCP's list that only tenderproof computes (see `ocp.py` and docs/flags.md).
+OCP_CODES: tuple[str, ...] = ("R004", "R013", "R016", "R019", "R020", "R022", "R031", "R040", "R050",
+                              "R051", "R059", "R060", "R061", "R062", "R064", "R068")
+#: Every indicator tenderproof computes, in code order.
+CODES: tuple[str, ...] = tuple(sorted(CARDINAL_CODES + OCP_CODES))
 #: Sections that Cardinal accepts but that do not concern these indicators.
 _IGNORED_SECTIONS = {"defaults", "redactions", "corrections", "modifications", "codelists.bid_status",
                      "codelists.award_status"}
@@ -96,9 +101,111 @@ class R058:
     threshold: float | None = None
 
 
+# Indicators only tenderproof computes; defaults are tenderproof's, stated in docs/flags.md.
+
+
+@dataclass(frozen=True)
+class R004:
+    threshold: float = 0.0
+    procurement_methods: str = "open|selective"
+
+
+@dataclass(frozen=True)
+class R013:
+    non_competitive_methods: str = "limited|direct"
+    threshold: float | None = None
+    minimum_contracting_processes: int = 10
+
+
+@dataclass(frozen=True)
+class R016:
+    digits: int = 4
+    minimum_contracting_processes: int = 10
+
+
+@dataclass(frozen=True)
+class R019:
+    digits: int = 4
+    threshold: float | None = None
+    minimum_contracting_processes: int = 5
+    procurement_methods: str = "open|selective"
+
+
+@dataclass(frozen=True)
+class R020:
+    threshold: int = 1
+
+
+@dataclass(frozen=True)
+class R022:
+    threshold: float | None = None
+
+
+@dataclass(frozen=True)
+class R031:
+    threshold: float = 0.99
+
+
+@dataclass(frozen=True)
+class R040:
+    threshold: float = 0.5
+    minimum_contracting_processes: int = 10
+
+
+@dataclass(frozen=True)
+class R050:
+    digits: int = 4
+    threshold: float = 0.5
+    minimum_contracting_processes: int = 10
+
+
+@dataclass(frozen=True)
+class R051:
+    digits: int = 4
+    threshold: float = 0.25
+    minimum_contracting_processes: int = 10
+
+
+@dataclass(frozen=True)
+class R059:
+    threshold: float = 0.2
+
+
+@dataclass(frozen=True)
+class R060:
+    threshold: float | None = None
+    procurement_methods: str | None = None
+
+
+@dataclass(frozen=True)
+class R061:
+    threshold: float | None = None
+    procurement_methods: str | None = None
+
+
+@dataclass(frozen=True)
+class R062:
+    threshold: float | None = None
+    procurement_methods: str | None = None
+
+
+@dataclass(frozen=True)
+class R064:
+    threshold: int = 1
+
+
+@dataclass(frozen=True)
+class R068:
+    threshold: float = 0.0
+
+
 _CLASSES: dict[str, type] = {"R003": R003, "R018": R018, "R024": R024, "R025": R025, "R028": R028,
                              "R030": R030, "R035": R035, "R036": R036, "R038": R038, "R048": R048,
-                             "R058": R058}
+                             "R058": R058,
+                             "R004": R004, "R013": R013, "R016": R016, "R019": R019, "R020": R020,
+                             "R022": R022, "R031": R031, "R040": R040, "R050": R050, "R051": R051,
+                             "R059": R059, "R060": R060, "R061": R061, "R062": R062, "R064": R064,
+                             "R068": R068}
 # Property -> parser: "int" (i64), "uint" (usize), "float" (f64), "str".
 _FIELDS: dict[str, dict[str, str]] = {
     "R003": {"threshold": "int", "procurement_methods": "str"},
@@ -110,6 +217,23 @@ _FIELDS: dict[str, dict[str, str]] = {
     "R038": {"threshold": "float", "minimum_submitted_bids": "uint", "minimum_contracting_processes": "uint"},
     "R048": {"digits": "uint", "threshold": "uint", "minimum_contracting_processes": "uint"},
     "R058": {"threshold": "float"},
+    "R004": {"threshold": "float", "procurement_methods": "str"},
+    "R013": {"non_competitive_methods": "str", "threshold": "float", "minimum_contracting_processes": "uint"},
+    "R016": {"digits": "uint", "minimum_contracting_processes": "uint"},
+    "R019": {"digits": "uint", "threshold": "float", "minimum_contracting_processes": "uint",
+             "procurement_methods": "str"},
+    "R020": {"threshold": "uint"},
+    "R022": {"threshold": "float"},
+    "R031": {"threshold": "float"},
+    "R040": {"threshold": "float", "minimum_contracting_processes": "uint"},
+    "R050": {"digits": "uint", "threshold": "float", "minimum_contracting_processes": "uint"},
+    "R051": {"digits": "uint", "threshold": "float", "minimum_contracting_processes": "uint"},
+    "R059": {"threshold": "float"},
+    "R060": {"threshold": "float", "procurement_methods": "str"},
+    "R061": {"threshold": "float", "procurement_methods": "str"},
+    "R062": {"threshold": "float", "procurement_methods": "str"},
+    "R064": {"threshold": "uint"},
+    "R068": {"threshold": "float"},
 }
 
 
@@ -136,7 +260,7 @@ class Settings:
 
     @classmethod
     def all_defaults(cls) -> Settings:
-        """Every indicator enabled with Cardinal's defaults (what `ocdscardinal init` writes)."""
+        """Every indicator enabled with its defaults (Cardinal's, for Cardinal's indicators)."""
         return cls(indicators={code: _CLASSES[code]() for code in CODES})
 
     def enabled(self, code: str) -> bool:

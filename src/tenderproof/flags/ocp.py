@@ -1,0 +1,416 @@
+"""Red flags from OCP's list that Cardinal does not compute, each one SQL query over the tables.
+
+Codes and names are those of OCP's *Red Flags in Public Procurement* (2024) and its Red Flags to
+OCDS mapping (which extend *Red flags for integrity: giving the green light to open data
+solutions*, 2016); the fields are those the mapping lists. Where the guide leaves a method open
+(a threshold, a market), the choice is tenderproof's and is stated in docs/flags.md and in each
+docstring. They follow Cardinal's conventions: the same exclusions (`inc`), the same output groups,
+values as decimals, quartiles with statrs' estimator and Tukey fences in `Meta`, a setting
+`threshold` that replaces a fence. One rule is added: a fence computed from the data is used only
+when Q3 > Q1 (with no spread, nothing is an outlier). Amounts are only compared in one currency:
+a process, market or buyer is measured in each currency separately, never converted.
+"""
+
+from __future__ import annotations
+
+import math
+
+from tenderproof.flags.indicators import SUBMITTED, Context
+from tenderproof.flags.settings import pipe_set
+from tenderproof.flags.stats import lower_fence, quantile, upper_fence
+
+DAY_NS = 86_400_000_000_000
+
+
+def _fences(ctx: Context, code: str, sql: str, params: dict[str, object] | None = None, *,
+            threshold: float | None, lower: bool = False, upper: bool = False, prefix: str = "",
+            transform: str | None = None) -> tuple[float, float] | None:
+    """The (lower, upper) limits for the values of `sql`: `threshold` for the side(s) asked, else
+    Tukey's fences of the data (NaN for a side not asked); None if there is no usable limit.
+    `transform`: `log10` when the fences are computed on log10(value); Meta then reports them
+    back in the values' own scale."""
+    if threshold is not None:
+        lo = threshold if lower else math.nan
+        hi = threshold if upper else math.nan
+    else:
+        (data,) = ctx.rows(f"SELECT list_sort(list(v)) FROM ({sql}) t(v) WHERE v IS NOT NULL AND isfinite(v)",
+                           params)[0]
+        data = data or []
+        if transform == "log10":
+            data = [math.log10(v) for v in data if v > 0]
+        q1, q3 = quantile(data, 0.25), quantile(data, 0.75)
+        back = (lambda v: 10**v if math.isfinite(v) else v) if transform == "log10" else (lambda v: v)
+        ctx.results.set_meta(code, f"{prefix}q1", back(q1))
+        ctx.results.set_meta(code, f"{prefix}q3", back(q3))
+        lo = back(lower_fence(q1, q3)) if lower else math.nan
+        hi = back(upper_fence(q1, q3)) if upper else math.nan
+        if lower:
+            ctx.results.set_meta(code, f"{prefix}lower_fence", lo)
+        if upper:
+            ctx.results.set_meta(code, f"{prefix}upper_fence", hi)
+        if not (q3 > q1):  # no spread (or no data): no outliers
+            return None
+    return lo, hi
+
+
+def _methods(setting: str | None) -> list[str]:
+    return pipe_set(setting)
+
+
+def r004(ctx: Context) -> None:
+    """R004 Failure to adequately advertise the request for bids: the earliest tender notice
+    (`tender/documents[]` with `documentType` tenderNotice) was published more than `threshold`
+    (0) days after `tender/tenderPeriod/startDate`, for the `procurement_methods` listed
+    (open|selective; empty: all). Value: the delay in days. A process without a dated tender
+    notice is not flagged (an unpublished notice and an unreported one look the same)."""
+    s = ctx.settings.indicators["R004"]
+    sql = """SELECT seq, ocid, (tender_notice_ns - tender_start_ns)::DOUBLE / 86400e9 AS days FROM inc
+             WHERE tender_notice_ns IS NOT NULL AND tender_start_ns IS NOT NULL
+               AND (len($methods) = 0 OR list_contains($methods, procurement_method))"""
+    params = {"methods": _methods(s.procurement_methods)}
+    ctx.rule("R004", "OCID", f"tender notice published > {s.threshold:g} days after the tender period started")
+    ctx.histogram("R004", f"SELECT days FROM ({sql})", params, label="days from tender period start to notice",
+                  marks={"threshold": s.threshold})
+    for ocid, days in ctx.rows(f"SELECT ocid, days FROM ({sql}) WHERE days > $threshold ORDER BY seq",
+                               {**params, "threshold": s.threshold}):
+        ctx.results.set("OCID", ocid, "R004", days)
+
+
+def r013(ctx: Context) -> None:
+    """R013 High use of non-competitive methods: per buyer and per procuring entity with at least
+    `minimum_contracting_processes` (10) processes whose `tender/procurementMethod` is a string,
+    the share of those whose method is in `non_competitive_methods` (limited|direct) is at least
+    the upper fence Q3 + 1.5 IQR of its group's shares (or `threshold`). Value: the share."""
+    s = ctx.settings.indicators["R013"]
+    params = {"nc": pipe_set(s.non_competitive_methods), "minimum": s.minimum_contracting_processes}
+    for group, column in (("Buyer", "buyer_id"), ("ProcuringEntity", "procuring_entity_id")):
+        sql = f"""SELECT {column} AS id, count(*) FILTER (WHERE list_contains($nc, procurement_method))::DOUBLE
+                         / count(*) AS share FROM inc
+                  WHERE procurement_method IS NOT NULL AND {column} IS NOT NULL
+                  GROUP BY 1 HAVING count(*) >= $minimum"""
+        limits = _fences(ctx, "R013", f"SELECT share FROM ({sql})", params, threshold=s.threshold, upper=True,
+                         prefix=f"{group}_")
+        ctx.histogram("R013", f"SELECT share FROM ({sql})", params, label=f"share of non-competitive processes "
+                      f"per {group}", marks={"upper fence" if s.threshold is None else "threshold":
+                                             limits[1] if limits else math.nan})
+        if limits is None or not limits[1] > 0:
+            continue
+        ctx.rule("R013", group, f"share of non-competitive processes ≥ {limits[1]:.4g}")
+        for key, share in ctx.rows(f"SELECT id, share FROM ({sql}) WHERE share >= $fence",
+                                   {**params, "fence": limits[1]}):
+            ctx.results.set(group, key, "R013", share)
+
+
+def r016(ctx: Context) -> None:
+    """R016 Tender value is higher or lower than average for the item category: the ratio of
+    `tender/value/amount` to the median amount of its market (the first `digits` (4) characters
+    of the first tender item's `classification/id`, in the same currency, with at least
+    `minimum_contracting_processes` (10) processes) lies outside Tukey's fences of all such
+    ratios, computed on their logarithms (amounts are log-normal). Value: the ratio."""
+    s = ctx.settings.indicators["R016"]
+    sql = """SELECT seq, ocid, tender_amount / median(tender_amount) OVER (PARTITION BY left(category, $digits),
+                    tender_currency) AS ratio,
+                    count(*) OVER (PARTITION BY left(category, $digits), tender_currency) AS n
+             FROM inc WHERE tender_amount > 0 AND tender_currency IS NOT NULL AND category IS NOT NULL"""
+    params = {"digits": s.digits}
+    base = f"SELECT seq, ocid, ratio FROM ({sql}) WHERE n >= $minimum"
+    params2 = {**params, "minimum": s.minimum_contracting_processes}
+    limits = _fences(ctx, "R016", f"SELECT ratio FROM ({base})", params2, threshold=None, lower=True, upper=True,
+                     transform="log10")
+    ctx.histogram("R016", f"SELECT ratio FROM ({base})", params2, label="tender value / market median (log scale)",
+                  marks={"lower fence": limits[0] if limits else math.nan,
+                         "upper fence": limits[1] if limits else math.nan}, log=True)
+    if limits is None:
+        return
+    lo, hi = limits
+    ctx.rule("R016", "OCID", f"tender value / market median < {lo:.4g} or > {hi:.4g}")
+    for ocid, ratio in ctx.rows(f"SELECT ocid, ratio FROM ({base}) WHERE ratio < $lo OR ratio > $hi ORDER BY seq",
+                                {**params2, "lo": lo, "hi": hi}):
+        ctx.results.set("OCID", ocid, "R016", ratio)
+
+
+def r019(ctx: Context) -> None:
+    """R019 Low number of bidders for item category (and procuring entity): per procuring entity
+    and market (the first `digits` (4) characters of the first tender item's classification) with
+    at least `minimum_contracting_processes` (5) processes of the `procurement_methods` listed
+    (open|selective), the mean `tender/numberOfTenderers` divided by the market's mean is at most
+    the lower fence Q1 - 1.5 IQR of all such ratios (or `threshold`); skipped unless the fence
+    > 0. Value for the procuring entity: its lowest ratio."""
+    s = ctx.settings.indicators["R019"]
+    sql = """WITH p AS (SELECT procuring_entity_id AS pe, left(category, $digits) AS cat,
+                               number_of_tenderers::DOUBLE AS n FROM inc
+                        WHERE number_of_tenderers IS NOT NULL AND category IS NOT NULL
+                          AND procuring_entity_id IS NOT NULL
+                          AND (len($methods) = 0 OR list_contains($methods, procurement_method))),
+             m AS (SELECT cat, avg(n) AS mean FROM p GROUP BY cat)
+             SELECT pe, p.cat, avg(n) / any_value(m.mean) AS ratio FROM p JOIN m USING (cat)
+             WHERE m.mean > 0 GROUP BY pe, p.cat HAVING count(*) >= $minimum"""
+    params = {"digits": s.digits, "methods": _methods(s.procurement_methods),
+              "minimum": s.minimum_contracting_processes}
+    limits = _fences(ctx, "R019", f"SELECT ratio FROM ({sql})", params, threshold=s.threshold, lower=True)
+    ctx.histogram("R019", f"SELECT ratio FROM ({sql})", params,
+                  label="procuring entity's mean bidders / market mean",
+                  marks={"lower fence" if s.threshold is None else "threshold": limits[0] if limits else math.nan})
+    if limits is None or not limits[0] > 0:
+        return
+    ctx.rule("R019", "ProcuringEntity", f"mean bidders / market mean ≤ {limits[0]:.4g}")
+    for pe, ratio in ctx.rows(f"SELECT pe, min(ratio) FROM ({sql}) WHERE ratio <= $fence GROUP BY pe",
+                              {**params, "fence": limits[0]}):
+        ctx.results.set("ProcuringEntity", pe, "R019", ratio)
+
+
+def r020(ctx: Context) -> None:
+    """R020 Tender has a complaint: the process has at least `threshold` (1, at least 1)
+    complaints (objects in `complaints`, `tender/complaints` or `awards[]/complaints`, as the
+    complaints extensions place them). Value: the number of complaints."""
+    threshold = max(ctx.settings.indicators["R020"].threshold, 1)
+    ctx.rule("R020", "OCID", f"complaints ≥ {threshold}")
+    ctx.histogram("R020", "SELECT n_complaints::DOUBLE FROM inc WHERE n_complaints > 0", None,
+                  label="complaints per process (processes with any)", marks={"threshold": threshold})
+    for ocid, n in ctx.rows("SELECT ocid, n_complaints FROM inc WHERE n_complaints >= $t ORDER BY seq",
+                            {"t": threshold}):
+        ctx.results.set("OCID", ocid, "R020", float(n))
+
+
+def r022(ctx: Context) -> None:
+    """R022 Wide disparity in bid prices: among the submitted bids of a process compared on price
+    (at least two, all with an amount in one currency, the lowest > 0), (highest - lowest) /
+    lowest is at least the upper fence Q3 + 1.5 IQR of all processes' values (or `threshold`),
+    if the fence > 0. Value: that ratio."""
+    s = ctx.settings.indicators["R022"]
+    sql = f"""SELECT b.seq, any_value(i.ocid) AS ocid, (max(b.amount) - min(b.amount)) / min(b.amount) AS spread
+              FROM bids b JOIN inc i USING (seq)
+              WHERE i.price_ok AND {SUBMITTED} AND b.amount IS NOT NULL AND b.currency IS NOT NULL
+              GROUP BY b.seq HAVING count(*) >= 2 AND count(DISTINCT b.currency) = 1 AND min(b.amount) > 0"""
+    if not ctx.bids:
+        return
+    limits = _fences(ctx, "R022", f"SELECT spread FROM ({sql})", None, threshold=s.threshold, upper=True)
+    ctx.histogram("R022", f"SELECT spread FROM ({sql})", None, label="(highest − lowest bid) / lowest bid",
+                  marks={"upper fence" if s.threshold is None else "threshold": limits[1] if limits else math.nan})
+    if limits is None or not limits[1] > 0:
+        return
+    ctx.rule("R022", "OCID", f"(highest − lowest) / lowest ≥ {limits[1]:.4g}")
+    for ocid, spread in ctx.rows(f"SELECT ocid, spread FROM ({sql}) WHERE spread >= $fence ORDER BY seq",
+                                 {"fence": limits[1]}):
+        ctx.results.set("OCID", ocid, "R022", spread)
+
+
+def r031(ctx: Context) -> None:
+    """R031 Winning bid price very close to or higher than estimated price: the sum of the
+    active awards' `value/amount` divided by `tender/value/amount` (> 0) is at least `threshold`
+    (0.99: within 1 % of the estimate, or above it). Every active award must have an amount in
+    the tender's currency; processes not compared on price are excluded. Value: the ratio."""
+    threshold = ctx.settings.indicators["R031"].threshold
+    if not ctx.awards:
+        return
+    sql = """SELECT i.seq, i.ocid, sum(a.amount) / i.tender_amount AS ratio
+             FROM inc i JOIN awards a USING (seq)
+             WHERE i.price_ok AND i.tender_amount > 0 AND a.status = 'active'
+             GROUP BY i.seq, i.ocid, i.tender_amount, i.tender_currency
+             HAVING count(a.amount) = count(*) AND bool_and(coalesce(a.currency = i.tender_currency, false))"""
+    ctx.rule("R031", "OCID", f"awarded / estimated ≥ {threshold:g}")
+    ctx.histogram("R031", f"SELECT ratio FROM ({sql})", None, label="awarded value / estimated value",
+                  marks={"threshold": threshold})
+    for ocid, ratio in ctx.rows(f"SELECT ocid, ratio FROM ({sql}) WHERE ratio >= $t ORDER BY seq", {"t": threshold}):
+        ctx.results.set("OCID", ocid, "R031", ratio)
+
+
+#: Active awards to one supplier with a positive amount: what the market indicators count.
+_AWARDED = """
+    SELECT i.seq, i.buyer_id, s.supplier_id, a.amount, a.currency,
+           coalesce((SELECT left(first(it.classification_id ORDER BY it.item_idx), $digits) FROM award_items it
+                     WHERE it.seq = a.seq AND it.award_idx = a.award_idx), left(i.category, $digits)) AS market
+    FROM inc i JOIN awards a USING (seq)
+    JOIN award_suppliers s ON s.seq = a.seq AND s.award_idx = a.award_idx AND s.supplier_idx = 0
+    WHERE a.status = 'active' AND a.n_suppliers = 1 AND a.amount > 0 AND a.currency IS NOT NULL
+"""
+
+
+def r040(ctx: Context) -> None:
+    """R040 Supplier has a high share of the buyer's contracts: per buyer and currency with at
+    least `minimum_contracting_processes` (10) processes with active awards to one supplier, a
+    supplier won at least `threshold` (0.5) of the buyer's awarded value. Value: the share, for
+    the buyer (its largest supplier's) and for the supplier (its largest)."""
+    s = ctx.settings.indicators["R040"]
+    if not ctx.awards:
+        return
+    sql = f"""WITH w AS ({_AWARDED}),
+              b AS (SELECT buyer_id, currency, sum(amount) AS total FROM w WHERE buyer_id IS NOT NULL
+                    GROUP BY ALL HAVING count(DISTINCT seq) >= $minimum)
+              SELECT w.buyer_id, w.supplier_id, sum(w.amount) / any_value(b.total) AS share
+              FROM w JOIN b USING (buyer_id, currency) GROUP BY w.buyer_id, w.supplier_id, w.currency"""
+    params = {"digits": 0, "minimum": s.minimum_contracting_processes}
+    ctx.rule("R040", "Buyer", f"a supplier's share of the buyer's awarded value ≥ {s.threshold:g}")
+    ctx.rule("R040", "Tenderer", f"share of a buyer's awarded value ≥ {s.threshold:g}")
+    ctx.histogram("R040", f"SELECT max(share) FROM ({sql}) GROUP BY buyer_id", params,
+                  label="largest supplier's share of a buyer's awarded value", marks={"threshold": s.threshold})
+    for buyer, supplier, share in ctx.rows(f"SELECT * FROM ({sql}) WHERE share >= $t ORDER BY share",
+                                           {**params, "t": s.threshold}):
+        ctx.results.set("Buyer", buyer, "R040", share)  # ascending: the largest share stays
+        ctx.results.set("Tenderer", supplier, "R040", share)
+
+
+def r050(ctx: Context) -> None:
+    """R050 Supplier has high market share: per market (the first `digits` (4) characters of the
+    award's first item classification, else of the tender's; and the currency) with at least
+    `minimum_contracting_processes` (10) processes with active awards to one supplier, a supplier
+    won at least `threshold` (0.5) of the awarded value. Value: its largest share."""
+    s = ctx.settings.indicators["R050"]
+    if not ctx.awards:
+        return
+    sql = f"""WITH w AS ({_AWARDED}),
+              m AS (SELECT market, currency, sum(amount) AS total FROM w WHERE market IS NOT NULL
+                    GROUP BY ALL HAVING count(DISTINCT seq) >= $minimum)
+              SELECT w.market, w.supplier_id, sum(w.amount) / any_value(m.total) AS share
+              FROM w JOIN m USING (market, currency) GROUP BY w.market, w.currency, w.supplier_id"""
+    params = {"digits": s.digits, "minimum": s.minimum_contracting_processes}
+    ctx.rule("R050", "Tenderer", f"share of a market's awarded value ≥ {s.threshold:g}")
+    ctx.histogram("R050", f"SELECT max(share) FROM ({sql}) GROUP BY market", params,
+                  label="largest supplier's share of a market", marks={"threshold": s.threshold})
+    for supplier, share in ctx.rows(f"SELECT supplier_id, max(share) FROM ({sql}) WHERE share >= $t GROUP BY 1",
+                                    {**params, "t": s.threshold}):
+        ctx.results.set("Tenderer", supplier, "R050", share)
+
+
+def r051(ctx: Context) -> None:
+    """R051 High market concentration: per buyer and market (the first `digits` (4) characters of
+    the award's first item classification, else the tender's; and the currency) with at least
+    `minimum_contracting_processes` (10) processes with active awards to one supplier, the
+    Herfindahl-Hirschman index of the suppliers' shares of the awarded value is at least
+    `threshold` (0.25, i.e. 2,500 on the 0-10,000 scale). Value for the buyer: its highest HHI."""
+    s = ctx.settings.indicators["R051"]
+    if not ctx.awards:
+        return
+    sql = f"""WITH w AS ({_AWARDED}),
+              m AS (SELECT buyer_id, market, currency, sum(amount) AS total FROM w
+                    WHERE market IS NOT NULL AND buyer_id IS NOT NULL
+                    GROUP BY ALL HAVING count(DISTINCT seq) >= $minimum),
+              sh AS (SELECT w.buyer_id, w.market, w.currency, w.supplier_id, sum(w.amount) / any_value(m.total) AS share
+                     FROM w JOIN m USING (buyer_id, market, currency) GROUP BY ALL)
+              SELECT buyer_id, sum(share * share) AS hhi FROM sh GROUP BY buyer_id, market, currency"""
+    params = {"digits": s.digits, "minimum": s.minimum_contracting_processes}
+    ctx.rule("R051", "Buyer", f"HHI of a buyer's market ≥ {s.threshold:g}")
+    ctx.histogram("R051", f"SELECT hhi FROM ({sql})", params, label="HHI per buyer and market",
+                  marks={"threshold": s.threshold})
+    for buyer, hhi in ctx.rows(f"SELECT buyer_id, max(hhi) FROM ({sql}) WHERE hhi >= $t GROUP BY 1",
+                               {**params, "t": s.threshold}):
+        ctx.results.set("Buyer", buyer, "R051", hhi)
+
+
+def r059(ctx: Context) -> None:
+    """R059 Large difference between award value and final contract amount: a contract (not
+    cancelled) whose `awardID` names an award of the process, both with an amount in the same
+    currency and the award's > 0, differs from it by at least `threshold` (0.2, i.e. 20 %) of the
+    award's amount, up or down. Value: (contract - award) / award, the largest in absolute value."""
+    threshold = ctx.settings.indicators["R059"].threshold
+    if not ctx.awards:
+        return
+    sql = """SELECT i.seq, i.ocid, (c.amount - a.amount) / a.amount AS diff
+             FROM inc i JOIN contracts c USING (seq) JOIN awards a ON a.seq = c.seq AND a.award_id = c.award_id
+             WHERE c.status IS DISTINCT FROM 'cancelled' AND c.amount IS NOT NULL AND a.amount > 0
+               AND c.currency = a.currency"""
+    ctx.rule("R059", "OCID", f"|contract − award| / award ≥ {threshold:g}")
+    ctx.histogram("R059", f"SELECT diff FROM ({sql})", None, label="(contract − award) / award",
+                  marks={"−threshold": -threshold, "threshold": threshold})
+    for ocid, diff in ctx.rows(f"""SELECT ocid, arg_max(diff, abs(diff)) FROM ({sql}) WHERE abs(diff) >= $t
+                                   GROUP BY ocid, seq ORDER BY seq""", {"t": threshold}):
+        ctx.results.set("OCID", ocid, "R059", diff)
+
+
+def _period(ctx: Context, code: str, sql: str, params: dict[str, object], *, label: str, lower: bool) -> None:
+    """Flag processes whose `days` is at most the lower fence (`lower`) or at least the upper fence."""
+    s = ctx.settings.indicators[code]
+    limits = _fences(ctx, code, f"SELECT days FROM ({sql})", params, threshold=s.threshold,
+                     lower=lower, upper=not lower)
+    name = ("lower fence" if lower else "upper fence") if s.threshold is None else "threshold"
+    ctx.histogram(code, f"SELECT days FROM ({sql})", params, label=label,
+                  marks={name: (limits[0] if lower else limits[1]) if limits else math.nan})
+    if limits is None or (not lower and not limits[1] > 0):
+        return
+    limit = limits[0] if lower else limits[1]
+    ctx.rule(code, "OCID", f"{label} {'≤' if lower else '≥'} {limit:.4g}")
+    op = "<=" if lower else ">="
+    for ocid, days in ctx.rows(f"SELECT ocid, days FROM ({sql}) WHERE days {op} $limit ORDER BY seq",
+                               {**params, "limit": limit}):
+        ctx.results.set("OCID", ocid, code, days)
+
+
+def r060(ctx: Context) -> None:
+    """R060 Long time between award date and contract signature: the days from an award's `date`
+    to the `dateSigned` of a contract (not cancelled) whose `awardID` names it (the longest, per
+    process) are at least the upper fence Q3 + 1.5 IQR of all processes' (or `threshold`), if the
+    fence > 0. Optionally only for the `procurement_methods` listed. Value: the days."""
+    s = ctx.settings.indicators["R060"]
+    if not ctx.awards:
+        return
+    sql = """SELECT i.seq, any_value(i.ocid) AS ocid, max(c.date_signed_ns - a.date_ns)::DOUBLE / 86400e9 AS days
+             FROM inc i JOIN contracts c USING (seq) JOIN awards a ON a.seq = c.seq AND a.award_id = c.award_id
+             WHERE c.status IS DISTINCT FROM 'cancelled' AND c.date_signed_ns IS NOT NULL AND a.date_ns IS NOT NULL
+               AND (len($methods) = 0 OR list_contains($methods, i.procurement_method))
+             GROUP BY i.seq"""
+    _period(ctx, "R060", sql, {"methods": _methods(s.procurement_methods)}, label="days from award to signature",
+            lower=False)
+
+
+_DECISION = """SELECT i.seq, any_value(i.ocid) AS ocid, (min(a.date_ns) - any_value(i.tender_end_ns))::DOUBLE / 86400e9
+                      AS days
+               FROM inc i JOIN awards a USING (seq)
+               WHERE a.status = 'active' AND a.date_ns IS NOT NULL AND i.tender_end_ns IS NOT NULL
+                 AND (len($methods) = 0 OR list_contains($methods, i.procurement_method))
+               GROUP BY i.seq"""
+
+
+def r061(ctx: Context) -> None:
+    """R061 Decision period extremely short: the days from `tender/tenderPeriod/endDate` to the
+    earliest `date` of an active award are at most the lower fence Q1 - 1.5 IQR of all processes'
+    (or `threshold`); a negative period (an award before the tender closed) is below any positive
+    fence. Optionally only for the `procurement_methods` listed. Value: the days."""
+    s = ctx.settings.indicators["R061"]
+    if ctx.awards:
+        _period(ctx, "R061", _DECISION, {"methods": _methods(s.procurement_methods)},
+                label="decision period in days", lower=True)
+
+
+def r062(ctx: Context) -> None:
+    """R062 Decision period extremely long: the same period as R061 is at least the upper fence
+    Q3 + 1.5 IQR (or `threshold`), if the fence > 0. Value: the days."""
+    s = ctx.settings.indicators["R062"]
+    if ctx.awards:
+        _period(ctx, "R062", _DECISION, {"methods": _methods(s.procurement_methods)},
+                label="decision period in days", lower=False)
+
+
+def r064(ctx: Context) -> None:
+    """R064 Contract has modifications: the process's contracts (not cancelled) have at least
+    `threshold` (1, at least 1) amendments in all (`contracts[]/amendments`). Value: the number."""
+    threshold = max(ctx.settings.indicators["R064"].threshold, 1)
+    sql = """SELECT i.seq, any_value(i.ocid) AS ocid, sum(c.n_amendments)::DOUBLE AS n
+             FROM inc i JOIN contracts c USING (seq) WHERE c.status IS DISTINCT FROM 'cancelled' GROUP BY i.seq"""
+    ctx.rule("R064", "OCID", f"contract amendments ≥ {threshold}")
+    ctx.histogram("R064", f"SELECT n FROM ({sql}) WHERE n > 0", None,
+                  label="amendments per process (processes with any)", marks={"threshold": threshold})
+    for ocid, n in ctx.rows(f"SELECT ocid, n FROM ({sql}) WHERE n >= $t ORDER BY seq", {"t": threshold}):
+        ctx.results.set("OCID", ocid, "R064", n)
+
+
+def r068(ctx: Context) -> None:
+    """R068 Contract transactions exceed contract amount: for a contract (not cancelled) with an
+    amount > 0, its transactions (`implementation/transactions[]/value`) in the contract's
+    currency add up to more than (1 + `threshold` (0)) times the amount. Transactions in another
+    currency are left out. Value: transactions / amount, the largest per process."""
+    threshold = ctx.settings.indicators["R068"].threshold
+    sql = """SELECT i.seq, any_value(i.ocid) AS ocid, max(c.tx_amount / c.amount) AS ratio
+             FROM inc i JOIN contracts c USING (seq)
+             WHERE c.status IS DISTINCT FROM 'cancelled' AND c.amount > 0 AND c.tx_amount IS NOT NULL
+             GROUP BY i.seq"""
+    ctx.rule("R068", "OCID", f"paid / contract amount > {1 + threshold:g}")
+    ctx.histogram("R068", f"SELECT ratio FROM ({sql})", None, label="transactions / contract amount",
+                  marks={"threshold": 1 + threshold})
+    for ocid, ratio in ctx.rows(f"SELECT ocid, ratio FROM ({sql}) WHERE ratio > $t ORDER BY seq",
+                                {"t": 1 + threshold}):
+        ctx.results.set("OCID", ocid, "R068", ratio)
+
+
+STEPS = {"R004": r004, "R013": r013, "R016": r016, "R019": r019, "R020": r020, "R022": r022, "R031": r031,
+         "R040": r040, "R050": r050, "R051": r051, "R059": r059, "R060": r060, "R061": r061, "R062": r062,
+         "R064": r064, "R068": r068}
