@@ -24,7 +24,7 @@ demo: $(STAMP)
 	$(BIN)/tenderproof ocds releases -o $(DEMO_DIR)/ocds/releases.json --data-dir $(DEMO_DIR)
 	$(BIN)/tenderproof ocds records -o $(DEMO_DIR)/ocds/records.json --data-dir $(DEMO_DIR)
 	$(BIN)/tenderproof log tiles $(DEMO_DIR)/tiles --data-dir $(DEMO_DIR)
-	@AWARD=$$($(BIN)/tenderproof tender events HQ0034-18-R-0077 --type award.decided --data-dir $(DEMO_DIR) | cut -f1); \
+	@AWARD=$$($(BIN)/tenderproof tender events HQ0034-18-R-0077 --type award.decided --data-dir $(DEMO_DIR) | head -1 | cut -f1); \
 	  $(BIN)/tenderproof tender entry $$AWARD -o $(DEMO_DIR)/award.entry --data-dir $(DEMO_DIR) && \
 	  $(BIN)/tenderproof log proof $$AWARD -o $(DEMO_DIR)/award.tlog-proof --data-dir $(DEMO_DIR) && \
 	  echo "--- the JEDI award, verified offline with only the log's public key:" && \
