@@ -66,3 +66,15 @@ def test_procurement_over_http(api):
         after = page["next_after"]
     assert [e["index"] for e in feed] == sorted(e["index"] for e in feed)
     assert len(feed) == api.p.log.head().size
+
+
+def test_nul_characters_and_malformed_commitments_are_refused_cleanly(api):
+    """Found by schemathesis on PostgreSQL: a NUL in a lookup value crashed the request (500)."""
+    body = dict(TENDER, tender_end=(api.clock.now + timedelta(days=30)).isoformat())
+    assert api.post("/api/tenders", "co", json=body).status_code == 201
+    r = api.post("/api/tenders/API-1/disclosures", "co", json={"commitments": ["\u0000x"]})
+    assert r.status_code == 422 and r.headers["content-type"] == "application/problem+json"
+    r = api.get("/api/tenders", q="a\u0000b")
+    assert r.status_code in (200, 422)
+    r = api.get("/api/tenders/API%001")
+    assert r.status_code in (404, 422) and r.headers["content-type"] == "application/problem+json"

@@ -20,7 +20,7 @@ from typing import Any, Literal
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import JSONResponse
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, create_model
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, create_model
 
 from tenderproof.app import bidding
 from tenderproof.app.access import disclose
@@ -342,9 +342,12 @@ def debrief(tender_id: str, body: DebriefingBody, request: Request, person_id: s
                lambda work: p.execute(command, actor, work=[store, work]))
 
 
+Commitment = typing.Annotated[str, StringConstraints(pattern=r"^sha256:[0-9a-f]{64}$")]
+
+
 class DisclosureBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    commitments: list[str] = Field(min_length=1, max_length=200)
+    commitments: list[Commitment] = Field(min_length=1, max_length=200)
 
 
 @router.post("/tenders/{tender_id}/disclosures", response_model=CommandResult, status_code=201, tags=["commands"],

@@ -9,6 +9,7 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException
 
 from tenderproof.app.service import Conflict
@@ -98,6 +99,11 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(LogError)
     async def log_error(_: Request, e: LogError):
         return problem(404, "not-in-log", str(e))
+
+    @app.exception_handler(DataError)
+    async def data_error(_: Request, e: DataError):
+        # The database refused a value (PostgreSQL: a NUL character in text): bad input, not a crash.
+        return problem(422, "invalid-characters", "the request holds characters the record cannot store (e.g. NUL)")
 
     @app.exception_handler(Conflict)
     async def conflict(_: Request, e: Conflict):
