@@ -46,9 +46,9 @@ class Api:
         return self.client.get(path, params=params, headers=self.headers(who))
 
 
-@pytest.fixture
-def api(settings):
-    log = init(settings, origin="api.tenderproof.localhost/log")
+def make_api(settings, origin: str) -> Api:
+    """A fresh installation with a person and a token per role, served by a TestClient."""
+    log = init(settings, origin=origin)
     clock = Clock(T0)
     p = Procurement(log, settings.data_dir, clock)
     tokens, keys = {}, {}
@@ -59,5 +59,11 @@ def api(settings):
         if role == "opening_official":
             keys[who] = seal.OfficialKeyPair.generate()
             bidding.register_official(p, who, who, keys[who].public_bytes())
-    yield Api(p, clock, tokens, keys)
-    log.db.dispose()
+    return Api(p, clock, tokens, keys)
+
+
+@pytest.fixture
+def api(settings):
+    a = make_api(settings, "api.tenderproof.localhost/log")
+    yield a
+    a.p.log.db.dispose()

@@ -29,18 +29,17 @@ import sqlalchemy as sa
 
 from tenderproof import seal
 from tenderproof.api import create_app
-from tenderproof.app import accounts, bidding
+from tenderproof.app import accounts
 from tenderproof.app.public import public_view
-from tenderproof.app.service import Procurement
 from tenderproof.domain import Actor
 from tenderproof.domain import commands as c
-from tenderproof.instance import Settings, init
+from tenderproof.instance import Settings
 from tenderproof.ledger.tiles import ENTRIES, TILE_WIDTH, bundle_entries, tile_path, tiles_to_serve
 from tenderproof.store.schema import PROJECTIONS, confidential, events, idempotency, key_shares, tenders
 
-from ..app.conftest import T0, Clock, World
+from ..app.conftest import World
 from ..conftest import PG_ENV, _pg_schema_url
-from .conftest import PEOPLE, Api
+from .conftest import PEOPLE, Api, make_api
 from .test_api_flow import TENDER
 
 PROBLEM = "application/problem+json"
@@ -216,19 +215,9 @@ def _installation_settings(tmp_path_factory):
 def inst(tmp_path_factory):
     gen = _installation_settings(tmp_path_factory)
     settings = next(gen)
-    log = init(settings, origin="authz.tenderproof.localhost/log")
-    clock = Clock(T0)
-    p = Procurement(log, settings.data_dir, clock)
-    tokens, keys = {}, {}
-    for who, role in PEOPLE.items():
-        accounts.add_person(p, who, who.upper())
-        accounts.grant(p, who, role)
-        tokens[who] = accounts.issue_token(p, who, "test")
-        if role == "opening_official":
-            keys[who] = seal.OfficialKeyPair.generate()
-            bidding.register_official(p, who, who, keys[who].public_bytes())
-    yield Installation(Api(p, clock, tokens, keys))
-    log.db.dispose()
+    a = make_api(settings, "authz.tenderproof.localhost/log")
+    yield Installation(a)
+    a.p.log.db.dispose()
     next(gen, None)
 
 

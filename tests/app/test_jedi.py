@@ -80,10 +80,10 @@ def test_jedi_replays_and_verifies(settings, tmp_path, monkeypatch):
         for bid_id, receipt in report.receipts.items():
             verify_tlog_proof(receipt.proof, canonical(receipt.envelope), verifiers=[p.log.log_verifier()])
         # OCDS: zero schema errors with the official validator, offline.
-        from tenderproof.cli.procurement_cmd import _releases
+        from tenderproof.app.publication import stored_releases
         from tenderproof.ocds import packages
 
-        rels = _releases(p)
+        rels = stored_releases(p)
         assert rels, "no OCDS releases were published"
         for name, pkg, mp in (
             ("releases.json", packages.release_package(rels, publisher={"name": "t"}, uri="urn:x", published_date="2030-01-01T00:00:00Z"), None),

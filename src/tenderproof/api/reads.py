@@ -11,8 +11,9 @@ from pydantic import BaseModel, Field
 
 from tenderproof.app import bidding
 from tenderproof.app.public import public_view
+from tenderproof.app.publication import stored_releases
 from tenderproof.ocds import packages
-from tenderproof.store.schema import events, ocds_releases, tenders
+from tenderproof.store.schema import events, tenders
 
 from . import problems
 from .security import authorize, person, procurement
@@ -102,10 +103,7 @@ def bid_content(tender_id: str, bid_id: str, request: Request,
 
 
 def _releases(request: Request, ocid: str | None = None) -> list[dict]:
-    p = procurement(request)
-    q = sa.select(ocds_releases.c.release).order_by(ocds_releases.c.ledger_index)
-    with p.db.reader.connect() as conn:
-        rels = [json.loads(r.release) for r in conn.execute(q)]
+    rels = stored_releases(procurement(request))
     return [r for r in rels if ocid is None or r["ocid"] == ocid]
 
 

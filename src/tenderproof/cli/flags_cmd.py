@@ -61,19 +61,18 @@ def _ledger(data_dir, db, tender, settings_file, map_, no_meta):
     from tenderproof.flags import run
     from tenderproof.flags.ledger_flags import ledger_flags
     from tenderproof.ocds import packages
-    from tenderproof.store.schema import ocds_releases, tenders
+    from tenderproof.app.publication import stored_releases
+    from tenderproof.store.schema import tenders
 
     from .procurement_cmd import service
 
     p = service(data_dir, db)
     with p.db.reader.connect() as conn:
         q = sa.select(tenders.c.state)
-        rq = sa.select(ocds_releases.c.release).order_by(ocds_releases.c.ledger_index)
         if tender:
             q = q.where(tenders.c.id == tender)
-            rq = rq.where(ocds_releases.c.tender_id == tender)
         states = [json.loads(r.state) for r in conn.execute(q)]
-        releases = [json.loads(r.release) for r in conn.execute(rq)]
+    releases = stored_releases(p, tender)
     if tender and not states:
         fail(f"no tender {tender}")
     records = packages.record_package(releases, publisher={"name": "tenderproof"}, uri="urn:tenderproof:flags",

@@ -14,6 +14,7 @@ import typer
 from tenderproof import seal
 from tenderproof.app import bidding
 from tenderproof.app.envelope import canonical
+from tenderproof.app.publication import stored_releases
 from tenderproof.app.rebuild import rebuild as rebuild_projections
 from tenderproof.app.service import Procurement
 from tenderproof.domain import Actor
@@ -22,7 +23,6 @@ from tenderproof.fsutil import atomic_write
 from tenderproof.instance import init as init_instance
 from tenderproof.ocds import packages
 from tenderproof.scenario.runner import Clock, Runner, Scenario
-from tenderproof.store.schema import ocds_releases
 
 from .common import DataDir, Db, fail, log_for, progress, settings, text_or_file
 
@@ -87,12 +87,6 @@ def rebuild(
     typer.echo(f"{report.events} events of {report.tenders} tenders replayed: {verb}")
 
 
-def _releases(p: Procurement) -> list[dict]:
-    with p.db.reader.connect() as conn:
-        rows = conn.execute(sa.select(ocds_releases.c.release).order_by(ocds_releases.c.ledger_index))
-        return [json.loads(r.release) for r in rows]
-
-
 Output = Annotated[Path, typer.Option("-o", "--output", help="Where to write")]
 
 
@@ -103,7 +97,7 @@ def _published() -> str:
 @ocds_app.command("releases")
 def ocds_releases_cmd(output: Output, data_dir: DataDir = None, db: Db = None) -> None:
     """Write a release package of every release."""
-    rels = _releases(service(data_dir, db))
+    rels = stored_releases(service(data_dir, db))
     pkg = packages.release_package(rels, publisher=PUBLISHER, uri=output.resolve().as_uri(), published_date=_published())
     atomic_write(output, packages.dumps(pkg).encode())
     typer.echo(f"wrote {len(rels)} releases to {output}")
@@ -112,7 +106,7 @@ def ocds_releases_cmd(output: Output, data_dir: DataDir = None, db: Db = None) -
 @ocds_app.command("records")
 def ocds_records_cmd(output: Output, data_dir: DataDir = None, db: Db = None) -> None:
     """Write a record package: one record per contracting process, compiled with ocdsmerge."""
-    rels = _releases(service(data_dir, db))
+    rels = stored_releases(service(data_dir, db))
     pkg = packages.record_package(rels, publisher=PUBLISHER, uri=output.resolve().as_uri(), published_date=_published())
     atomic_write(output, packages.dumps(pkg).encode())
     typer.echo(f"wrote {len(pkg['records'])} records to {output}")
@@ -121,7 +115,7 @@ def ocds_records_cmd(output: Output, data_dir: DataDir = None, db: Db = None) ->
 @ocds_app.command("jsonl")
 def ocds_jsonl_cmd(output: Output, data_dir: DataDir = None, db: Db = None) -> None:
     """Write every release as JSON Lines (bulk)."""
-    rels = _releases(service(data_dir, db))
+    rels = stored_releases(service(data_dir, db))
     atomic_write(output, packages.jsonl(rels).encode())
     typer.echo(f"wrote {len(rels)} releases to {output}")
 

@@ -6,6 +6,9 @@ bundle, verify one, and manage litigation holds and document retention.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
@@ -27,8 +30,14 @@ hold_app = typer.Typer(help="Litigation holds: while one is on a tender, nothing
 app.add_typer(hold_app, name="hold")
 
 
-def _service(data_dir: Path | None, db: str | None, signing: bool = False) -> Procurement:
-    return Procurement(log_for(data_dir, db, signing=signing), settings(data_dir, db).data_dir)
+@contextmanager
+def _service(data_dir: Path | None, db: str | None, signing: bool = False) -> Iterator[Procurement]:
+    """The installation's service, its connections closed when the command is done."""
+    p = Procurement(log_for(data_dir, db, signing=signing), settings(data_dir, db).data_dir)
+    try:
+        yield p
+    finally:
+        p.db.dispose()
 
 
 @app.command("export")
@@ -51,12 +60,9 @@ def export(
     if domain_role is not None and not (actor and purpose):
         fail(f"a {role} export discloses confidential content: give --actor and --purpose (it is logged as an access)",
              code=2)
-    p = _service(data_dir, db, signing=True)
-    try:
+    with _service(data_dir, db, signing=True) as p:
         ex = export_record(p, tender, role, actor=Actor(actor, domain_role) if domain_role and actor else None,
                            purpose=purpose)
-    finally:
-        p.db.dispose()
     atomic_write(output, ex.data)
     typer.echo(f"wrote {output}: record of tender {tender} for {role}: {ex.events} events, {ex.documents} documents, "
                f"{ex.confidential} confidential payloads; checkpoint of tree size {ex.checkpoint_size}")
@@ -122,11 +128,8 @@ def hold_place(
     db: Db = None,
 ) -> None:
     """Place a litigation hold on TENDER."""
-    p = _service(data_dir, db)
-    try:
+    with _service(data_dir, db) as p:
         h = place_hold(p, tender, reason, Actor(actor, actor_role))
-    finally:
-        p.db.dispose()
     typer.echo(f"tender {tender} is under a litigation hold since {h['placed']}: {h['reason']}")
 
 
@@ -140,23 +143,17 @@ def hold_lift(
     db: Db = None,
 ) -> None:
     """Lift the litigation hold on TENDER."""
-    p = _service(data_dir, db)
-    try:
+    with _service(data_dir, db) as p:
         lift_hold(p, tender, reason, Actor(actor, actor_role))
-    finally:
-        p.db.dispose()
     typer.echo(f"litigation hold on tender {tender} lifted")
 
 
 @hold_app.command("list")
 def hold_list(data_dir: DataDir = None, db: Db = None) -> None:
     """List the litigation holds in force."""
-    p = _service(data_dir, db)
-    try:
+    with _service(data_dir, db) as p:
         for tid, h in sorted(holds(p).items()):
             typer.echo(f"{tid}\t{h['placed']}\t{h['actor']['id']} ({h['actor']['role']})\t{h['reason']}")
-    finally:
-        p.db.dispose()
 
 
 @app.command("purge")
@@ -167,9 +164,6 @@ def purge(
     db: Db = None,
 ) -> None:
     """Delete an ended tender's stored public documents (refused under a litigation hold)."""
-    p = _service(data_dir, db)
-    try:
+    with _service(data_dir, db) as p:
         deleted = purge_documents(p, tender, timedelta(days=older_than))
-    finally:
-        p.db.dispose()
     typer.echo(f"deleted {len(deleted)} documents of tender {tender}")
