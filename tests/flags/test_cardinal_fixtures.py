@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from tenderproof.flags import run
+from tenderproof.flags import fastload, run
 
 from .conftest import CARDINAL, require
 
@@ -52,9 +53,22 @@ def test_fixture_names() -> None:
     assert settings_text("R038-tenderer").endswith("[R038]\n")
 
 
+@pytest.mark.parametrize("reader", ["python", "duckdb"])
 @pytest.mark.parametrize("name", _fixtures())
-def test_fixture(name: str, tmp_path: Path) -> None:
+def test_fixture(name: str, reader: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each fixture read release by release in Python, and by DuckDB itself (`fastload`, used for
+    files of 2 MiB or more; the fixtures are smaller)."""
     folder = require(CARDINAL)
+    if reader == "duckdb":
+        loads = []
+        load = fastload.load
+
+        def watched(*args: Any, **kwargs: Any) -> Any:
+            loads.append(load(*args, **kwargs))
+            return loads[-1]
+
+        monkeypatch.setattr(fastload, "MIN_BYTES", 0)
+        monkeypatch.setattr(fastload, "load", watched)
     settings = tmp_path / "settings.ini"
     settings.write_text(settings_text(name), encoding="utf-8")
     expected = json.loads((folder / f"{name}.expected").read_text(encoding="utf-8"))
@@ -68,6 +82,8 @@ def test_fixture(name: str, tmp_path: Path) -> None:
     meta = with_meta.pop("Meta")
     assert canonical(with_meta) == canonical(expected)
     assert set(meta) <= {"R024", "R025", "R038", "R048", "R058"}
+    if reader == "duckdb":
+        assert len(loads) == 2 and None not in loads  # DuckDB read them, not the fallback
 
 
 def test_meta_as_documented(tmp_path: Path) -> None:

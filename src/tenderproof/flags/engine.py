@@ -1,7 +1,9 @@
 """Running the red-flag indicators over OCDS data: `run()` is what the CLI calls.
 
 Read (streaming) -> flatten into DuckDB temp tables -> one SQL query per indicator -> Cardinal's
-JSON shape. Compiled releases (JSON Lines, a record's compiledRelease) are flattened as read.
+JSON shape. JSON Lines files of compiled releases are flattened by DuckDB itself (`fastload`);
+other compiled releases (a record's compiledRelease, or a JSON Lines file DuckDB would not read
+as Cardinal does) are flattened as read.
 Releases from packages, arrays or single-release files are staged (beyond 2,000, in DuckDB as
 JSON text) and, at the end, releases sharing an ocid are merged with ocdsmerge, so Python holds at
 most one ocid's releases, or 2,000 releases, at a time.
@@ -20,9 +22,9 @@ from typing import Any
 import duckdb
 import ocdsmerge.exceptions
 
+from tenderproof.flags import fastload, ocp, outliers
 from tenderproof.flags import indicators as process_flags
-from tenderproof.flags import ocp, outliers
-from tenderproof.flags.flatten import Loader, create_tables
+from tenderproof.flags.flatten import Loader, create_tables, insert_select
 from tenderproof.flags.indicators import Context
 from tenderproof.flags.readers import Reader, compile_releases
 from tenderproof.flags.results import Results
@@ -41,17 +43,21 @@ MEMORY_LIMIT = "512MB"
 def _connection(database: str | None, size: int, spill: str | None = None) -> duckdb.DuckDBPyConnection:
     """A connection of its own: to `database` (a file, for data larger than memory), to a new
     in-memory database for a large input (capped at MEMORY_LIMIT, spilling to `spill`), else a
-    cursor on the shared in-memory database (its temp tables are private to it)."""
+    cursor on the shared in-memory database (its temp tables are private to it). DuckDB keeps
+    track of a long query's progress (`fastload` reports it) but never prints it itself."""
     global _shared
     if database is not None:
-        return duckdb.connect(database)
-    if size > SMALL_INPUT:
-        return duckdb.connect(":memory:", config={"memory_limit": MEMORY_LIMIT, "temp_directory": spill or
-                                                  tempfile.gettempdir()})
-    with _lock:
-        if _shared is None:
-            _shared = duckdb.connect(":memory:", config={"threads": 1})
-        return _shared.cursor()
+        con = duckdb.connect(database)
+    elif size > SMALL_INPUT:
+        con = duckdb.connect(":memory:", config={"memory_limit": MEMORY_LIMIT,
+                                                 "temp_directory": spill or tempfile.gettempdir()})
+    else:
+        with _lock:
+            if _shared is None:
+                _shared = duckdb.connect(":memory:", config={"threads": 1})
+            con = _shared.cursor()
+    con.execute("SET enable_progress_bar = true; SET enable_progress_bar_print = false; SET progress_bar_time = 100")
+    return con
 
 
 class _Stage:
@@ -134,7 +140,7 @@ def compute(con: duckdb.DuckDBPyConnection, settings: Settings, *, map: bool,  #
 
 def run(path: Path, settings_path: Path | None, *, map: bool, no_meta: bool,  # noqa: A002
         progress: Callable[[int, int], None] | None = None,
-        database: str | None = None, html: Path | None = None) -> tuple[dict[str, Any], list[str]]:
+        database: str | None = None, html: Path | None = None, fast: bool = True) -> tuple[dict[str, Any], list[str]]:
     """Compute the red flags of the OCDS data at `path` (a file or a directory of .json/.jsonl).
 
     Returns Cardinal's output object and the problems met (invalid lines or files, records that
@@ -142,7 +148,8 @@ def run(path: Path, settings_path: Path | None, *, map: bool, no_meta: bool,  # 
     None enables every indicator with its defaults (Cardinal's, for Cardinal's eleven).
     `map`/`no_meta`: Cardinal's `--map`/`--no-meta`. `progress(bytes_read, bytes_total)` is called as the input is read.
     `database`: a DuckDB file to hold the tables instead of memory. `html`: also write the HTML
-    report (distributions, thresholds, flagged identifiers) there. Raises `SettingsError` for an
+    report (distributions, thresholds, flagged identifiers) there. `fast`: let DuckDB read JSON Lines
+    files itself (`fastload`; False: read every release in Python, as for other inputs). Raises `SettingsError` for an
     unusable settings file and `FileNotFoundError` for a missing path.
     """
     settings = load_settings(settings_path)
@@ -159,7 +166,22 @@ def run(path: Path, settings_path: Path | None, *, map: bool, no_meta: bool,  # 
         loader = Loader(con)
         stage = _Stage(con)
         seq = skipped = 0
-        for item in reader.read(files):
+
+        def bulk(file: Path, fraction: Callable[[float], None]) -> bool:
+            nonlocal seq, skipped
+            if file.stat().st_size < fastload.MIN_BYTES:
+                return False
+            loader.flush()
+            loaded = fastload.load(con, file, lambda table, select: insert_select(con, table, select),
+                                   first_seq=seq + 1, progress=fraction if progress else None)
+            if loaded is None:
+                return False
+            seq += loaded.lines
+            skipped += loaded.skipped
+            loader.count += loaded.processes
+            return True
+
+        for item in reader.read(files, bulk if fast else None):
             ocid = item.release.get("ocid")
             if not isinstance(ocid, str):  # excluded by Cardinal: the ocid isn't a string
                 skipped += 1

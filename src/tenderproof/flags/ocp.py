@@ -203,7 +203,7 @@ def r031(ctx: Context) -> None:
     threshold = ctx.settings.indicators["R031"].threshold
     if not ctx.awards:
         return
-    sql = """SELECT i.seq, i.ocid, sum(a.amount) / i.tender_amount AS ratio
+    sql = """SELECT i.seq, i.ocid, sum(a.amount ORDER BY a.award_idx) / i.tender_amount AS ratio
              FROM inc i JOIN awards a USING (seq)
              WHERE i.price_ok AND i.tender_amount > 0 AND a.status = 'active'
              GROUP BY i.seq, i.ocid, i.tender_amount, i.tender_currency
@@ -215,9 +215,11 @@ def r031(ctx: Context) -> None:
         ctx.results.set("OCID", ocid, "R031", ratio)
 
 
-#: Active awards to one supplier with a positive amount: what the market indicators count.
+#: Active awards to one supplier with a positive amount: what the market indicators count. Their
+#: amounts are summed in the order of the data (`sum(… ORDER BY seq, award_idx)`): DuckDB's parallel
+#: sums add floats in an order that varies from run to run, and so would the last digits.
 _AWARDED = """
-    SELECT i.seq, i.buyer_id, s.supplier_id, a.amount, a.currency,
+    SELECT i.seq, a.award_idx, i.buyer_id, s.supplier_id, a.amount, a.currency,
            coalesce((SELECT left(first(it.classification_id ORDER BY it.item_idx), $digits) FROM award_items it
                      WHERE it.seq = a.seq AND it.award_idx = a.award_idx), left(i.category, $digits)) AS market
     FROM inc i JOIN awards a USING (seq)
@@ -235,9 +237,9 @@ def r040(ctx: Context) -> None:
     if not ctx.awards:
         return
     sql = f"""WITH w AS ({_AWARDED}),
-              b AS (SELECT buyer_id, currency, sum(amount) AS total FROM w WHERE buyer_id IS NOT NULL
+              b AS (SELECT buyer_id, currency, sum(amount ORDER BY seq, award_idx) AS total FROM w WHERE buyer_id IS NOT NULL
                     GROUP BY ALL HAVING count(DISTINCT seq) >= $minimum)
-              SELECT w.buyer_id, w.supplier_id, sum(w.amount) / any_value(b.total) AS share
+              SELECT w.buyer_id, w.supplier_id, sum(w.amount ORDER BY w.seq, w.award_idx) / any_value(b.total) AS share
               FROM w JOIN b USING (buyer_id, currency) GROUP BY w.buyer_id, w.supplier_id, w.currency"""
     params = {"digits": 0, "minimum": s.minimum_contracting_processes}
     ctx.rule("R040", "Buyer", f"a supplier's share of the buyer's awarded value ≥ {s.threshold:g}")
@@ -259,9 +261,9 @@ def r050(ctx: Context) -> None:
     if not ctx.awards:
         return
     sql = f"""WITH w AS ({_AWARDED}),
-              m AS (SELECT market, currency, sum(amount) AS total FROM w WHERE market IS NOT NULL
+              m AS (SELECT market, currency, sum(amount ORDER BY seq, award_idx) AS total FROM w WHERE market IS NOT NULL
                     GROUP BY ALL HAVING count(DISTINCT seq) >= $minimum)
-              SELECT w.market, w.supplier_id, sum(w.amount) / any_value(m.total) AS share
+              SELECT w.market, w.supplier_id, sum(w.amount ORDER BY w.seq, w.award_idx) / any_value(m.total) AS share
               FROM w JOIN m USING (market, currency) GROUP BY w.market, w.currency, w.supplier_id"""
     params = {"digits": s.digits, "minimum": s.minimum_contracting_processes}
     ctx.rule("R050", "Tenderer", f"share of a market's awarded value ≥ {s.threshold:g}")
@@ -282,12 +284,13 @@ def r051(ctx: Context) -> None:
     if not ctx.awards:
         return
     sql = f"""WITH w AS ({_AWARDED}),
-              m AS (SELECT buyer_id, market, currency, sum(amount) AS total FROM w
+              m AS (SELECT buyer_id, market, currency, sum(amount ORDER BY seq, award_idx) AS total FROM w
                     WHERE market IS NOT NULL AND buyer_id IS NOT NULL
                     GROUP BY ALL HAVING count(DISTINCT seq) >= $minimum),
-              sh AS (SELECT w.buyer_id, w.market, w.currency, w.supplier_id, sum(w.amount) / any_value(m.total) AS share
+              sh AS (SELECT w.buyer_id, w.market, w.currency, w.supplier_id,
+                            sum(w.amount ORDER BY w.seq, w.award_idx) / any_value(m.total) AS share
                      FROM w JOIN m USING (buyer_id, market, currency) GROUP BY ALL)
-              SELECT buyer_id, sum(share * share) AS hhi FROM sh GROUP BY buyer_id, market, currency"""
+              SELECT buyer_id, sum(share * share ORDER BY supplier_id) AS hhi FROM sh GROUP BY buyer_id, market, currency"""
     params = {"digits": s.digits, "minimum": s.minimum_contracting_processes}
     ctx.rule("R051", "Buyer", f"HHI of a buyer's market ≥ {s.threshold:g}")
     ctx.histogram("R051", f"SELECT hhi FROM ({sql})", params, label="HHI per buyer and market",

@@ -40,6 +40,8 @@ _SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
 _PROGRESS_STEP = 1 << 20
 
 Progress = Callable[[int, int], None]
+#: Loads a JSON Lines file in bulk, reporting the fraction read; False: read it release by release.
+Bulk = Callable[[Path, Callable[[float], None]], bool]
 
 
 @dataclass
@@ -73,12 +75,28 @@ class Reader:
         self.total = sum(_size(p) for p in files)
         return files
 
-    def read(self, files: list[Path]) -> Iterator[Emitted]:
+    def read(self, files: list[Path], bulk: Bulk | None = None) -> Iterator[Emitted]:
+        """The releases of `files`, in order. `bulk(path, progress)`, if given, is first offered
+        each JSON Lines file: it returns True if it loaded the file itself (`fastload`)."""
         for file in files:
-            end = self.done + _size(file)
-            yield from self.read_file(file)
-            self._tick(max(end - self.done, 0))  # a file read in part (an error) still counts whole
+            start = self.done
+            size = _size(file)
+            if not (bulk and self.is_jsonl(file)
+                    and bulk(file, lambda fraction: self._tick(max(int(start + fraction * size) - self.done, 0)))):
+                yield from self.read_file(file)
+            self._tick(max(start + size - self.done, 0))  # a file read in part (an error) still counts whole
         self._tick(0, force=True)
+
+    def is_jsonl(self, path: Path) -> bool:
+        """Whether `path` is read as JSON Lines: by its name, or sniffed when its name says nothing."""
+        suffix = path.suffix.lower()
+        if suffix in JSONL_SUFFIXES or suffix in DOCUMENT_SUFFIXES:
+            return suffix in JSONL_SUFFIXES
+        try:
+            with path.open("rb") as f:
+                return _looks_like_jsonl(f)
+        except OSError:
+            return False
 
     def read_file(self, path: Path) -> Iterator[Emitted]:
         try:
@@ -87,8 +105,8 @@ class Reader:
             self.errors.append(f"{path}: cannot open ({e.strerror or e})")
             return
         with f:
-            if path.suffix.lower() in JSONL_SUFFIXES or (path.suffix.lower() not in DOCUMENT_SUFFIXES
-                                                         and _looks_like_jsonl(f)):
+            suffix = path.suffix.lower()
+            if suffix in JSONL_SUFFIXES or (suffix not in DOCUMENT_SUFFIXES and _looks_like_jsonl(f)):
                 yield from self._jsonl(path, f)
             else:
                 yield from self._document(path, f)
