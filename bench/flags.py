@@ -2,6 +2,7 @@
 """Red-flag benchmark: tenderproof's indicators against Cardinal's one installable pass.
 
     .venv/bin/python bench/flags.py [--releases 200000] [--workdir DIR] [--keep] [--no-double]
+                                    [--scales 1,2] [--settings bench/few-flags.ini] [--repeat N]
 
 Generates a synthetic, seeded dataset of compiled releases (JSON Lines): buyers and suppliers with
 Zipf-like (heavy-tailed) frequencies, 1 to 12 bids per process, log-normal amounts, tender and
@@ -159,16 +160,19 @@ if what == "cardinal":
 else:
     from pathlib import Path
     from tenderproof.flags import run
-    result, errors = run(Path(path), None, map=False, no_meta=False)
+    settings = Path(sys.argv[3]) if len(sys.argv) > 3 else None
+    result, errors = run(Path(path), settings, map=False, no_meta=False)
     summary = {"errors": len(errors), **{g: len(result.get(g, {})) for g in ("OCID", "Buyer", "ProcuringEntity", "Tenderer")}}
 wall = time.perf_counter() - t0
 print(json.dumps({"wall": wall, "rss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, **summary}))
 """
 
 
-def measure(what: str, path: Path) -> dict:
+def measure(what: str, path: Path, settings: Path | None = None) -> dict:
     start = time.perf_counter()
-    out = subprocess.run([sys.executable, "-c", _CHILD, what, str(path)], check=True, capture_output=True, text=True)
+    extra = [str(settings)] if settings else []
+    out = subprocess.run([sys.executable, "-c", _CHILD, what, str(path), *extra], check=True, capture_output=True,
+                         text=True)
     result = json.loads(out.stdout.strip().splitlines()[-1])
     result["process_wall"] = time.perf_counter() - start  # with interpreter start and imports
     return result
@@ -194,13 +198,18 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=None)
     parser.add_argument("--keep", action="store_true", help="keep the generated files")
     parser.add_argument("--no-double", action="store_true", help="skip the run at twice the size")
+    parser.add_argument("--scales", default="1,2", help="sizes to run, as multiples of --releases (default 1,2)")
+    parser.add_argument("--settings", type=Path, default=None,
+                        help="a Cardinal settings file for (b) (default: every indicator); e.g. bench/few-flags.ini "
+                             "for a small result, to see memory apart from the result's size")
     parser.add_argument("--repeat", type=int, default=1, help="measure each (a) and (b) this many times (best kept)")
     args = parser.parse_args()
 
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="tp-flags-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
     print(f"{datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC; {_machine()}; load {os.getloadavg()}")
-    sizes = [args.releases] if args.no_double else [args.releases, 2 * args.releases]
+    scales = [1] if args.no_double else [int(x) for x in args.scales.split(",")]
+    sizes = [scale * args.releases for scale in scales]
     rows = []
     try:
         for n in sizes:
@@ -212,7 +221,7 @@ def main() -> None:
             size = path.stat().st_size
             a = min((measure("cardinal", path) for _ in range(args.repeat)), key=lambda r: r["wall"])
             print(f"(a) ocdscardinal.coverage: {a['wall']:.2f} s, peak RSS {a['rss_kib'] / 1024:.0f} MiB, {a['lines']:,} lines")
-            b = min((measure("tenderproof", path) for _ in range(args.repeat)), key=lambda r: r["wall"])
+            b = min((measure("tenderproof", path, args.settings) for _ in range(args.repeat)), key=lambda r: r["wall"])
             print(f"(b) tenderproof.flags.run: {b['wall']:.2f} s, peak RSS {b['rss_kib'] / 1024:.0f} MiB, "
                   f"flagged OCID {b['OCID']:,}, Buyer {b['Buyer']:,}, ProcuringEntity {b['ProcuringEntity']:,}, "
                   f"Tenderer {b['Tenderer']:,}; {b['errors']} input problems")
@@ -222,20 +231,21 @@ def main() -> None:
             shutil.rmtree(workdir, ignore_errors=True)
 
     print()
-    print("| releases | file | (a) Cardinal coverage: wall | (a) peak RSS | (b) tenderproof, all indicators: wall "
+    which = f"settings {args.settings.name}" if args.settings else "all indicators"
+    print(f"| releases | file | (a) Cardinal coverage: wall | (a) peak RSS | (b) tenderproof, {which}: wall "
           "| (b) peak RSS | (b)/(a) | target (b) ≤ 3 × (a) |")
     print("|---:|---:|---:|---:|---:|---:|---:|---|")
     for n, size, a, b in rows:
         ratio = b["wall"] / a["wall"]
         print(f"| {n:,} | {size / 2**20:.0f} MiB | {a['wall']:.2f} s | {a['rss_kib'] / 1024:.0f} MiB | {b['wall']:.2f} s "
               f"| {b['rss_kib'] / 1024:.0f} MiB | {ratio:.2f} | {'PASS' if ratio <= 3 else 'MISS'} |")
-    if len(rows) == 2:
-        (n1, s1, _, b1), (n2, s2, _, b2) = rows
+    if len(rows) >= 2:
+        (n1, s1, _, b1), (n2, s2, _, b2) = rows[-2], rows[-1]
         growth = (b2["rss_kib"] - b1["rss_kib"]) / 1024
         per_gib = growth / ((s2 - s1) / 2**30)
         print(f"\nPeak RSS of (b) grew by {growth:.0f} MiB for {(s2 - s1) / 2**20:.0f} MiB more input "
               f"({per_gib:.0f} MiB per GiB of input); extrapolated to 5 GiB: "
-              f"{(b1['rss_kib'] / 1024 + per_gib * (5 - s1 / 2**30)):.0f} MiB.")
+              f"{(b2['rss_kib'] / 1024 + per_gib * (5 - s2 / 2**30)):.0f} MiB.")
 
 
 if __name__ == "__main__":

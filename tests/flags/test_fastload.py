@@ -228,3 +228,35 @@ def test_malformed_lines_are_named_when_duckdb_would_read_the_file(tmp_path: Pat
 
     monkeypatch.setattr(fastload, "MIN_BYTES", 0)
     test_readers.test_malformed_json_lines(tmp_path)
+
+
+def test_a_large_file_with_bad_lines_is_read_by_duckdb_but_for_their_pieces(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file DuckDB declines whole is offered again in pieces: pieces with a bad line are read by
+    Python, which names the line by its number in the file; the rest by DuckDB, in order."""
+    from tenderproof.flags import readers
+
+    releases = [short_tender(f"ocds-{i}", days=i % 20, bids={"details": [bid("S1", amount=1.0 + i)]})
+                for i in range(300)]
+    lines = [json.dumps(r).encode() for r in releases]
+    lines[150] = b'{"ocid": "bad", "awards": {"not": "an array"}}'  # valid JSON that DuckDB refuses
+    lines[151] = b'{"ocid": "broken",'  # line 152: malformed
+    path = tmp_path / "d.jsonl"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    monkeypatch.setattr(readers, "CHUNK", 4096)
+    monkeypatch.setattr(fastload, "MIN_BYTES", 0)
+    offered: list[bool] = []
+    load = fastload.load
+
+    def watched(*args: Any, **kwargs: Any) -> Any:
+        loaded = load(*args, **kwargs)
+        offered.append(loaded is not None)
+        return loaded
+
+    monkeypatch.setattr(fastload, "load", watched)
+    fast, fast_errors = run(path, None, map=True, no_meta=False)
+    slow, slow_errors = run(path, None, map=True, no_meta=False, fast=False)
+    assert fast == slow and fast_errors == slow_errors
+    assert len(fast_errors) == 1 and fast_errors[0].startswith(f"{path}: line 152 is invalid JSON")
+    assert offered[0] is False  # the whole file was declined, then offered in pieces
+    assert offered[1:].count(False) <= 2 and offered[1:].count(True) > 10  # but the bad lines' pieces

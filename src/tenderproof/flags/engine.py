@@ -26,7 +26,8 @@ from tenderproof.flags import fastload, ocp, outliers
 from tenderproof.flags import indicators as process_flags
 from tenderproof.flags.flatten import Loader, create_tables, insert_select
 from tenderproof.flags.indicators import Context
-from tenderproof.flags.readers import Reader, compile_releases
+from tenderproof.flags.compiling import compile_releases
+from tenderproof.flags.readers import Reader
 from tenderproof.flags.results import Results
 from tenderproof.flags.settings import CODES, Settings, load_settings
 

@@ -2,7 +2,9 @@
 
 - JSON Lines (Cardinal's input): one compiled release per line, used as is. A malformed line is
   reported with its line number and skipped; the rest of the file is still read. A line holding a
-  package or a record is accepted too.
+  package or a record is accepted too. A caller may load JSON Lines files in bulk instead
+  (`Reader.read`'s `bulk`, i.e. `fastload`); what it declines is read here, a large file in pieces
+  so that one bad line costs Python's time for its piece only.
 - A JSON document (`.json`, or anything not named like JSON Lines): a release package, a record
   package, a record, a release, a JSON array of any of these, or several such values one after
   another. Packages and arrays are streamed with ijson; each release or record is built alone.
@@ -11,16 +13,15 @@
 - Releases of a package or array are not compiled releases: they are handed on as `staged`, and
   the caller merges releases sharing an ocid (see `engine`).
 - OCDS 1.0 (a package whose `version` is absent or 1.0.x; a bare release or record without
-  `parties`) is upgraded to 1.1 with `ocdskit.upgrade`.
+  `parties`) is upgraded to 1.1 with `ocdskit.upgrade` (`compiling`).
 """
 
 from __future__ import annotations
 
+import io
 import json
-import logging
 import re
-import threading
-import warnings
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,9 +29,8 @@ from typing import IO, Any
 
 import ijson
 import ocdsmerge.exceptions
-from ocdskit.upgrade import upgrade_release_10_11
 
-from tenderproof.ocds.packages import merger
+from tenderproof.flags.compiling import compile_releases, is_embedded, upgrade
 
 #: Extensions read as JSON Lines; other files are read as JSON documents.
 JSONL_SUFFIXES = {".jsonl", ".ndjson", ".jl", ".jsonlines"}
@@ -38,6 +38,8 @@ DOCUMENT_SUFFIXES = {".json"}
 _ASCII_WS = b" \t\n\r\x0c"
 _SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
 _PROGRESS_STEP = 1 << 20
+#: The pieces a large JSON Lines file is offered to `bulk` in, when it declines the whole file.
+CHUNK = 64 << 20
 
 Progress = Callable[[int, int], None]
 #: Loads a JSON Lines file in bulk, reporting the fraction read; False: read it release by release.
@@ -81,11 +83,30 @@ class Reader:
         for file in files:
             start = self.done
             size = _size(file)
-            if not (bulk and self.is_jsonl(file)
-                    and bulk(file, lambda fraction: self._tick(max(int(start + fraction * size) - self.done, 0)))):
+            if bulk and self.is_jsonl(file):
+                yield from self._bulk(file, bulk, start, size)
+            else:
                 yield from self.read_file(file)
             self._tick(max(start + size - self.done, 0))  # a file read in part (an error) still counts whole
         self._tick(0, force=True)
+
+    def _bulk(self, path: Path, bulk: Bulk, start: int, size: int) -> Iterator[Emitted]:
+        """Offer a JSON Lines file to `bulk` whole; if it declines a large file, offer it again in
+        pieces of about CHUNK bytes, so that only the pieces it declines are read here."""
+        if bulk(path, lambda fraction: self._tick(max(int(start + fraction * size) - self.done, 0))):
+            return
+        if size < 2 * CHUNK:
+            yield from self.read_file(path)
+            return
+        with tempfile.TemporaryDirectory(prefix="tenderproof-piece-") as tmp:
+            piece = Path(tmp) / "piece.jsonl"
+            offset = start
+            for first_line, data in _pieces(path, CHUNK):
+                piece.write_bytes(data)
+                if not bulk(piece, lambda fraction: None):
+                    yield from self._jsonl(path, io.BytesIO(data), first_line=first_line)
+                offset += len(data)
+                self._tick(max(offset - self.done, 0))
 
     def is_jsonl(self, path: Path) -> bool:
         """Whether `path` is read as JSON Lines: by its name, or sniffed when its name says nothing."""
@@ -121,8 +142,8 @@ class Reader:
 
     # JSON Lines
 
-    def _jsonl(self, path: Path, f: IO[bytes]) -> Iterator[Emitted]:
-        for number, raw in enumerate(f, start=1):
+    def _jsonl(self, path: Path, f: IO[bytes], first_line: int = 1) -> Iterator[Emitted]:
+        for number, raw in enumerate(f, start=first_line):
             self._tick(len(raw))
             line = raw.rstrip(b"\n")
             if line.endswith(b"\r"):
@@ -231,7 +252,7 @@ class Reader:
             yield Emitted(compiled, staged=False)
             return
         releases = record.get("releases")
-        embedded = [r for r in releases if isinstance(r, dict) and _is_embedded(r)] if isinstance(releases, list) else []
+        embedded = [r for r in releases if isinstance(r, dict) and is_embedded(r)] if isinstance(releases, list) else []
         if not embedded:
             self.errors.append(f"{name}: no compiledRelease and no embedded releases to compile, skipping")
             return
@@ -319,47 +340,6 @@ def _package_version(value: dict[str, Any]) -> str | None:
     return version if isinstance(version, str) else "1.0"
 
 
-class _Quiet(logging.Filter):
-    """Silences ocdskit's data-loss warnings while this thread upgrades (they are per party)."""
-
-    local = threading.local()
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not getattr(self.local, "on", False)
-
-
-_QUIET = _Quiet()
-logging.getLogger("ocdskit").addFilter(_QUIET)
-
-
-def upgrade(release: dict[str, Any], version: str | None) -> None:
-    """Upgrade a release from OCDS 1.0 in place. `version`: its package's; None: guess as ocdskit does."""
-    if version is None:
-        own = release.get("version")
-        is_10 = not (isinstance(own, str) and not own.startswith("1.0")) and "parties" not in release
-    else:
-        is_10 = version.startswith("1.0")
-    if is_10:
-        _QUIET.local.on = True
-        try:
-            upgrade_release_10_11(release, reorder=False)
-        finally:
-            _QUIET.local.on = False
-
-
-def _is_embedded(release: dict[str, Any]) -> bool:
-    """A record's release with content (not a linked release: only url, date and tag)."""
-    return bool(set(release) - {"url", "date", "tag"})
-
-
-def compile_releases(releases: list[dict[str, Any]]) -> dict[str, Any]:
-    """Merge one ocid's releases into a compiled release (ocdsmerge, OCDS 1.1.5 schema)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ocdsmerge.exceptions.OCDSMergeWarning)
-        compiled: dict[str, Any] = merger().create_compiled_release(releases)
-    return compiled
-
-
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
@@ -386,6 +366,17 @@ def _looks_like_jsonl(f: IO[bytes]) -> bool:
         return isinstance(json.loads(first.lstrip(b"\xef\xbb\xbf")), dict)
     except ValueError:
         return False
+
+
+def _pieces(path: Path, size: int) -> Iterator[tuple[int, bytes]]:
+    """The file as pieces of whole lines of about `size` bytes, each with its first line's number."""
+    line = 1
+    with path.open("rb") as f:
+        while data := f.read(size):
+            if not data.endswith(b"\n"):
+                data += f.readline()
+            yield line, data
+            line += data.count(b"\n")
 
 
 def _size(path: Path) -> int:
