@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tenderproof.flags import SettingsError, load_settings, parse_settings, run
 from tenderproof.flags.settings import CODES, R003, R018, R035, R038, pipe_set
@@ -104,3 +107,64 @@ def test_meta_rounding() -> None:
     assert round4(0.03125) == 0.0313 and round4(-0.03125) == -0.0313  # half away from zero
     assert round4(2 / 3) == 0.6667 and round4(100.0) == 100.0
     assert round4(math.nan) is None and round4(math.inf) is None
+
+
+def test_results_in_cardinal_order_with_non_finite_values_as_null() -> None:
+    from tenderproof.flags.results import Results
+
+    results = Results()
+    results.set("OCID", "b", "R003", 1.0)
+    results.set("OCID", "a", "R058", float("inf"))
+    results.set("OCID", "a", "R024", 2.0)  # set after a later code
+    results.set("Tenderer", "t", "R024", 3.0)
+    out = results.as_json(map=False, no_meta=True, codes=("R003", "R024", "R058"))
+    assert list(out["OCID"]) == ["a", "b"]
+    assert list(out["OCID"]["a"].items()) == [("R024", 2.0), ("R058", None)]
+    assert out["OCID"]["b"] is results.groups["OCID"]["b"]  # already in order: shared, not copied
+    assert out["Tenderer"] == {"t": {"R024": 3.0}} and "Buyer" not in out
+
+
+_results = st.dictionaries(
+    st.sampled_from(["OCID", "Buyer", "Meta", "Maps"]),
+    st.dictionaries(st.text(max_size=5), st.one_of(
+        st.dictionaries(st.sampled_from(["R003", "R024", "q1"]), st.one_of(st.none(), st.floats(allow_nan=False,
+                                                                                             allow_infinity=False))),
+        st.lists(st.text(max_size=3), max_size=3)), max_size=30),
+    max_size=4)
+
+
+@given(result=_results)
+def test_written_json_is_the_result_with_keys_sorted(result: dict) -> None:
+    from tenderproof.flags.results import write_json
+
+    parts: list[str] = []
+    write_json(result, parts.append)
+    text = "".join(parts)
+    assert json.loads(text) == result
+    orders: list[list[str]] = []
+    json.loads(text, object_pairs_hook=lambda pairs: orders.append([k for k, _ in pairs]) or dict(pairs))
+    assert all(keys == sorted(keys) for keys in orders)  # every object's keys in order
+    assert text.endswith("}\n")
+
+
+def test_written_json_in_batches(tmp_path: Path) -> None:
+    from tenderproof.flags.results import write_json
+    from tenderproof.fsutil import atomic_writer
+
+    result = {"OCID": {f"ocds-{i:05d}": {"R003": float(i)} for i in range(25_001)}, "Tenderer": {}}
+    path = tmp_path / "out.json"
+    with atomic_writer(path) as f:
+        write_json(result, lambda text: f.write(text.encode()))
+    assert json.loads(path.read_text(encoding="utf-8")) == result
+    assert len(path.read_text(encoding="utf-8").splitlines()) == 25_001 + 5
+
+
+def test_atomic_writer_leaves_nothing_when_the_block_raises(tmp_path: Path) -> None:
+    from tenderproof.fsutil import atomic_writer
+
+    path = tmp_path / "out.json"
+    path.write_text("old")
+    with pytest.raises(RuntimeError), atomic_writer(path) as f:
+        f.write(b"half")
+        raise RuntimeError("stop")
+    assert path.read_text() == "old" and sorted(p.name for p in tmp_path.iterdir()) == ["out.json"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 import tempfile
 from pathlib import Path
 from typing import Annotated
@@ -10,7 +11,7 @@ from typing import Annotated
 import sqlalchemy as sa
 import typer
 
-from tenderproof.fsutil import atomic_write
+from tenderproof.fsutil import atomic_writer
 
 from .common import DataDir, Db, err, fail, progress
 
@@ -30,6 +31,7 @@ def flags(
 ) -> None:
     """Compute red flags (OCP codes R…, agreeing with Cardinal; TP… from the ledger)."""
     from tenderproof.flags import run
+    from tenderproof.flags.results import write_json
 
     if ledger == (file is not None):
         fail("give an OCDS FILE, or --ledger for this installation's procurements", code=2)
@@ -48,11 +50,11 @@ def flags(
         err.print(f"warning: {p}", markup=False, soft_wrap=True)
     if html is not None:
         err.print(f"wrote the HTML report to {html}", markup=False, soft_wrap=True)
-    text = json.dumps(result, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     if output is None:
-        typer.echo(text, nl=False)
+        write_json(result, sys.stdout.write)
     else:
-        atomic_write(output, text.encode())
+        with atomic_writer(output) as f:
+            write_json(result, lambda text: f.write(text.encode()))
         flagged = sum(len(v) for k, v in result.items() if k in ("OCID", "Buyer", "ProcuringEntity", "Tenderer"))
         typer.echo(f"wrote {output}: {flagged} flagged ids, {len(problems)} input problem(s)")
 
