@@ -24,9 +24,9 @@ import ocdsmerge.exceptions
 
 from tenderproof.flags import fastload, ocp, outliers
 from tenderproof.flags import indicators as process_flags
+from tenderproof.flags.compiling import compile_releases
 from tenderproof.flags.flatten import Loader, create_tables, insert_select
 from tenderproof.flags.indicators import Context
-from tenderproof.flags.compiling import compile_releases
 from tenderproof.flags.readers import Reader
 from tenderproof.flags.results import Results
 from tenderproof.flags.settings import CODES, Settings, load_settings
@@ -57,7 +57,8 @@ def _connection(database: str | None, size: int, spill: str | None = None) -> du
             if _shared is None:
                 _shared = duckdb.connect(":memory:", config={"threads": 1})
             con = _shared.cursor()
-    con.execute("SET enable_progress_bar = true; SET enable_progress_bar_print = false; SET progress_bar_time = 100")
+    con.execute("SET enable_progress_bar = true; SET enable_progress_bar_print = false; "
+                "SET progress_bar_time = 100")
     return con
 
 
@@ -149,9 +150,9 @@ def run(path: Path, settings_path: Path | None, *, map: bool, no_meta: bool,  # 
     None enables every indicator with its defaults (Cardinal's, for Cardinal's eleven).
     `map`/`no_meta`: Cardinal's `--map`/`--no-meta`. `progress(bytes_read, bytes_total)` is called as the input is read.
     `database`: a DuckDB file to hold the tables instead of memory. `html`: also write the HTML
-    report (distributions, thresholds, flagged identifiers) there. `fast`: let DuckDB read JSON Lines
-    files itself (`fastload`; False: read every release in Python, as for other inputs). Raises `SettingsError` for an
-    unusable settings file and `FileNotFoundError` for a missing path.
+    report (distributions, thresholds, flagged identifiers) there. `fast`: let DuckDB read JSON
+    Lines files itself (`fastload`; False: every release is read in Python, as other inputs are).
+    Raises `SettingsError` for an unusable settings file and `FileNotFoundError` for a missing path.
     """
     settings = load_settings(settings_path)
     path = Path(path)

@@ -237,7 +237,8 @@ def r040(ctx: Context) -> None:
     if not ctx.awards:
         return
     sql = f"""WITH w AS ({_AWARDED}),
-              b AS (SELECT buyer_id, currency, sum(amount ORDER BY seq, award_idx) AS total FROM w WHERE buyer_id IS NOT NULL
+              b AS (SELECT buyer_id, currency, sum(amount ORDER BY seq, award_idx) AS total
+                    FROM w WHERE buyer_id IS NOT NULL
                     GROUP BY ALL HAVING count(DISTINCT seq) >= $minimum)
               SELECT w.buyer_id, w.supplier_id, sum(w.amount ORDER BY w.seq, w.award_idx) / any_value(b.total) AS share
               FROM w JOIN b USING (buyer_id, currency) GROUP BY w.buyer_id, w.supplier_id, w.currency"""
@@ -261,7 +262,8 @@ def r050(ctx: Context) -> None:
     if not ctx.awards:
         return
     sql = f"""WITH w AS ({_AWARDED}),
-              m AS (SELECT market, currency, sum(amount ORDER BY seq, award_idx) AS total FROM w WHERE market IS NOT NULL
+              m AS (SELECT market, currency, sum(amount ORDER BY seq, award_idx) AS total
+                    FROM w WHERE market IS NOT NULL
                     GROUP BY ALL HAVING count(DISTINCT seq) >= $minimum)
               SELECT w.market, w.supplier_id, sum(w.amount ORDER BY w.seq, w.award_idx) / any_value(m.total) AS share
               FROM w JOIN m USING (market, currency) GROUP BY w.market, w.currency, w.supplier_id"""
@@ -290,7 +292,8 @@ def r051(ctx: Context) -> None:
               sh AS (SELECT w.buyer_id, w.market, w.currency, w.supplier_id,
                             sum(w.amount ORDER BY w.seq, w.award_idx) / any_value(m.total) AS share
                      FROM w JOIN m USING (buyer_id, market, currency) GROUP BY ALL)
-              SELECT buyer_id, sum(share * share ORDER BY supplier_id) AS hhi FROM sh GROUP BY buyer_id, market, currency"""
+              SELECT buyer_id, sum(share * share ORDER BY supplier_id) AS hhi
+              FROM sh GROUP BY buyer_id, market, currency"""
     params = {"digits": s.digits, "minimum": s.minimum_contracting_processes}
     ctx.rule("R051", "Buyer", f"HHI of a buyer's market ≥ {s.threshold:g}")
     ctx.histogram("R051", f"SELECT hhi FROM ({sql})", params, label="HHI per buyer and market",
