@@ -140,7 +140,7 @@ def python_path(path: Path) -> dict[str, list[str]]:
         if isinstance(item.release.get("ocid"), str):
             seq += 1
             loader.add(item.release, seq)
-    loader.finish()
+    loader.flush()
     return tables(con)
 
 

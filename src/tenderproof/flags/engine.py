@@ -194,7 +194,7 @@ def run(path: Path, settings_path: Path | None, *, map: bool, no_meta: bool,  # 
             else:
                 loader.add(item.release, seq)
         stage.drain(loader, errors)
-        loader.finish()
+        loader.flush()
         if skipped:
             errors.append(f"{skipped} release(s) without a string ocid were skipped")
         results = compute(con, settings, map=map, report=html is not None)

@@ -158,12 +158,15 @@ _TEMP = ("tp_raw", *_LISTS)
 
 @dataclass(frozen=True)
 class Loaded:
-    """What a fast load did: processes loaded, lines skipped for a non-string ocid, and the
-    numbers used (the processes are numbered first_seq, …, first_seq + lines - 1, with gaps)."""
+    """What a fast load did: processes loaded, and lines skipped for a non-string ocid."""
 
     processes: int
     skipped: int
-    lines: int
+
+    @property
+    def lines(self) -> int:
+        """The numbers used: processes are numbered first_seq, …, first_seq + lines - 1, with gaps."""
+        return self.processes + self.skipped
 
 
 def load(con: duckdb.DuckDBPyConnection, path: Path, insert: Callable[[str, str], None], *, first_seq: int,
@@ -210,7 +213,7 @@ def load(con: duckdb.DuckDBPyConnection, path: Path, insert: Callable[[str, str]
         except BaseException:
             con.execute("ROLLBACK")
             raise
-        return Loaded(processes, skipped, processes + skipped)
+        return Loaded(processes, skipped)
     finally:
         con.execute("DROP VIEW IF EXISTS tp_lines; " + "; ".join(f"DROP TABLE IF EXISTS {t}" for t in _TEMP))
 

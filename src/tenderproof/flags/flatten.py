@@ -315,9 +315,6 @@ class Loader:
             self.buffers[table] = []
         self._pending = 0
 
-    def finish(self) -> None:
-        self.flush()
-
 
 def insert_select(con: duckdb.DuckDBPyConnection, table: str, select: str, params: Any = None) -> None:
     """Insert the rows of `select`, which gives the loaded columns of `table` by name, with the

@@ -21,6 +21,14 @@ def _sorted(ctx: Context, sql: str, params: dict[str, object] | None = None, *, 
     return values or []
 
 
+def _quartiles(ctx: Context, code: str, data: list[float], prefix: str = "") -> tuple[float, float]:
+    """Q1 and Q3 of the sorted `data` (statrs' estimator), recorded in Meta as `{prefix}q1`, `{prefix}q3`."""
+    q1, q3 = quantile(data, 0.25), quantile(data, 0.75)
+    ctx.results.set_meta(code, f"{prefix}q1", q1)
+    ctx.results.set_meta(code, f"{prefix}q3", q3)
+    return q1, q3
+
+
 def second_lowest_bid_ratios(ctx: Context) -> None:
     """Cardinal's `SecondLowestBidRatio` (for R024 and R058), into table `slbr`: with awards all
     final, one active award and one supplier, among valid bids by one tenderer in the main
@@ -54,9 +62,7 @@ def r024(ctx: Context) -> None:
     threshold = ctx.settings.indicators["R024"].threshold
     if threshold is None:
         data = _sorted(ctx, "SELECT ratio FROM slbr", needs=ctx.awarded)
-        q1, q3 = quantile(data, 0.25), quantile(data, 0.75)
-        ctx.results.set_meta("R024", "q1", q1)
-        ctx.results.set_meta("R024", "q3", q3)
+        q1, q3 = _quartiles(ctx, "R024", data)
         fence = lower_fence(q1, q3)
     else:
         q1, fence = 1.0, threshold
@@ -85,9 +91,7 @@ def r058(ctx: Context) -> None:
     threshold = ctx.settings.indicators["R058"].threshold
     if threshold is None:
         data = _sorted(ctx, "SELECT ratio FROM slbr", needs=ctx.awarded)
-        q1, q3 = quantile(data, 0.25), quantile(data, 0.75)
-        ctx.results.set_meta("R058", "q1", q1)
-        ctx.results.set_meta("R058", "q3", q3)
+        q1, q3 = _quartiles(ctx, "R058", data)
         fence = upper_fence(q1, q3)
     else:
         fence = threshold
@@ -127,9 +131,7 @@ def r025(ctx: Context) -> None:
     top = percentile(_sorted(ctx, "SELECT bids::DOUBLE FROM r025", needs=ctx.awarded), setting.percentile)
     if setting.threshold is None:
         data = _sorted(ctx, "SELECT ratio FROM r025", needs=ctx.awarded)
-        q1, q3 = quantile(data, 0.25), quantile(data, 0.75)
-        ctx.results.set_meta("R025", "q1", q1)
-        ctx.results.set_meta("R025", "q3", q3)
+        q1, q3 = _quartiles(ctx, "R025", data)
         fence = lower_fence(q1, q3)
     else:
         q1, fence = 1.0, setting.threshold
@@ -181,9 +183,7 @@ def r038(ctx: Context) -> None:
         if not data:
             continue
         if setting.threshold is None:
-            q1, q3 = quantile(data, 0.25), quantile(data, 0.75)
-            ctx.results.set_meta("R038", f"{group}_q1", q1)
-            ctx.results.set_meta("R038", f"{group}_q3", q3)
+            q1, q3 = _quartiles(ctx, "R038", data, prefix=f"{group}_")
             fence = upper_fence(q1, q3)
         else:
             fence = setting.threshold
@@ -223,9 +223,7 @@ def r048(ctx: Context) -> None:
         """, {"digits": setting.digits, "minimum": setting.minimum_contracting_processes})
     if setting.threshold is None:
         data = _sorted(ctx, "SELECT codes FROM r048", needs=bool(ctx.awards))
-        q1, q3 = quantile(data, 0.25), quantile(data, 0.75)
-        ctx.results.set_meta("R048", "q1", q1)
-        ctx.results.set_meta("R048", "q3", q3)
+        q1, q3 = _quartiles(ctx, "R048", data)
         fence = upper_fence(q1, q3)
     else:
         fence = float(setting.threshold)
