@@ -373,7 +373,7 @@ def test_bid_from_a_non_bidder_refused_and_no_file_left(world):
 
 def test_bid_to_a_draft_or_cancelled_tender_refused(world):
     world.create()
-    refused_unchanged(world, lambda: world.p.execute(c.SubmitBid(TID, "b1", "ACME", "a" * 64, 10), ACME),
+    refused_unchanged(world, lambda: world.p.execute(c.SubmitBid(TID, "b1", "ACME", "a" * 64, 10, "b" * 64), ACME),
                       "wrong-status", "tender T-1 is draft")
     world.publish()
     sealed = world.seal(b"ACME proposal")
@@ -487,7 +487,7 @@ def test_cancel_by_someone_not_a_buyer_refused(world):
 
 @pytest.mark.parametrize("cmd, actor", [
     (c.CancelTender("T-404", "no such tender"), BUYER),
-    (c.SubmitBid("T-404", "b1", "ACME", "a" * 64, 10), ACME),
+    (c.SubmitBid("T-404", "b1", "ACME", "a" * 64, 10, "b" * 64), ACME),
     (c.SubmitShare("T-404"), OP1),
     (c.SignContract("T-404", "C-1", USD), BUYER),
 ], ids=["cancel", "bid", "share", "sign"])
@@ -889,9 +889,9 @@ def test_disclosure_of_a_damaged_payload_refused(world):
     (lambda: c.CancelTender("bad id!", "x"), "tender id 'bad id!'"),
     (lambda: c.CancelTender("", "x"), "tender id ''"),
     (lambda: c.CancelTender(TID, "   "), "cancellation reason must be non-empty"),
-    (lambda: c.SubmitBid(TID, "b1", "ACME", "ABC", 10), "lowercase hex SHA-256"),
-    (lambda: c.SubmitBid(TID, "b1", "ACME", "a" * 64, 0), "positive integer"),
-    (lambda: c.SubmitBid(TID, "b 1", "ACME", "a" * 64, 10), "bid id 'b 1'"),
+    (lambda: c.SubmitBid(TID, "b1", "ACME", "ABC", 10, "b" * 64), "lowercase hex SHA-256"),
+    (lambda: c.SubmitBid(TID, "b1", "ACME", "a" * 64, 0, "b" * 64), "positive integer"),
+    (lambda: c.SubmitBid(TID, "b 1", "ACME", "a" * 64, 10, "b" * 64), "bid id 'b 1'"),
     (lambda: c.AskQuestion(TID, "q1", ""), "question must be non-empty"),
     (lambda: c.AmendTender(TID, "why", {}), "an amendment changes some of"),
     (lambda: c.AmendTender(TID, "why", {"panel": {}}), "['panel']"),

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from tenderproof.domain import Actor, Refused, decide, evolve
+from tenderproof.domain.tendering import withdrawal_commitment
 from tenderproof.domain import commands as c
 from tenderproof.domain.model import iso
 from tenderproof.ocds import release_for
@@ -105,7 +106,8 @@ def publish(tender: Tender, when: datetime = t(2)) -> None:
 def bid(tender: Tender, bidder: str, when: datetime, bid_id: str | None = None) -> str:
     bid_id = bid_id or f"{tender.id}-{bidder}-bid"
     tender.do(c.SubmitBid(tender.id, bid_id=bid_id, bidder_name=BIDDERS[bidder],
-                          sealed_sha256=digest(f"sealed {bid_id}"), sealed_size=4096), Actor(bidder, "bidder"), when)
+                          sealed_sha256=digest(f"sealed {bid_id}"), sealed_size=4096,
+                          withdrawal=withdrawal_commitment(f"key-{bid_id}")), Actor(bidder, "bidder"), when)
     return bid_id
 
 
@@ -125,16 +127,18 @@ def full(ledger: Ledger) -> Tender:
                                 {"id": "rfp-a1", "title": "RFP amendment 1", "sha256": digest("rfp a1"), "size": 99}]}),
               BUYER, t(9))
     tender.do(c.CloseEnquiries(tid), SYSTEM, t(10, 12))
-    tender.do(c.WithdrawBid(tid, bid_id=g), Actor("gamma", "bidder"), t(11))
+    tender.do(c.WithdrawBid(tid, bid_id=g, withdrawal_key=f"key-{g}"), Actor("gamma", "bidder"), t(11))
     tender.do(c.CloseTendering(tid), SYSTEM, t(25, 12))
-    tender.do(c.SubmitBid(tid, bid_id="late", bidder_name="Delta", sealed_sha256=digest("late"), sealed_size=1),
+    tender.do(c.SubmitBid(tid, bid_id="late", bidder_name="Delta", sealed_sha256=digest("late"), sealed_size=1,
+                          withdrawal=withdrawal_commitment("key-late")),
               Actor("delta", "bidder"), t(25, 13))  # refused and logged
     for official in [*OPENERS[:2], *EVALUATORS, SSA]:
         tender.do(c.DeclareInterests(tid, has_conflict=False, details="COI-7f3a none"), official, t(26))
     for official in OPENERS[:2]:
         tender.do(c.SubmitShare(tid), official, t(26, 10))
-    tender.do(c.RecordOpening(tid, results={a: {"readable": True, "sha256": digest("plain a"), "size": 10},
-                                            b: {"readable": True, "sha256": digest("plain b"), "size": 11}}),
+    tender.do(c.RecordOpening(tid, results={
+        a: {"bidder": "acme", "bidder_name": BIDDERS["acme"], "readable": True, "sha256": digest("plain a"), "size": 10},
+        b: {"bidder": "beta", "bidder_name": BIDDERS["beta"], "readable": True, "sha256": digest("plain b"), "size": 11}}),
               SYSTEM, t(26, 11))
     ratings = {a: ("Outstanding", "Good", "9499999.25"), b: ("Good", "Acceptable", "9599999.75")}
     for ev in EVALUATORS:
@@ -166,6 +170,6 @@ def unsuccessful(ledger: Ledger) -> Tender:
     tender = create(ledger, "T-2024-003")
     publish(tender)
     g = bid(tender, "gamma", t(6))
-    tender.do(c.WithdrawBid(tender.id, bid_id=g), Actor("gamma", "bidder"), t(7))
+    tender.do(c.WithdrawBid(tender.id, bid_id=g, withdrawal_key=f"key-{g}"), Actor("gamma", "bidder"), t(7))
     tender.do(c.CloseTendering(tender.id), SYSTEM, t(20, 12))
     return tender

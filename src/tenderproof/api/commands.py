@@ -11,6 +11,7 @@ import base64
 import dataclasses
 import datetime as dt
 import hashlib
+import hmac
 import json
 import types
 import typing
@@ -27,11 +28,12 @@ from tenderproof.app.access import disclose
 from tenderproof.app.debriefing import debriefing_document
 from tenderproof.app.envelope import canonical
 from tenderproof.app.service import Logged, Procurement
+from tenderproof.app.writer import Conflict
 from tenderproof.domain import Refused
 from tenderproof.domain import commands as c
 from tenderproof.store.schema import idempotency, people
 
-from .security import authorize, person, procurement
+from .security import authorize, bearer_secret, person, procurement
 
 router = APIRouter()
 IdempotencyKey = Header(None, alias="Idempotency-Key", max_length=200,
@@ -88,34 +90,43 @@ def body_model(cmd: type, exclude: tuple[str, ...] = ("tender_id",), name: str |
     return create_model(name or f"{cmd.__name__}Body", __config__=ConfigDict(extra="forbid"), **fields)
 
 
-def _lookup(p: Procurement, person_id: str, key: str):
+def _lookup(p: Procurement, key: str):
     with p.db.reader.connect() as conn:
-        return conn.execute(sa.select(idempotency).where(idempotency.c.person_id == person_id,
+        return conn.execute(sa.select(idempotency).where(idempotency.c.person_id == "",
                                                          idempotency.c.key == key)).first()
 
 
-def run(p: Procurement, person_id: str, key: str | None, request_hash: str, tender_id: str,
+def _row_key(request: Request, person_id: str, key: str) -> str:
+    """An idempotency record's key: HMAC(bearer token, person ‖ key), so the table does not say
+    who sent which request (a bid's receipt would name its bidder before the opening)."""
+    return hmac.new(bearer_secret(request), f"{person_id}\0{key}".encode(), hashlib.sha256).hexdigest()
+
+
+def run(request: Request, person_id: str, key: str | None, request_hash: str, tender_id: str,
         execute: Callable[[Callable], Any], finish: Callable[[Any], dict] | None = None) -> JSONResponse:
     """Execute once per idempotency key; the stored response is replayed for a retry."""
+    p = procurement(request)
+    given, key = key, (_row_key(request, person_id, key) if key else None)
+
     def replay(hit) -> JSONResponse:
         if hit.request_sha256 != request_hash:
-            raise Refused("idempotency-mismatch", f"Idempotency-Key {key!r} was used for a different request")
+            raise Refused("idempotency-mismatch", f"Idempotency-Key {given!r} was used for a different request")
         body = json.loads(hit.body)
         return JSONResponse(finish(body) if finish else body, status_code=hit.status)
 
-    if key and (hit := _lookup(p, person_id, key)) is not None:
+    if key and (hit := _lookup(p, key)) is not None:
         return replay(hit)
 
     def record(conn, _state, logged):
         if key:
-            conn.execute(sa.insert(idempotency).values(person_id=person_id, key=key, request_sha256=request_hash,
+            conn.execute(sa.insert(idempotency).values(person_id="", key=key, request_sha256=request_hash,
                                                        status=201, body=json.dumps(_result(tender_id, logged))))
         return []
 
     try:
         outcome = execute(record)
-    except Refused:
-        if key and (hit := _lookup(p, person_id, key)) is not None:
+    except (Refused, Conflict):
+        if key and (hit := _lookup(p, key)) is not None:
             return replay(hit)
         raise
     body = _result(tender_id, outcome)
@@ -134,7 +145,6 @@ SPECS: list[tuple[str, type, "str | tuple[str, ...]", str]] = [
     ("/tenders/{tender_id}/amendments", c.AmendTender, "buyer", "Amend the solicitation (with a rationale)"),
     ("/tenders/{tender_id}/enquiries", c.AskQuestion, "bidder", "Ask a question (answered publicly)"),
     ("/tenders/{tender_id}/enquiries/answers", c.AnswerQuestion, "buyer", "Answer an enquiry"),
-    ("/tenders/{tender_id}/bids/withdrawals", c.WithdrawBid, "bidder", "Withdraw your bid before the deadline"),
     ("/tenders/{tender_id}/ratings", c.RateProposal, "evaluator", "Rate an opened proposal on a stated factor"),
     ("/tenders/{tender_id}/consensus", c.RecordConsensus, "buyer", "Record the consensus rating"),
     ("/tenders/{tender_id}/competitive-range", c.SetCompetitiveRange, "buyer", "Establish the competitive range"),
@@ -182,7 +192,7 @@ def _register(path: str, cmd: type, role: "str | tuple[str, ...]", summary: str)
         p = procurement(request)
         actor = authorize(p, person_id, acting_role, tender_id)
         command = cmd(tender_id=tender_id, **body.model_dump())
-        return run(p, person_id, key, _hash(path, tender_id, acting_role, body.model_dump(mode="json")), tender_id,
+        return run(request, person_id, key, _hash(path, tender_id, acting_role, body.model_dump(mode="json")), tender_id,
                    lambda work: p.execute(command, actor, work=work))
 
     endpoint.__name__ = cmd.__name__
@@ -208,7 +218,7 @@ def create_tender(body: CreateBody, request: Request, person_id: str = Depends(p
     p = procurement(request)
     actor = authorize(p, person_id, "buyer", None)
     command = c.CreateTender(**body.model_dump())
-    return run(p, person_id, key, _hash("create", body.model_dump(mode="json")), command.tender_id,
+    return run(request, person_id, key, _hash("create", body.model_dump(mode="json")), command.tender_id,
                lambda work: p.execute(command, actor, work=work))
 
 
@@ -217,7 +227,7 @@ def create_tender(body: CreateBody, request: Request, person_id: str = Depends(p
 def publish(tender_id: str, request: Request, person_id: str = Depends(person), key: typing.Optional[str] = IdempotencyKey):
     p = procurement(request)
     actor = authorize(p, person_id, "buyer", tender_id)
-    return run(p, person_id, key, _hash("publish", tender_id), tender_id,
+    return run(request, person_id, key, _hash("publish", tender_id), tender_id,
                lambda work: bidding.publish(p, tender_id, actor, work=work))
 
 
@@ -247,7 +257,7 @@ def declare(tender_id: str, body: DeclarationBody, request: Request, person_id: 
     command = c.DeclareInterests(tender_id, body.has_conflict, body.details, list(body.holdings),
                                  [e.model_dump(by_alias=True, exclude_none=True) for e in body.prior_employers],
                                  list(body.family_employers))
-    return run(p, person_id, key, _hash("declare", tender_id, body.model_dump()), tender_id,
+    return run(request, person_id, key, _hash("declare", tender_id, body.model_dump()), tender_id,
                lambda work: p.execute(command, actor, work=work))
 
 
@@ -278,10 +288,28 @@ def _submit_bid(request: Request, tender_id: str, person_id: str, key, sealed: b
                 "entry": base64.b64encode(entry).decode(), "tlog_proof": proof.format()}
 
     def execute(work):
-        receipt = bidding.submit_bid(p, tender_id, actor, name, sealed, work=work, prove=False)  # `finish` proves
+        receipt = bidding.submit_bid(p, tender_id, actor, name, sealed, work=work, prove=False,  # `finish` proves
+                                     secret=bearer_secret(request))
         return [Logged(receipt.index, receipt.envelope)]
 
-    return run(p, person_id, key, hashlib.sha256(sealed).hexdigest(), tender_id, execute, finish)
+    return run(request, person_id, key, hashlib.sha256(sealed).hexdigest(), tender_id, execute, finish)
+
+
+class WithdrawalBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    bid_id: str = Field(min_length=1, max_length=100)
+
+
+@router.post("/tenders/{tender_id}/bids/withdrawals", response_model=CommandResult, status_code=201, tags=["commands"],
+             summary="Withdraw your bid before the deadline (role: bidder)",
+             description="Role: **bidder**. The bid is found by the withdrawal key your token derives, not by "
+                         "your name: nothing on the record links the withdrawal to you before the opening.")
+def withdraw_bid(tender_id: str, body: WithdrawalBody, request: Request, person_id: str = Depends(person),
+                 key: typing.Optional[str] = IdempotencyKey):
+    p = procurement(request)
+    actor = authorize(p, person_id, "bidder", tender_id)
+    return run(request, person_id, key, _hash("withdraw", tender_id, body.bid_id), tender_id,
+               lambda work: bidding.withdraw_bid(p, tender_id, actor, body.bid_id, bearer_secret(request), work=work))
 
 
 @router.post("/tenders/{tender_id}/shares", response_model=CommandResult, status_code=201, tags=["commands"],
@@ -296,7 +324,7 @@ async def submit_share(tender_id: str, request: Request, person_id: str = Depend
     def go():
         p = procurement(request)
         actor = authorize(p, person_id, "opening_official", tender_id)
-        return run(p, person_id, key, hashlib.sha256(share).hexdigest(), tender_id,
+        return run(request, person_id, key, hashlib.sha256(share).hexdigest(), tender_id,
                    lambda work: bidding.submit_share(p, tender_id, actor, share, work=work))
 
     return await run_in_threadpool(go)
@@ -307,7 +335,7 @@ async def submit_share(tender_id: str, request: Request, person_id: str = Depend
 def open_bids(tender_id: str, request: Request, person_id: str = Depends(person), key: typing.Optional[str] = IdempotencyKey):
     p = procurement(request)
     actor = authorize(p, person_id, "buyer", tender_id)
-    return run(p, person_id, key, _hash("open", tender_id), tender_id,
+    return run(request, person_id, key, _hash("open", tender_id), tender_id,
                lambda work: bidding.open_bids(p, tender_id, actor, work=work))
 
 
@@ -338,7 +366,7 @@ def debrief(tender_id: str, body: DebriefingBody, request: Request, person_id: s
         return []
 
     command = c.GiveDebriefing(tender_id, body.bidder_id, digest)
-    return run(p, person_id, key, _hash("debrief", tender_id, body.bidder_id), tender_id,
+    return run(request, person_id, key, _hash("debrief", tender_id, body.bidder_id), tender_id,
                lambda work: p.execute(command, actor, work=[store, work]))
 
 
@@ -356,5 +384,5 @@ def disclose_payloads(tender_id: str, body: DisclosureBody, request: Request, pe
                       key: typing.Optional[str] = IdempotencyKey):
     p = procurement(request)
     actor = authorize(p, person_id, "buyer", tender_id)
-    return run(p, person_id, key, _hash("disclose", tender_id, body.commitments), tender_id,
+    return run(request, person_id, key, _hash("disclose", tender_id, body.commitments), tender_id,
                lambda work: disclose(p, tender_id, body.commitments, actor, work=work))

@@ -23,7 +23,14 @@ def person(request: Request, cred: HTTPAuthorizationCredentials | None = Depends
     who = accounts.authenticate(procurement(request), cred.credentials)
     if who is None:
         raise HTTPException(401, "the bearer token is not valid", headers={"WWW-Authenticate": "Bearer"})
+    request.state.bearer = cred.credentials.encode()  # keys what only this token's holder may find
     return who
+
+
+def bearer_secret(request: Request) -> bytes:
+    """The caller's bearer token, as the secret of what the database must not link to a person
+    (idempotency records, withdrawal keys): the database holds only the token's hash."""
+    return request.state.bearer
 
 
 def authorize(p: Procurement, person_id: str, role: str, tender_id: str | None) -> Actor:

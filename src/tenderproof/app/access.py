@@ -39,7 +39,8 @@ def disclose(p: Procurement, tender_id: str, commitments: list[str], actor: Acto
 def _load(p: Procurement, tender_id: str, commitments: list[str]) -> dict[str, dict]:
     with p.db.reader.connect() as conn:
         rows = conn.execute(sa.select(confidential.c.commitment, confidential.c.salt, confidential.c.content).where(
-            confidential.c.tender_id == tender_id, confidential.c.commitment.in_(commitments)))
+            confidential.c.tender_id == tender_id, confidential.c.commitment.in_(commitments),
+            confidential.c.sealed.is_(None)))  # sealed to the opening key: nobody can read it yet
         out = {r.commitment: {"commitment": r.commitment, "salt": bytes(r.salt).hex(),
                               "content": envelope.loads(r.content)} for r in rows}
     missing = [x for x in commitments if x not in out]

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
+import json
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -19,10 +21,14 @@ from sqlalchemy.engine import Connection
 from tenderproof import seal
 from tenderproof.domain import Actor, Refused, decide
 from tenderproof.domain import commands as c
+from tenderproof.domain.evaluation import final_bids
 from tenderproof.domain.model import OPENING_OFFICIAL, SYSTEM
+from tenderproof.domain.rows import seq_key
+from tenderproof.domain.tendering import withdrawal_commitment
 from tenderproof.ledger.tlogproof import TlogProof
-from tenderproof.store.schema import key_shares, officials
+from tenderproof.store.schema import confidential, events, key_shares, officials
 
+from . import envelope
 from .service import Logged, Procurement
 
 OPENER = Actor("bid-opening", SYSTEM)
@@ -76,31 +82,52 @@ def public_key(state: dict) -> bytes:
     return base64.b64decode(state["opening"]["public_key"])
 
 
+def bidder_secret(actor: Actor, credential: bytes | None) -> bytes:
+    """The secret a bidder's withdrawal keys derive from: the API's bearer token, which the
+    database holds only as a hash. In-process callers (scenario replays, tests) have none and
+    get one derived from the actor's id, which anybody can compute: not anonymous at rest."""
+    return credential if credential else hashlib.sha256(b"tenderproof in-process bidder\0" + actor.id.encode()).digest()
+
+
+def withdrawal_key(secret: bytes, tender_id: str, bid_id: str) -> str:
+    """HMAC-SHA256(secret, tender ‖ bid): presented to withdraw the bid; the bid carries its
+    SHA-256, so withdrawing needs no record of whose bid it is."""
+    return hmac.new(secret, f"withdraw\0{tender_id}\0{bid_id}".encode(), hashlib.sha256).hexdigest()
+
+
 def submit_bid(p: Procurement, tender_id: str, actor: Actor, bidder_name: str, sealed: bytes, bid_id: str | None = None,
-               work=None, prove: bool = True) -> Receipt:
+               work=None, prove: bool = True, secret: bytes | None = None) -> Receipt:
     """Store a sealed bid and log its commitment; returns a receipt the bidder can verify offline."""
     try:
         addressed = seal.sealed_tender_id(sealed)
+        seal.check_padded(sealed)
     except seal.SealError as e:
         raise Refused("not-sealed", f"this is not a sealed bid: {e}") from None
     if addressed != tender_id:
         raise Refused("wrong-tender", f"the bid was sealed for tender {addressed!r}, not {tender_id!r}")
     digest = seal.sealed_digest(sealed)
     bid_id = bid_id or f"bid-{digest[:16]}"
+    key = withdrawal_key(bidder_secret(actor, secret), tender_id, bid_id)
+    command = c.SubmitBid(tender_id, bid_id, bidder_name, digest, len(sealed), withdrawal_commitment(key))
+    # The blob is made durable before the command queues, outside the batch (its fsyncs would
+    # otherwise hold up every bid behind it); a refused bid's new file is removed again.
     new_file = digest not in p.documents
-
-    def store(conn: Connection, state: dict, logged: list[Logged]) -> list[Logged]:
-        p.documents.put(sealed)  # inside the transaction: refused or rolled back → removed below
-        return []
-
+    p.documents.put(sealed)
     try:
-        logged = p.execute(c.SubmitBid(tender_id, bid_id, bidder_name, digest, len(sealed)), actor, work=[store, work])
+        logged = p.execute(command, actor, work=work)
     except BaseException:
-        if new_file and digest in p.documents:
-            p.documents.path(digest).unlink()
+        if new_file:
+            p.documents.path(digest).unlink(missing_ok=True)
         raise
     index = logged[0].index
     return Receipt(index, logged[0].envelope, digest, p.log.tlog_proof(index) if prove else None)
+
+
+def withdraw_bid(p: Procurement, tender_id: str, actor: Actor, bid_id: str, secret: bytes | None = None,
+                 work=None) -> list[Logged]:
+    """Withdraw a sealed bid by presenting its withdrawal key (derived from the bidder's secret)."""
+    key = withdrawal_key(bidder_secret(actor, secret), tender_id, bid_id)
+    return p.execute(c.WithdrawBid(tender_id, bid_id, key), actor, work=work)
 
 
 def submit_share(p: Procurement, tender_id: str, actor: Actor, share: bytes, work=None) -> list[Logged]:
@@ -131,27 +158,73 @@ def open_bids(p: Procurement, tender_id: str, actor: Actor, work=None) -> list[L
 
 
 def _open_all(p: Procurement, conn: Connection, state: dict) -> list[Logged]:
-    rows = conn.execute(sa.select(key_shares.c.official, key_shares.c.share).where(key_shares.c.tender_id == state["id"]))
+    tender_id = state["id"]
+    rows = conn.execute(sa.select(key_shares.c.official, key_shares.c.share).where(key_shares.c.tender_id == tender_id))
     shares = {r.official: bytes(r.share) for r in rows}
     try:
-        key = seal.open_key(state["id"], public_key(state), shares, state["opening_threshold"])
+        key = seal.open_key(tender_id, public_key(state), shares, state["opening_threshold"])
     except seal.SealError as e:
         raise Refused("bad-share", f"the submitted shares do not rebuild the opening key: {e}") from None
+    identities, revealed = _unseal(conn, tender_id, key)
+    live = {b["id"]: b for b in state["bids"].values() if b["status"] == "submitted"}
+    finals, _replaced = final_bids(live, {b: identities[b]["bidder"] for b in live})
     results = {}
-    for bid in state["bids"].values():
-        if bid["status"] != "submitted":
-            continue
+    for bid_id in sorted(live):
+        results[bid_id] = dict(identities[bid_id])
+        if bid_id not in finals:
+            continue  # replaced by the same bidder's later bid: never decrypted
         try:
-            plaintext = seal.open_bid(state["id"], key, p.documents.get(bid["sealed_sha256"]))
+            plaintext = seal.open_bid(tender_id, key, p.documents.get(live[bid_id]["sealed_sha256"]))
         except seal.SealError:
-            results[bid["id"]] = {"readable": False}
+            results[bid_id]["readable"] = False
             continue
         p.private.put(plaintext)
-        results[bid["id"]] = {"readable": True, "sha256": hashlib.sha256(plaintext).hexdigest(), "size": len(plaintext)}
-    evs = decide(state, c.RecordOpening(state["id"], results), OPENER, p.clock())
-    logged, _ = p.commit_events(conn, state["id"], state, evs, OPENER, p.clock())
-    conn.execute(sa.delete(key_shares).where(key_shares.c.tender_id == state["id"]))
+        results[bid_id].update(readable=True, sha256=hashlib.sha256(plaintext).hexdigest(), size=len(plaintext))
+    evs = decide(state, c.RecordOpening(tender_id, results, revealed), OPENER, p.clock())
+    logged, _ = p.commit_events(conn, tender_id, state, evs, OPENER, p.clock())
+    conn.execute(sa.delete(key_shares).where(key_shares.c.tender_id == tender_id))
     return logged
+
+
+def _unseal(conn: Connection, tender_id: str, key) -> tuple[dict[str, dict], dict[str, dict]]:
+    """Open everything sealed to the opening key: who bid, who withdrew, whose refused attempt,
+    ownership declarations, conflict matches. Each is checked against its commitment in the log,
+    then stored unsealed (the record is complete from the opening on)."""
+    sealed = {r.commitment: bytes(r.sealed) for r in conn.execute(
+        sa.select(confidential.c.commitment, confidential.c.sealed).where(
+            confidential.c.tender_id == tender_id, confidential.c.sealed.is_not(None)))}
+    identities: dict[str, dict] = {}
+    revealed: dict[str, dict] = {"refusals": {}, "withdrawals": {}, "ownership": {}, "coi_matches": {}}
+    if not sealed:
+        return identities, revealed
+    q = sa.select(events.c.seq, events.c.envelope).where(events.c.tender_id == tender_id).order_by(events.c.seq)
+    for r in conn.execute(q).all():
+        env = envelope.loads(r.envelope)
+        com = env.get("confidential")
+        if com not in sealed:
+            continue
+        try:
+            opened = json.loads(seal.open_record(tender_id, key, sealed[com]))
+            salt, content = base64.b64decode(opened["salt"]), opened["content"]
+        except (seal.SealError, ValueError, KeyError) as e:
+            raise Refused("damaged", f"the sealed part of event {r.seq} cannot be opened: {e}") from None
+        if envelope.commit(salt, content) != com:
+            raise Refused("damaged", f"the sealed part of event {r.seq} does not match its commitment in the log")
+        conn.execute(sa.update(confidential).where(confidential.c.commitment == com).values(
+            salt=salt, content=envelope.canonical(content).decode(), sealed=None))
+        actor = content.get(envelope.SEALED_ACTOR_KEY)
+        t, payload = env["type"], env["payload"]
+        if t == "bid.submitted":
+            identities[payload["id"]] = {"bidder": content["bidder"], "bidder_name": content["bidder_name"]}
+        elif t == "bid.withdrawn":
+            revealed["withdrawals"][payload["id"]] = actor["id"]
+        elif t == "command.refused":
+            revealed["refusals"][seq_key(r.seq)] = actor
+        elif t == "bidder.ownership_declared":
+            revealed["ownership"][content["bidder"]] = {"owners": content["owners"], "affiliates": content["affiliates"]}
+        elif t == "coi.match":
+            revealed["coi_matches"][seq_key(r.seq)] = {k: content[k] for k in ("bidder", "declared", "matches")}
+    return identities, revealed
 
 
 def read_bid(p: Procurement, tender_id: str, bid_id: str, actor: Actor) -> bytes:

@@ -1,8 +1,10 @@
 """What of a tender's state anyone may see: the one filter the API and the portal both use.
 
-The state folds in confidential content (ratings, narratives, who bid before the opening) so the
-rules can use it; nothing of that leaves through here until the record makes it public: bidders
-are named from the opening on, ratings and narratives only once disclosed after the award.
+The state folds in confidential content (ratings, narratives) so the rules can use it; nothing of
+that leaves through here until the record makes it public: ratings and narratives only once
+disclosed after the award. Who bid, asked, withdrew or was refused is not in the state at all
+before the opening (it is sealed to the opening key); bidders are named from the opening on, and
+who asked an enquiry never (FAR 15.201(f)).
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ def public_bid(bid: dict[str, Any]) -> dict[str, Any]:
     if bid["status"] == "opened":
         out.update(bidder=bid["bidder"], bidder_name=bid["bidder_name"], readable=bid.get("readable"),
                    plaintext_sha256=bid.get("plaintext_sha256"), size=bid.get("size"))
+    elif bid["status"] == "replaced":
+        out.update(bidder=bid["bidder"], bidder_name=bid["bidder_name"], replaced_by=bid["replaced_by"])
     return out
 
 

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from tenderproof.domain import evolve
+from tenderproof.domain.rows import settle
 from tenderproof.store.schema import PROJECTIONS, confidential
 
 from . import envelope
@@ -76,18 +77,20 @@ def replay(p: Procurement, conn: Connection) -> RebuildReport:
                 continue
             content = None
             if "confidential" in env:
-                row = conn.execute(sa.select(confidential.c.salt, confidential.c.content)
+                row = conn.execute(sa.select(confidential.c.salt, confidential.c.content, confidential.c.until_opening)
                                    .where(confidential.c.commitment == env["confidential"])).first()
                 if row is None:
                     raise RebuildError(f"entry {start + offset}: confidential payload {env['confidential']} is missing")
-                content = envelope.loads(row.content)
-                if envelope.commit(bytes(row.salt), content) != env["confidential"]:
-                    raise RebuildError(f"entry {start + offset}: the stored confidential payload does not match its commitment")
+                if not row.until_opening:  # what was sealed to the opening key was never folded in
+                    content = envelope.loads(row.content)
+                    if envelope.commit(bytes(row.salt), content) != env["confidential"]:
+                        raise RebuildError(f"entry {start + offset}: the stored confidential payload does not match "
+                                           "its commitment")
             tender = env["tender"]
             before = states.get(tender)
             after = evolve(before, envelope.full_event(env, content))
-            states[tender] = after
             p.project(conn, tender, before["events"] if before else 0, [Logged(start + offset, env)], [(before, after)])
+            states[tender] = settle(after)  # `before` is not used again
             report.events += 1
     report.tenders = len(states)
     return report

@@ -1,13 +1,20 @@
-"""The app layer: load state, call the domain, append events and update projections — in one
-database transaction per command (DESIGN.md §4.1, issue 3).
+"""The app layer: load state, call the domain, append events and update projections.
 
 A command either commits everything (ledger entries, confidential payloads, projections, OCDS
 releases, deadlines) or nothing. A refusal the rules say must be logged (a late bid, a share
 from an unnamed official, …) commits exactly one `command.refused` event and nothing else.
+
+Commands commit in batches (`writer.GroupCommit`, issue 10): concurrent commands queue on one
+writer thread, each runs in a savepoint of the batch's one transaction, the ledger grows once per
+batch and the batch signs one checkpoint. The clock is read for each command inside that
+transaction, under the log's lock, so the time that decides in-time or late is the time of the
+entry's place in the log.
 """
 
 from __future__ import annotations
 
+import base64
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -16,19 +23,27 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import IntegrityError, OperationalError
 
+from tenderproof import seal as sealing
 from tenderproof.domain import Actor, Event, Refused, decide, evolve
 from tenderproof.domain import commands as c
 from tenderproof.domain.model import ENQUIRIES, SYSTEM, TENDERING, iso, parse_time
-from tenderproof.ledger.log import MAX_RETRIES, Log
-from tenderproof.ledger.storage import HeadMoved
+from tenderproof.domain.rows import COLLECTIONS, Rows, materialize
+from tenderproof.ledger.log import Log
+from tenderproof.store import tender_rows
 from tenderproof.store.documents import DocumentStore
 from tenderproof.store.schema import confidential, deadlines, events, ocds_releases, tenders
 
 from . import envelope
 from .publication import releases_for
+from .writer import Conflict, GroupCommit
 
+log = logging.getLogger(__name__)
+# Statements a bid runs, built once (building one costs more than running it on SQLite).
+_CORE = sa.select(tenders.c.state).where(tenders.c.id == sa.bindparam("id"))
+_INSERT_EVENTS = sa.insert(events)
+_INSERT_CONFIDENTIAL = sa.insert(confidential)
+_UPDATE_TENDER = sa.update(tenders).where(tenders.c.id == sa.bindparam("tid"), tenders.c.seq == sa.bindparam("seq0"))
 Clock = Callable[[], datetime]
 DEADLINE_KINDS = {
     "close_enquiries": lambda tid, _arg: c.CloseEnquiries(tid),
@@ -44,8 +59,14 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
-class Conflict(RuntimeError):
-    """Another writer changed the tender or the log first; the command is retried."""
+#: Events that change nothing the OCDS releases or the deadlines are made of (tests/app check
+#: it on every event of the JEDI replay): no release is computed for them, which would cost a
+#: read of the whole tender.
+QUIET = frozenset({
+    "bid.submitted", "bid.withdrawn", "command.refused", "coi.match", "coi.declared", "bidder.ownership_declared",
+    "confidential.accessed", "opening.share_submitted", "integrity.employment_contact", "integrity.incident",
+    "contact.recorded", "official.recused", "evaluation.rated", "evaluation.consensus",
+})
 
 
 @dataclass(frozen=True)
@@ -66,15 +87,22 @@ class Procurement:
         self.ocid_prefix = ocid_prefix
         self.documents = DocumentStore(Path(data_dir) / "documents")
         self.private = DocumentStore(Path(data_dir) / "private")
+        self.writer = GroupCommit(self)
 
     # --- reading -----------------------------------------------------------------------------
 
     def state(self, tender_id: str, conn: Connection | None = None) -> dict | None:
+        """The tender's whole state as plain JSON values (collections as dicts and lists), for
+        readers. Commands work on `load_for_update`'s lazily read state instead."""
         if conn is None:
             with self.db.reader.connect() as c_:
                 return self.state(tender_id, c_)
         text = conn.execute(sa.select(tenders.c.state).where(tenders.c.id == tender_id)).scalar()
-        return None if text is None else envelope.loads(text)
+        if text is None:
+            return None
+        rows = tender_rows.load_all(conn, tender_id)
+        core = envelope.loads(text)
+        return materialize(core | {name: rows.get(name, {}) for name in COLLECTIONS})
 
     def events(self, tender_id: str) -> list[Logged]:
         with self.db.reader.connect() as conn:
@@ -92,32 +120,14 @@ class Procurement:
 
         Each `work(conn, state_after, logged)` runs inside the same transaction after the events
         are appended, in order, and may log more (the opening opens every bid in the transaction
-        that records the k-th share; the API records its idempotency response last).
+        that records the k-th share; the API records its idempotency response last). Deadlines
+        due by the command's time fire first, in the same batch.
         """
-        if not isinstance(cmd, WORKER_COMMANDS):
-            self.run_deadlines(tender_id=cmd.tender_id)
         return self.transact(lambda conn, now: self._decide_and_commit(conn, cmd, actor, now, work))
 
     def transact(self, body: Callable[[Connection, datetime], Any]) -> Any:
-        for _attempt in range(MAX_RETRIES):
-            refused: Refused | None = None
-            try:
-                with self.db.writer.begin() as conn:
-                    now = self.clock()
-                    try:
-                        return body(conn, now)
-                    except Refused as r:
-                        if not r.logged:
-                            raise
-                        refused = r
-                if refused is not None:
-                    raise refused
-            except (HeadMoved, Conflict, IntegrityError):
-                continue
-            except OperationalError as e:
-                if getattr(e.orig, "sqlstate", None) not in ("40001", "40P01"):
-                    raise
-        raise Conflict(f"gave up after {MAX_RETRIES} attempts: too much contention")
+        """Run `body(conn, now)` in the next batch of the group commit; its result once durable."""
+        return self.writer.run(body)
 
     def _decide_and_commit(self, conn: Connection, cmd: c.Command, actor: Actor, now: datetime, work) -> list[Logged]:
         state = self.load_for_update(conn, cmd.tender_id)
@@ -125,10 +135,11 @@ class Procurement:
             evs = decide(state, cmd, actor, now)
         except Refused as r:
             if r.logged and state is not None:
-                # The refused attempt is itself part of the record; it goes in on its own.
-                # A refused bid does not reveal who tried to bid: the actor goes behind the commitment.
+                # The refused attempt is itself part of the record; it goes in on its own. It does
+                # not say which bidder tried to bid, or tried anything before the opening.
+                hide = isinstance(cmd, c.SubmitBid) or (actor.role == "bidder" and state["opened"] is None)
                 note = Event("command.refused", {"command": cmd.name, "code": r.code, "reason": r.reason},
-                             extra={"sealed_actor": isinstance(cmd, c.SubmitBid)})
+                             extra={"sealed_actor": hide})
                 self.commit_events(conn, cmd.tender_id, state, [note], actor, now)
             raise
         logged, after = self.commit_events(conn, cmd.tender_id, state, evs, actor, now)
@@ -138,63 +149,86 @@ class Procurement:
         return logged
 
     def load_for_update(self, conn: Connection, tender_id: str) -> dict | None:
-        q = sa.select(tenders.c.state).where(tenders.c.id == tender_id)
-        if conn.dialect.name == "postgresql":
-            q = q.with_for_update()
-        text = conn.execute(q).scalar()
-        return None if text is None else envelope.loads(text)
+        """The tender's state for a command: the core, and each collection read lazily by key
+        from `tender_rows` in this transaction (the batch holds the log's lock)."""
+        text = conn.execute(_CORE, {"id": tender_id}).scalar()
+        if text is None:
+            return None
+        core = envelope.loads(text)
+        return core | {name: Rows(tender_rows.TableRows(conn, tender_id, name)) for name in COLLECTIONS}
 
     def commit_events(
         self, conn: Connection, tender_id: str, state: dict | None, evs: Sequence[Event], actor: Actor, now: datetime
     ) -> tuple[list[Logged], dict]:
-        """Append `evs` to the ledger and fold them into the projections, in `conn`'s transaction."""
+        """Append `evs` to the ledger and fold them into the projections, in `conn`'s transaction.
+
+        What would name a bidder before the opening (`sealed_actor`, `sealed_content`) is stored
+        sealed to the tender's opening key, and folded without it: the state never holds it
+        until the opening reveals it, so neither does any projection."""
         seq0 = state["events"] if state else 0
-        envs, sealed, steps = [], [], []
+        envs, steps, private = [], [], []
         s = state
         for i, ev in enumerate(evs):
+            hide_actor = bool(ev.extra.get("sealed_actor"))
             env, seal = envelope.build(
                 type=ev.type, tender=tender_id, seq=seq0 + i + 1, time=iso(ev.at or now), actor=actor.as_dict(),
-                payload=ev.payload, confidential=ev.confidential, seal_actor=bool(ev.extra.get("sealed_actor")),
+                payload=ev.payload, confidential=ev.confidential, seal_actor=hide_actor,
             )
-            before, s = s, evolve(s, envelope.full_event(env, seal.content if seal else None))
+            until_opening = (hide_actor or bool(ev.extra.get("sealed_content"))) and _before_opening(s)
+            before, s = s, evolve(s, envelope.full_event(env, None if until_opening or seal is None else seal.content))
             envs.append(env)
-            sealed.append(seal)
             steps.append((before, s))
-        appended = self.log.append([envelope.canonical(env) for env in envs], conn=conn)
-        logged = [Logged(appended.first + i, env) for i, env in enumerate(envs)]
-        for seal in sealed:
             if seal is not None:
-                conn.execute(sa.insert(confidential).values(
-                    commitment=seal.commitment, tender_id=tender_id, salt=seal.salt,
-                    content=envelope.canonical(seal.content).decode()))
+                private.append(self._private_row(tender_id, seal, s if until_opening else None))
+        first = self.writer.reserve(conn, [envelope.canonical(env) for env in envs])
+        logged = [Logged(first + i, env) for i, env in enumerate(envs)]
+        if private:
+            conn.execute(_INSERT_CONFIDENTIAL, private)
         self.project(conn, tender_id, seq0, logged, steps)
         return logged, s
 
+    @staticmethod
+    def _private_row(tender_id: str, seal: envelope.Sealed, sealed_to: dict | None) -> dict[str, Any]:
+        row = {"commitment": seal.commitment, "tender_id": tender_id}
+        if sealed_to is None:
+            return row | {"salt": seal.salt, "content": envelope.canonical(seal.content).decode(), "sealed": None,
+                          "until_opening": False}
+        key = base64.b64decode(sealed_to["opening"]["public_key"])
+        blob = sealing.seal_record(tender_id, key, envelope.canonical(
+            {"salt": base64.b64encode(seal.salt).decode(), "content": seal.content}))
+        return row | {"salt": b"", "content": "", "sealed": blob, "until_opening": True}
+
     def project(self, conn: Connection, tender_id: str, seq0: int, logged: list[Logged], steps) -> None:
-        """Update every projection for events just appended (also used by rebuild)."""
+        """Update every projection for events just appended (also used by rebuild). Writes only
+        the rows the events changed, and computes releases and deadlines only for events that
+        can change them."""
         final = steps[-1][1]
-        conn.execute(sa.insert(events), [
+        conn.execute(_INSERT_EVENTS, [
             {"ledger_index": lg.index, "tender_id": tender_id, "seq": lg.envelope["seq"], "type": lg.envelope["type"],
              "time": lg.envelope["time"], "envelope": envelope.canonical(lg.envelope).decode()} for lg in logged])
+        loud = [(lg, step) for lg, step in zip(logged, steps) if lg.envelope["type"] not in QUIET]
         rels = []
-        for lg, (before, after) in zip(logged, steps):
+        for lg, (before, after) in loud:
             rels += releases_for(before, after, lg.envelope, lg.index, self.ocid_prefix)
         if rels:
             conn.execute(sa.insert(ocds_releases), [
                 {"id": r["id"], "tender_id": tender_id, "ledger_index": idx,
                  "release": envelope.canonical(r).decode()} for idx, r in rels])
+        tender_rows.write(conn, tender_id, {name: ch for name in COLLECTIONS if (ch := final[name].changes())})
+        core = {k: v for k, v in final.items() if k not in COLLECTIONS}
         row = {"status": final["status"], "seq": final["events"], "title": final["title"],
-               "state": envelope.dumps_state(final)}
+               "state": envelope.dumps_state(core)}
         if seq0 == 0:
             conn.execute(sa.insert(tenders).values(id=tender_id, **row))
         else:
-            res = conn.execute(sa.update(tenders).where(tenders.c.id == tender_id, tenders.c.seq == seq0).values(**row))
+            res = conn.execute(_UPDATE_TENDER, {**row, "tid": tender_id, "seq0": seq0})
             if res.rowcount != 1:
                 raise Conflict(f"tender {tender_id} changed under this command")
-        conn.execute(sa.delete(deadlines).where(deadlines.c.tender_id == tender_id))
-        due = deadlines_of(final)
-        if due:
-            conn.execute(sa.insert(deadlines), [{"tender_id": tender_id, "kind": k, "due": t} for k, t in due.items()])
+        if loud:
+            conn.execute(sa.delete(deadlines).where(deadlines.c.tender_id == tender_id))
+            due = deadlines_of(final)
+            if due:
+                conn.execute(sa.insert(deadlines), [{"tender_id": tender_id, "kind": k, "due": t} for k, t in due.items()])
 
     # --- the deadline worker -----------------------------------------------------------------
 
@@ -205,16 +239,24 @@ class Procurement:
         status transition under the tender's compare-and-swap, so a second attempt is refused
         by the rules and simply skipped.
         """
-        now = now or self.clock()
+        fixed = now
+
+        def fire(conn: Connection, now_: datetime) -> list[Logged]:
+            early = [lg for lg in self.writer.fired() if tender_id is None or lg.envelope["tender"] == tender_id]
+            return early + self.fire_due(conn, fixed or now_, tender_id)
+
+        return self.transact(fire)
+
+    def fire_due(self, conn: Connection, now: datetime, tender_id: str | None = None) -> list[Logged]:
+        """In `conn`'s transaction: fire the deadlines due by `now`, each in a savepoint."""
         fired: list[Logged] = []
+        q = sa.select(deadlines.c.tender_id, deadlines.c.kind, deadlines.c.due).where(
+            deadlines.c.due <= iso(now)).order_by(deadlines.c.due, deadlines.c.tender_id, deadlines.c.kind)
+        if tender_id is not None:
+            q = q.where(deadlines.c.tender_id == tender_id)
         seen: set[tuple[str, str]] = set()
         while True:
-            with self.db.reader.connect() as conn:
-                q = sa.select(deadlines.c.tender_id, deadlines.c.kind, deadlines.c.due).where(
-                    deadlines.c.due <= iso(now)).order_by(deadlines.c.due, deadlines.c.tender_id)
-                if tender_id is not None:
-                    q = q.where(deadlines.c.tender_id == tender_id)
-                due = [r for r in conn.execute(q) if (r.tender_id, r.kind) not in seen]
+            due = [r for r in conn.execute(q) if (r.tender_id, r.kind) not in seen]
             if not due:
                 return fired
             r = due[0]
@@ -222,9 +264,14 @@ class Procurement:
             kind, _, arg = r.kind.partition(":")
             cmd = DEADLINE_KINDS[kind](r.tender_id, arg)
             try:
-                fired += self.transact(lambda conn, _now: self._decide_and_commit(conn, cmd, WORKER, now, None))
-            except Refused:
-                continue
+                fired += self.writer.savepoint(conn, lambda: self._decide_and_commit(conn, cmd, WORKER, now, None),
+                                               default=[])
+            except Exception:  # one broken deadline must not hold up every command behind it
+                log.exception("deadline %s of tender %s could not fire", r.kind, r.tender_id)
+
+
+def _before_opening(state: dict | None) -> bool:
+    return bool(state and state.get("opening") and state.get("opened") is None)
 
 
 def deadlines_of(state: dict) -> dict[str, str]:

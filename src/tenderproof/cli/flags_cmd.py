@@ -70,10 +70,10 @@ def _ledger(data_dir, db, tender, settings_file, map_, no_meta):
 
     p = service(data_dir, db)
     with p.db.reader.connect() as conn:
-        q = sa.select(tenders.c.state)
+        q = sa.select(tenders.c.id)
         if tender:
             q = q.where(tenders.c.id == tender)
-        states = [json.loads(r.state) for r in conn.execute(q)]
+        states = [p.state(r.id, conn) for r in conn.execute(q).all()]
     releases = stored_releases(p, tender)
     if tender and not states:
         fail(f"no tender {tender}")

@@ -146,23 +146,31 @@ class AnswerQuestion(Command):
 
 @dataclass(frozen=True)
 class SubmitBid(Command):
+    """`withdrawal` is the SHA-256 of the bid's withdrawal key: whoever presents the key may
+    withdraw the bid, so the record never has to say whose bid it is before the opening."""
+
     bid_id: str
     bidder_name: str
     sealed_sha256: str
     sealed_size: int
+    withdrawal: str
 
     def __post_init__(self) -> None:
         super().__post_init__()
         check_id(self.bid_id, "bid id")
         check_text(self.bidder_name, "bidder name", 300)
         check_sha256(self.sealed_sha256, "sealed bid digest")
+        check_sha256(self.withdrawal, "withdrawal commitment")
         if not isinstance(self.sealed_size, int) or self.sealed_size <= 0:
             raise InvalidCommand("sealed bid size must be a positive integer")
 
 
 @dataclass(frozen=True)
 class WithdrawBid(Command):
+    """Withdraw a sealed bid by its withdrawal key (see SubmitBid), not by naming the bidder."""
+
     bid_id: str
+    withdrawal_key: str = ""
 
 
 @dataclass(frozen=True)
@@ -195,7 +203,12 @@ class SubmitShare(Command):
 class RecordOpening(Command):
     """The app opened every bid with the rebuilt key: per bid, the plaintext's digest and size."""
 
-    results: dict[str, dict[str, Any]]  # bid_id -> {"readable": bool, "sha256"?: str, "size"?: int}
+    #: bid_id -> {"bidder", "bidder_name", and for each final bid (see `evaluation.final_bids`)
+    #: "readable": bool, "sha256"?: str, "size"?: int}
+    results: dict[str, dict[str, Any]]
+    #: What else was sealed to the opening key, now revealed to the record: refusals {key: actor},
+    #: withdrawals {bid: bidder}, ownership {bidder: {owners, affiliates}}, coi_matches {key: match}.
+    revealed: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from .model import (
     iso,
     parse_time,
 )
-from .integrity import match_events, matches, new_matches
+from .integrity import match_events, matches, matches_at_opening, new_matches
 from .protests import refuse_if_stayed
 from .rulesets import ruleset
 from .tendering import PANEL_ROLES, require_panel, require_role, require_status
@@ -91,18 +91,42 @@ def record_opening(state: dict, cmd: c.RecordOpening, actor: Actor, now: datetim
     k = state["opening_threshold"]
     if len(state["shares"]) < k:
         raise Refused("quorum", f"{len(state['shares'])} of the {k} key shares needed have been submitted", logged=True)
-    live = {b["id"] for b in state["bids"].values() if b["status"] == "submitted"}
-    if set(cmd.results) != live:
+    live = {b["id"]: b for b in state["bids"].values() if b["status"] == "submitted"}
+    if set(cmd.results) != set(live):
         raise Refused("incomplete-opening", "the opening must report every live bid, all at once")
+    finals, replaced = final_bids(live, {b: r["bidder"] for b, r in cmd.results.items()})
     results = {}
     for bid_id in sorted(cmd.results):
         r = cmd.results[bid_id]
-        bid = state["bids"][bid_id]
-        entry = {"bidder": bid["bidder"], "bidder_name": bid["bidder_name"], "readable": bool(r.get("readable"))}
-        if entry["readable"]:
-            entry.update(sha256=c.check_sha256(r["sha256"], "plaintext digest"), size=int(r["size"]))
+        entry = {"bidder": c.check_id(r["bidder"], "bidder"), "bidder_name": str(r["bidder_name"])}
+        if bid_id in replaced:
+            entry["replaced_by"] = replaced[bid_id]
+        else:
+            entry["readable"] = bool(r.get("readable"))
+            if entry["readable"]:
+                entry.update(sha256=c.check_sha256(r["sha256"], "plaintext digest"), size=int(r["size"]))
         results[bid_id] = entry
-    return [Event("bids.opened", {"status": EVALUATION, "bids": results})]
+    opened = Event("bids.opened", {"status": EVALUATION, "bids": results}, {"revealed": dict(cmd.revealed)})
+    return [opened] + matches_at_opening(_as_opened(state, results, cmd.revealed))
+
+
+def final_bids(live: dict[str, dict], bidder_of: dict[str, str]) -> tuple[set[str], dict[str, str]]:
+    """Which live bids count: each bidder's latest (FAR 15.208(e): a proposal may be modified
+    before the deadline; the later one replaces the earlier). Returns (finals, replaced→final)."""
+    latest: dict[str, str] = {}
+    for bid_id in sorted(live, key=lambda b: live[b]["seq"]):
+        latest[bidder_of[bid_id]] = bid_id
+    finals = set(latest.values())
+    return finals, {b: latest[bidder_of[b]] for b in live if b not in finals}
+
+
+def _as_opened(state: dict, results: dict[str, dict], revealed: dict[str, Any]) -> dict:
+    """The state with what the opening reveals (bidders, ownership, sealed matches), for checking
+    every declaration against every bidder in the opening's own decision."""
+    bids = {b: dict(row, **results[b]) if b in results else row for b, row in state["bids"].items()}
+    ownership = {**state["ownership"], **revealed.get("ownership", {})}
+    coi = {k: dict(m, **revealed.get("coi_matches", {}).get(k, {})) for k, m in state["coi_matches"].items()}
+    return {**state, "bids": bids, "ownership": ownership, "coi_matches": coi}
 
 
 def _factor(state: dict, factor_id: str) -> dict:

@@ -42,18 +42,23 @@ def official_interests(decl: dict) -> list[tuple[str, str]]:
 
 
 def bidder_names(state: dict) -> dict[str, set[str]]:
-    """Each bidder and the names it goes by: its own, its owners', its affiliates'."""
+    """Each known bidder and the names it goes by: its own, its owners', its affiliates'.
+
+    Bidders are known from the opening on; before it the state holds no bidder's identity, and a
+    declaration is checked against the bidders when the opening reveals them."""
     names: dict[str, set[str]] = {}
     for b in state["bids"].values():
-        names.setdefault(b["bidder"], set()).add(b.get("bidder_name") or b["bidder"])
+        if b.get("bidder") and b["status"] != "withdrawn":
+            names.setdefault(b["bidder"], set()).add(b.get("bidder_name") or b["bidder"])
     for bidder, own in state["ownership"].items():
         names.setdefault(bidder, set()).update(own["owners"] + own["affiliates"])
     return names
 
 
-def matches(state: dict, official: str, decl: dict) -> list[dict]:
+def matches(state: dict, official: str, decl: dict, bidders: dict[str, set[str]] | None = None) -> list[dict]:
+    """The official's declared interests related to a bidder's names (`bidders`, or every known one)."""
     found = []
-    for bidder, names in sorted(bidder_names(state).items()):
+    for bidder, names in sorted((bidder_names(state) if bidders is None else bidders).items()):
         for kind, interest in official_interests(decl):
             for name in sorted(names):
                 if _related(interest, name):
@@ -71,7 +76,7 @@ def match_events(found: list[dict], sealed_actor: bool = False) -> list[Event]:
 def new_matches(state: dict, found: list[dict]) -> list[dict]:
     """Only matches not on the record yet (the same interest found again adds nothing)."""
     key = ("official", "bidder", "declared", "matches")
-    known = {tuple(m.get(k) for k in key) for m in state["coi_matches"]}
+    known = {tuple(m.get(k) for k in key) for m in state["coi_matches"].values()}
     out, seen = [], set()
     for m in found:
         k = tuple(m.get(x) for x in key)
@@ -82,10 +87,15 @@ def new_matches(state: dict, found: list[dict]) -> list[dict]:
 
 
 def matches_for_new_bid(state: dict, bidder: str, bidder_name: str) -> list[Event]:
-    """A new bid is checked against every declaration already made (the bidder stays sealed)."""
-    probe = dict(state, bids=dict(state["bids"], _new={"bidder": bidder, "bidder_name": bidder_name}))
-    found = [m for official, decl in state["declarations"].items() for m in matches(probe, official, decl)
-             if m["bidder"] == bidder]
+    """A new bid is checked against every declaration already made; the match is logged with the
+    bidder sealed to the opening key. Only this bidder's own name is compared, so the check
+    costs nothing in the number of bids already in."""
+    return _matches_of(state, bidder, {bidder_name or bidder})
+
+
+def _matches_of(state: dict, bidder: str, names: set[str]) -> list[Event]:
+    found = [m for official, decl in state["declarations"].items()
+             for m in matches(state, official, decl, {bidder: names})]
     return match_events(new_matches(state, found), sealed_actor=True)
 
 
@@ -93,15 +103,18 @@ def declare_ownership(state: dict, cmd: c.DeclareOwnership, actor: Actor, now: d
     require_role(actor, BIDDER)
     if not cmd.owners:
         raise Refused("details-needed", "an ownership declaration names at least one owner")
-    # Like a bid, an ownership declaration does not say publicly who made it before the opening.
+    # Like a bid, an ownership declaration does not say who made it before the opening.
     events = [Event("bidder.ownership_declared", {}, {"bidder": actor.id, "owners": list(cmd.owners),
                                                       "affiliates": list(cmd.affiliates)},
                     extra={"sealed_actor": True})]
-    probe = dict(state, ownership=dict(state["ownership"], **{actor.id: {"owners": list(cmd.owners),
-                                                                         "affiliates": list(cmd.affiliates)}}))
-    found = [m for official, decl in state["declarations"].items() for m in matches(probe, official, decl)
-             if m["bidder"] == actor.id]
-    return events + match_events(new_matches(state, found), sealed_actor=True)
+    return events + _matches_of(state, actor.id, set(cmd.owners) | set(cmd.affiliates))
+
+
+def matches_at_opening(state: dict) -> list[Event]:
+    """At the opening every bidder becomes known: each declaration is checked against them all
+    (declarations made after a bid could not be checked against a sealed bidder)."""
+    found = [m for official, decl in state["declarations"].items() for m in matches(state, official, decl)]
+    return match_events(new_matches(state, found))
 
 
 def recuse(state: dict, cmd: c.Recuse, actor: Actor, now: datetime) -> list[Event]:
@@ -115,12 +128,14 @@ def recuse(state: dict, cmd: c.Recuse, actor: Actor, now: datetime) -> list[Even
 def employment_contact(state: dict, cmd: c.ReportEmploymentContact, actor: Actor, now: datetime) -> list[Event]:
     if actor.role not in PANEL_ROLES or not any(actor.id in state["panel"].get(r, []) for r in PANEL_ROLES):
         raise Refused("not-on-panel", f"{actor.id} is not an official on tender {state['id']}")
-    payload = {"official": actor.id, "bidder": cmd.bidder_id, "contact_date": iso(cmd.contact_date),
-               "response": cmd.response}
-    events = [Event("integrity.employment_contact", payload)]
+    # Which offeror made the contact would name a bidder: it is sealed to the opening key until
+    # the opening, and a confidential part of the record after it.
+    payload = {"official": actor.id, "contact_date": iso(cmd.contact_date), "response": cmd.response}
+    events = [Event("integrity.employment_contact", payload, {"bidder": cmd.bidder_id},
+                    extra={"sealed_content": True})]
     if cmd.response == "recused" and actor.id not in state["recusals"]:
         events.append(Event("official.recused", {"official": actor.id,
-                                                 "reason": f"employment contact from {cmd.bidder_id} (FAR 3.104-3(c))"}))
+                                                 "reason": "an offeror's employment contact (FAR 3.104-3(c))"}))
     return events
 
 

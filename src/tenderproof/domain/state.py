@@ -7,7 +7,6 @@ part (ratings before award, for instance, are needed to rank bids but never publ
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -16,6 +15,7 @@ from . import commands as c
 from . import access, evaluation, integrity, protests, tendering
 from .errors import Refused
 from .model import DRAFT, Actor, Event
+from .rows import COLLECTIONS, Rows, seq_key
 
 Decider = Callable[[Any, Any, Actor, datetime], list[Event]]
 
@@ -72,7 +72,7 @@ def decide(state: dict | None, cmd: c.Command, actor: Actor, now: datetime) -> l
 
 
 def _created(p: dict, e: dict) -> dict:
-    return {
+    core = {
         "id": e["tender"], "title": p["title"], "description": p["description"], "buyer": p["buyer"],
         "method": p["method"], "criteria": p["criteria"], "ruleset": p["ruleset"], "items": p["items"],
         "factors": p["factors"], "value": p["value"], "panel": p["panel"],
@@ -80,24 +80,29 @@ def _created(p: dict, e: dict) -> dict:
         "periods": {"enquiry_end": p["enquiry_end"], "tender_end": p["tender_end"]},
         "status": DRAFT, "created": e["time"], "published": None, "opening": None,
         "documents": [dict(d, date=e["time"]) for d in p["documents"]],
-        "amendments": [], "enquiries": {}, "bids": {}, "declarations": {}, "shares": [],
-        "ratings": {}, "consensus": {}, "competitive_range": None, "awards": [], "debriefings": {},
-        "contract": None, "cancellation": None, "refusals": [], "opened": None, "accesses": 0, "disclosed": [],
-        "protests": {}, "stays": {}, "ownership": {}, "recusals": {}, "coi_matches": [], "employment_contacts": [],
-        "contacts": [], "incidents": [], "performance": None, "corrective_actions": [], "events": 0, "last_event": None,
+        "amendments": [], "shares": [], "competitive_range": None, "awards": [], "contract": None,
+        "cancellation": None, "opened": None, "accesses": 0, "performance": None, "corrective_actions": [],
+        "bids_live": 0, "events": 0, "last_event": None,
     }
+    return core | {name: Rows() for name in COLLECTIONS}
 
 
 def evolve(state: dict | None, e: dict) -> dict:
-    """Apply one event envelope {type, tender, time, actor, payload, confidential?} to a copy."""
+    """Apply one event envelope {type, tender, seq, time, actor, payload, confidential?}; return the
+    new state. The old state is left as it was: the core is copied (handlers replace, never
+    mutate, its nested values) and each collection gets a new copy-on-write layer."""
     t, p, conf = e["type"], e.get("payload", {}), e.get("confidential") or {}
     if t == "tender.created":
         s = _created(p, e)
     else:
         if state is None:
             raise ValueError(f"event {t} for tender {e['tender']} comes before its creation")
-        s = copy.deepcopy(state)
-        _APPLY.get(t, _ignore)(s, p, conf, e)
+        s = {k: (v.layer() if isinstance(v, Rows) else v) for k, v in state.items()}
+        apply = _APPLY.get(t)
+        if apply is None and t not in _CORE_ONLY:
+            raise ValueError(f"unknown event type {t!r}: no rule folds it into a tender's state")
+        if apply is not None:
+            apply(s, p, conf, e)
     if "status" in p:
         s["status"] = p["status"]
     s["events"] += 1
@@ -105,8 +110,8 @@ def evolve(state: dict | None, e: dict) -> dict:
     return s
 
 
-def _ignore(s, p, conf, e) -> None:
-    pass
+#: Events whose whole effect is their `status` (applied by `evolve` itself).
+_CORE_ONLY = frozenset({"tender.enquiries_closed", "tender.tendering_closed"})
 
 
 def _amended(s, p, conf, e) -> None:
@@ -114,11 +119,10 @@ def _amended(s, p, conf, e) -> None:
     for k in ("title", "description", "value", "items"):
         if k in ch:
             s[k] = ch[k]
-    for k in ("tender_end", "enquiry_end"):
-        if k in ch:
-            s["periods"][k] = ch[k]
-    s["documents"] += [dict(d, date=e["time"]) for d in ch.get("documents", [])]
-    s["amendments"].append({"id": p["id"], "date": e["time"], "rationale": p["rationale"], "changes": sorted(ch)})
+    s["periods"] = {**s["periods"], **{k: ch[k] for k in ("tender_end", "enquiry_end") if k in ch}}
+    s["documents"] = s["documents"] + [dict(d, date=e["time"]) for d in ch.get("documents", [])]
+    s["amendments"] = s["amendments"] + [{"id": p["id"], "date": e["time"], "rationale": p["rationale"],
+                                          "changes": sorted(ch)}]
 
 
 def _published(s, p, conf, e) -> None:
@@ -127,51 +131,67 @@ def _published(s, p, conf, e) -> None:
 
 
 def _asked(s, p, conf, e) -> None:
-    s["enquiries"][p["id"]] = {"id": p["id"], "date": e["time"], "author": p["author"], "question": p["question"],
-                               "answer": None, "answered": None}
+    # The author is in the confidential part, sealed to the opening key: never in the state.
+    s["enquiries"].put(p["id"], {"id": p["id"], "date": e["time"], "question": p["question"], "answer": None,
+                                 "answered": None})
 
 
 def _answered(s, p, conf, e) -> None:
-    s["enquiries"][p["id"]].update(answer=p["answer"], answered=e["time"])
+    s["enquiries"].patch(p["id"], answer=p["answer"], answered=e["time"])
 
 
 def _bid(s, p, conf, e) -> None:
-    if p["replaces"]:
-        s["bids"][p["replaces"]]["status"] = "replaced"
-    s["bids"][p["id"]] = {"id": p["id"], "bidder": conf.get("bidder", e["actor"]["id"]),
-                          "bidder_name": conf.get("bidder_name"), "status": "submitted", "date": e["time"],
-                          "sealed_sha256": p["sealed_sha256"], "sealed_size": p["sealed_size"],
-                          "replaces": p["replaces"]}
+    # Who bid is sealed to the tender's opening key; the opening names every bidder at once.
+    s["bids"].put(p["id"], {"id": p["id"], "seq": e["seq"], "status": "submitted", "date": e["time"],
+                            "sealed_sha256": p["sealed_sha256"], "sealed_size": p["sealed_size"],
+                            "withdrawal": p["withdrawal"]})
+    s["bids_live"] += 1
 
 
 def _withdrawn(s, p, conf, e) -> None:
-    s["bids"][p["id"]]["status"] = "withdrawn"
+    s["bids"].patch(p["id"], status="withdrawn")
+    s["bids_live"] -= 1
 
 
 def _declared(s, p, conf, e) -> None:
-    s["declarations"][p["official"]] = {"date": e["time"], "has_conflict": p["has_conflict"],
-                                        **{k: conf.get(k, []) for k in ("holdings", "prior_employers", "family_employers")}}
+    s["declarations"].put(p["official"], {
+        "date": e["time"], "has_conflict": p["has_conflict"],
+        **{k: conf.get(k, []) for k in ("holdings", "prior_employers", "family_employers")}})
 
 
 def _share(s, p, conf, e) -> None:
-    s["shares"].append(p["official"])
+    s["shares"] = s["shares"] + [p["official"]]
 
 
 def _opened(s, p, conf, e) -> None:
     for bid_id, r in p["bids"].items():
-        b = s["bids"][bid_id]
-        b.update(status="opened", bidder=r["bidder"], bidder_name=r["bidder_name"], readable=r["readable"],
-                 plaintext_sha256=r.get("sha256"), size=r.get("size"))
+        if "replaced_by" in r:
+            s["bids"].patch(bid_id, status="replaced", bidder=r["bidder"], bidder_name=r["bidder_name"],
+                            replaced_by=r["replaced_by"])
+        else:
+            s["bids"].patch(bid_id, status="opened", bidder=r["bidder"], bidder_name=r["bidder_name"],
+                            readable=r["readable"], plaintext_sha256=r.get("sha256"), size=r.get("size"))
+    # What was sealed to the opening key before it, now part of the record (not all public).
+    revealed = conf.get("revealed", {})
+    for key, actor in revealed.get("refusals", {}).items():
+        s["refusals"].patch(key, actor=actor)
+    for key, m in revealed.get("coi_matches", {}).items():
+        s["coi_matches"].patch(key, **m)
+    for bidder, own in revealed.get("ownership", {}).items():
+        s["ownership"].put(bidder, own)
+    for bid_id, bidder in revealed.get("withdrawals", {}).items():
+        s["bids"].patch(bid_id, bidder=bidder)
     s["opened"] = e["time"]
+    s["bids_live"] = 0
 
 
 def _rated(s, p, conf, e) -> None:
     key = f"{p['bid']}/{p['factor']}/{p['evaluator']}"
-    s["ratings"].setdefault(key, []).append({"revision": p["revision"], "date": e["time"], **conf})
+    s["ratings"].put(key, [*s["ratings"].get(key, []), {"revision": p["revision"], "date": e["time"], **conf}])
 
 
 def _consensus(s, p, conf, e) -> None:
-    s["consensus"][f"{p['bid']}/{p['factor']}"] = {"date": e["time"], **conf}
+    s["consensus"].put(f"{p['bid']}/{p['factor']}", {"date": e["time"], **conf})
 
 
 def _range(s, p, conf, e) -> None:
@@ -179,12 +199,12 @@ def _range(s, p, conf, e) -> None:
 
 
 def _award(s, p, conf, e) -> None:
-    s["awards"].append({k: v for k, v in p.items() if k != "status"} | {"date": e["time"]})
-    s["periods"]["standstill_end"] = p["standstill_end"]
+    s["awards"] = s["awards"] + [{k: v for k, v in p.items() if k != "status"} | {"date": e["time"]}]
+    s["periods"] = {**s["periods"], "standstill_end": p["standstill_end"]}
 
 
 def _debriefed(s, p, conf, e) -> None:
-    s["debriefings"][p["bidder"]] = {"date": e["time"], "document_sha256": p["document_sha256"]}
+    s["debriefings"].put(p["bidder"], {"date": e["time"], "document_sha256": p["document_sha256"]})
 
 
 def _contract(s, p, conf, e) -> None:
@@ -194,7 +214,7 @@ def _contract(s, p, conf, e) -> None:
 def _cancelled(s, p, conf, e) -> None:
     s["cancellation"] = {"date": e["time"], "reason": p["reason"]}
     if p.get("contract_terminated") and s["contract"]:
-        s["contract"]["terminated"] = e["time"]
+        s["contract"] = {**s["contract"], "terminated": e["time"]}
 
 
 def _unsuccessful(s, p, conf, e) -> None:
@@ -203,8 +223,9 @@ def _unsuccessful(s, p, conf, e) -> None:
 
 
 def _refused(s, p, conf, e) -> None:
-    s["refusals"].append({"date": e["time"], "command": p["command"], "code": p["code"], "reason": p["reason"],
-                          "actor": e["actor"]})
+    # A bidder's refused attempt names only the role until the opening reveals who it was.
+    s["refusals"].put(seq_key(e["seq"]), {"date": e["time"], "command": p["command"], "code": p["code"],
+                                          "reason": p["reason"], "actor": e["actor"]})
 
 
 def _accessed(s, p, conf, e) -> None:
@@ -212,52 +233,55 @@ def _accessed(s, p, conf, e) -> None:
 
 
 def _disclosed(s, p, conf, e) -> None:
-    s["disclosed"] += [i["commitment"] for i in p["items"]]
+    for i, item in enumerate(p["items"]):
+        s["disclosed"].put(f"{seq_key(e['seq'])}/{i:04d}", item["commitment"])
 
 
 def _filed(s, p, conf, e) -> None:
-    s["protests"][p["id"]] = {**p, "filed": e["time"], "docketed": None, "report_due": None, "decision_due": None,
-                              "comments_due": None, "report": None, "comments": None, "outcome": None,
-                              "decided": None, "reasoning": None, "recommended_action": None, "orders": []}
+    s["protests"].put(p["id"], {**p, "filed": e["time"], "docketed": None, "report_due": None, "decision_due": None,
+                                "comments_due": None, "report": None, "comments": None, "outcome": None,
+                                "decided": None, "reasoning": None, "recommended_action": None, "orders": []})
 
 
 def _add_stay(s, stay: dict, e: dict, protest: str | None) -> None:
-    s["stays"][stay["id"]] = {"until": None, **stay, "protest": protest, "from": e["time"], "status": "in-force",
-                              "ended": None, "override": None}
+    s["stays"].put(stay["id"], {"until": None, **stay, "protest": protest, "from": e["time"], "status": "in-force",
+                                "ended": None, "override": None})
 
 
 def _docketed(s, p, conf, e) -> None:
-    pr = s["protests"][p["protest"]]
-    pr.update(docketed=e["time"], report_due=p.get("report_due"), decision_due=p.get("decision_due"))
+    s["protests"].patch(p["protest"], docketed=e["time"], report_due=p.get("report_due"),
+                        decision_due=p.get("decision_due"))
     if p.get("stay"):
         _add_stay(s, p["stay"], e, p["protest"])
 
 
 def _report(s, p, conf, e) -> None:
-    s["protests"][p["protest"]].update(report=e["time"], comments_due=p["comments_due"])
+    s["protests"].patch(p["protest"], report=e["time"], comments_due=p["comments_due"])
 
 
 def _comments(s, p, conf, e) -> None:
-    s["protests"][p["protest"]]["comments"] = e["time"]
+    s["protests"].patch(p["protest"], comments=e["time"])
+
+
+def _lift(s, e: dict, protest: str, kinds: tuple[str, ...] | None = None) -> None:
+    for sid, st in s["stays"].items():
+        if st["protest"] == protest and st["status"] == "in-force" and (kinds is None or st["kind"] in kinds):
+            s["stays"].patch(sid, status="lifted", ended=e["time"])
 
 
 def _protest_decided(s, p, conf, e) -> None:
-    pr = s["protests"][p["protest"]]
-    pr.update(outcome=p["outcome"], decided=e["time"], reasoning=p["reasoning"],
-              recommended_action=p["recommended_action"])
-    for st in s["stays"].values():  # the decision ends every stay, hold or injunction of the protest
-        if st["protest"] == p["protest"] and st["status"] == "in-force":
-            st.update(status="lifted", ended=e["time"])
+    s["protests"].patch(p["protest"], outcome=p["outcome"], decided=e["time"], reasoning=p["reasoning"],
+                        recommended_action=p["recommended_action"])
+    _lift(s, e, p["protest"])  # the decision ends every stay, hold or injunction of the protest
 
 
 def _court_order(s, p, conf, e) -> None:
-    s["protests"][p["protest"]]["orders"].append({"date": e["time"], "order": p["order"], "text": p["text"]})
+    orders = s["protests"][p["protest"]]["orders"]
+    s["protests"].patch(p["protest"], orders=[*orders, {"date": e["time"], "order": p["order"], "text": p["text"]}])
     if p.get("stay"):
         _add_stay(s, p["stay"], e, p["protest"])
     if p["order"] == "dissolve_injunction":
-        for st in s["stays"].values():
-            if st["protest"] == p["protest"] and st["kind"] in ("tro", "preliminary injunction") and st["status"] == "in-force":
-                st.update(status="lifted", ended=e["time"])
+        _lift(s, e, p["protest"], ("tro", "preliminary injunction"))
 
 
 def _hold(s, p, conf, e) -> None:
@@ -265,16 +289,17 @@ def _hold(s, p, conf, e) -> None:
 
 
 def _overridden(s, p, conf, e) -> None:
-    s["stays"][p["stay"]].update(status="overridden", ended=e["time"],
-                                 override={"ground": p["ground"], "finding": p["finding"], "by": e["actor"]["id"]})
+    s["stays"].patch(p["stay"], status="overridden", ended=e["time"],
+                     override={"ground": p["ground"], "finding": p["finding"], "by": e["actor"]["id"]})
 
 
 def _stay_ended(s, p, conf, e) -> None:
-    s["stays"][p["stay"]].update(status="ended", ended=e["time"])
+    s["stays"].patch(p["stay"], status="ended", ended=e["time"])
 
 
 def _corrective(s, p, conf, e) -> None:
-    s["corrective_actions"].append({k: v for k, v in p.items() if k != "status"} | {"date": e["time"], "seq": e["seq"]})
+    s["corrective_actions"] = s["corrective_actions"] + [
+        {k: v for k, v in p.items() if k != "status"} | {"date": e["time"], "seq": e["seq"]}]
 
 
 def _performance(s, p, conf, e) -> None:
@@ -282,28 +307,30 @@ def _performance(s, p, conf, e) -> None:
 
 
 def _ownership(s, p, conf, e) -> None:
-    s["ownership"][conf.get("bidder", e["actor"].get("id"))] = {"owners": conf.get("owners", []),
-                                                               "affiliates": conf.get("affiliates", [])}
+    # Before the opening the declaration is sealed to the opening key (conf is empty here) and the
+    # opening folds it in; after the opening it is folded as it comes.
+    if conf.get("bidder"):
+        s["ownership"].put(conf["bidder"], {"owners": conf.get("owners", []), "affiliates": conf.get("affiliates", [])})
 
 
 def _match(s, p, conf, e) -> None:
-    s["coi_matches"].append({"date": e["time"], **p, **conf})
+    s["coi_matches"].put(seq_key(e["seq"]), {"date": e["time"], **p, **conf})
 
 
 def _recused(s, p, conf, e) -> None:
-    s["recusals"][p["official"]] = {"date": e["time"], "reason": p["reason"]}
+    s["recusals"].put(p["official"], {"date": e["time"], "reason": p["reason"]})
 
 
 def _employment(s, p, conf, e) -> None:
-    s["employment_contacts"].append({"date": e["time"], **p})
+    s["employment_contacts"].put(seq_key(e["seq"]), {"date": e["time"], **p})
 
 
 def _contact(s, p, conf, e) -> None:
-    s["contacts"].append({"recorded": e["time"], **p})
+    s["contacts"].put(seq_key(e["seq"]), {"recorded": e["time"], **p})
 
 
 def _incident(s, p, conf, e) -> None:
-    s["incidents"].append({"date": e["time"], **p})
+    s["incidents"].put(seq_key(e["seq"]), {"date": e["time"], **p})
 
 
 _APPLY = {

@@ -4,6 +4,8 @@ enquiries, sealed bids, the deadlines, and cancellation. Pure: state and clock i
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from datetime import datetime
 from typing import Any
 
@@ -139,11 +141,11 @@ def amend(state: dict, cmd: c.AmendTender, actor: Actor, now: datetime) -> list[
         changes["documents"] = _documents(changes["documents"])
     if "value" in changes and changes["value"] is not None:
         changes["value"] = c.money(changes["value"], "value")
-    live_bids = [b for b in state["bids"].values() if b["status"] == "submitted"]
+    live_bids = state["bids_live"]
     if live_bids and parse_time(changes.get("tender_end", iso(old_end))) <= old_end:
         # Bidders priced the old terms: they must get time to revise (DESIGN.md §5).
         raise Refused("amendment-needs-extension",
-                      f"{len(live_bids)} bids were already received; an amendment must extend the submission "
+                      f"{live_bids} bids were already received; an amendment must extend the submission "
                       f"deadline beyond {iso(old_end)}")
     return [Event("tender.amended", {"id": f"amendment-{len(state['amendments']) + 1}",
                                      "rationale": cmd.rationale, "changes": changes})]
@@ -172,7 +174,9 @@ def ask(state: dict, cmd: c.AskQuestion, actor: Actor, now: datetime) -> list[Ev
         raise Refused("enquiries-closed", f"the enquiry period ended at {end}")
     if cmd.enquiry_id in state["enquiries"]:
         raise Refused("exists", f"enquiry {cmd.enquiry_id} already exists")
-    return [Event("enquiry.asked", {"id": cmd.enquiry_id, "author": actor.id, "question": cmd.question})]
+    # Answers go to all "without identifying the source" (FAR 15.201(f)): the author is sealed.
+    return [Event("enquiry.asked", {"id": cmd.enquiry_id, "question": cmd.question}, {"author": actor.id},
+                  extra={"sealed_actor": True})]
 
 
 def answer(state: dict, cmd: c.AnswerQuestion, actor: Actor, now: datetime) -> list[Event]:
@@ -189,33 +193,41 @@ def answer(state: dict, cmd: c.AnswerQuestion, actor: Actor, now: datetime) -> l
 def submit_bid(state: dict, cmd: c.SubmitBid, actor: Actor, now: datetime) -> list[Event]:
     require_role(actor, BIDDER)
     deadline = parse_time(state["periods"]["tender_end"])
-    if state["status"] != DRAFT and now >= deadline:
-        # Whatever happened since (opening, award, no bids at all), a late bid is on the record.
+    if state["status"] != DRAFT and (now >= deadline or state["status"] not in (ENQUIRIES, TENDERING)):
+        # Whatever happened since (opening, award, no bids at all), a late bid is on the record:
+        # never refused silently (FAR 15.208(a): late is late; the attempt is evidence).
         raise Refused("late-bid", f"the submission deadline {iso(deadline)} has passed; the bid was not accepted",
                       logged=True)
     require_status(state, ENQUIRIES, TENDERING)
     if cmd.bid_id in state["bids"]:
         raise Refused("exists", f"bid {cmd.bid_id} already exists")
-    replaces = [b["id"] for b in state["bids"].values() if b["bidder"] == actor.id and b["status"] == "submitted"]
+    # Who bid is sealed to the opening key until the opening names every bidder at once. A later
+    # bid by the same bidder replaces the earlier one: the opening resolves that, as it is the
+    # first moment anyone can tell whose bids they are (FAR 15.208(e): a bid may be modified
+    # before the deadline).
     payload = {"id": cmd.bid_id, "sealed_sha256": cmd.sealed_sha256, "sealed_size": cmd.sealed_size,
-               "replaces": replaces[0] if replaces else None}
-    # Who bid stays confidential until the opening, which names every bidder at once.
+               "withdrawal": cmd.withdrawal}
     from .integrity import matches_for_new_bid  # (integrity imports this module)
 
     return [Event("bid.submitted", payload, {"bidder": actor.id, "bidder_name": cmd.bidder_name},
                   extra={"sealed_actor": True})] + matches_for_new_bid(state, actor.id, cmd.bidder_name)
 
 
+def withdrawal_commitment(key: str) -> str:
+    """The SHA-256 a bid carries of its withdrawal key."""
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
 def withdraw_bid(state: dict, cmd: c.WithdrawBid, actor: Actor, now: datetime) -> list[Event]:
     require_role(actor, BIDDER)
     bid = state["bids"].get(cmd.bid_id)
-    if bid is None or bid["bidder"] != actor.id:
-        raise Refused("not-found", f"{actor.id} has no bid {cmd.bid_id} on tender {state['id']}")
+    if bid is None or not hmac.compare_digest(withdrawal_commitment(cmd.withdrawal_key), bid["withdrawal"]):
+        raise Refused("not-found", f"no bid {cmd.bid_id} of yours on tender {state['id']}")
     if now >= parse_time(state["periods"]["tender_end"]) or state["status"] not in (ENQUIRIES, TENDERING):
         raise Refused("late-withdrawal", "bids can only be withdrawn before the submission deadline", logged=True)
     if bid["status"] != "submitted":
         raise Refused("not-live", f"bid {cmd.bid_id} is {bid['status']}")
-    return [Event("bid.withdrawn", {"id": cmd.bid_id})]
+    return [Event("bid.withdrawn", {"id": cmd.bid_id}, extra={"sealed_actor": True})]
 
 
 def close_enquiries(state: dict, cmd: c.CloseEnquiries, actor: Actor, now: datetime) -> list[Event]:

@@ -10,6 +10,7 @@ log can never fork.
 from __future__ import annotations
 
 import hashlib
+import threading
 import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -79,6 +80,19 @@ def _grow(
     return writes, full
 
 
+def _edge_keys(size: int) -> list[TileKey]:
+    """The partial tiles of a tree of `size`: its partial bundle and partial hash tiles (≥ 1)."""
+    edge: list[TileKey] = []
+    if size % TILE_WIDTH:
+        edge.append((ENTRIES, size // TILE_WIDTH))
+    level, count = 1, size >> TILE_HEIGHT
+    while count:
+        if count % TILE_WIDTH:
+            edge.append((level, count // TILE_WIDTH))
+        level, count = level + 1, count >> TILE_HEIGHT
+    return edge
+
+
 class Log:
     """A transparency log stored as tiles in a database.
 
@@ -94,6 +108,11 @@ class Log:
         # Connections whose current transaction has appended (and may not commit): the
         # transaction, weakly, so a finished transaction no longer counts.
         self._unsettled: weakref.WeakKeyDictionary[Connection, weakref.ref] = weakref.WeakKeyDictionary()
+        # The tree's right edge (partial bundle and partial tiles) after the last append this
+        # process made, keyed by (size, root): valid exactly when the head still has that size
+        # and root, since the root commits to every entry. Saves re-reading the partial tiles.
+        self._edge: tuple[int, bytes, dict[TileKey, bytes]] | None = None
+        self._edge_lock = threading.Lock()
 
     # --- reading ------------------------------------------------------------------------------
 
@@ -192,18 +211,17 @@ class Log:
 
         # The right edge: the partial bundle, if any, and the partial tile of each level from 1
         # up. Level 0 is not stored; its partial tile is the leaf hashes of the partial bundle.
-        edge: list[TileKey] = []
-        if size % TILE_WIDTH:
-            edge.append((ENTRIES, size // TILE_WIDTH))
-        level, count = 1, size >> TILE_HEIGHT
-        while count:
-            if count % TILE_WIDTH:
-                edge.append((level, count // TILE_WIDTH))
-            level, count = level + 1, count >> TILE_HEIGHT
-        old = self.store.read_tiles(conn, edge)
-        self._check_edge(size, edge, old)
+        edge = _edge_keys(size)
+        with self._edge_lock:
+            cached = self._edge
+        if cached is not None and cached[0] == size and cached[1] == head.root:
+            old = dict(cached[2])
+        else:
+            old = self.store.read_tiles(conn, edge)
+            self._check_edge(size, edge, old)
         old_bundle = old.get((ENTRIES, size // TILE_WIDTH), b"")
-        old[(0, size // TILE_WIDTH)] = leaf_tile(old_bundle)
+        if (0, size // TILE_WIDTH) not in old:
+            old[(0, size // TILE_WIDTH)] = leaf_tile(old_bundle)
 
         writes, _ = _grow(ENTRIES, size, entries, old_bundle, bundle_entries)
         hashes = [merkle.leaf_hash(e) for e in entries]
@@ -227,8 +245,18 @@ class Log:
             return got
 
         root = merkle.tree_hash(new_size, TileHashReader(new_size, fetch, TileCache(64)))
-        self.store.write_tiles(conn, [w for w in writes if w.key[0] != 0])
+        try:
+            self.store.write_tiles(conn, [w for w in writes if w.key[0] != 0])
+        except HeadMoved:
+            with self._edge_lock:
+                self._edge = None  # the next attempt reads the edge from the database, and checks it
+            raise
         self.store.advance_head(conn, size, new_size, root)
+        new_edge = {k: written[k] if k in written else old[k] for k in _edge_keys(new_size)}
+        if new_size % TILE_WIDTH:  # the partial level-0 tile too, so no append re-hashes its bundle
+            new_edge[(0, new_size // TILE_WIDTH)] = written[(0, new_size // TILE_WIDTH)]
+        with self._edge_lock:
+            self._edge = (new_size, root, new_edge)
         return Appended(size, n, new_size, root)
 
     @staticmethod
@@ -271,6 +299,16 @@ class Log:
                 continue
         raise LogError("could not store a checkpoint: the log is too contended")
 
+    def sign_in(self, conn: Connection, size: int, root: bytes) -> str | None:
+        """Sign and store the checkpoint of the tree of `size` in `conn`'s transaction (the batch
+        that grew the tree to it), so that receipts need no transaction of their own."""
+        if self.signer is None:
+            return None
+        head = self.store.head(conn)
+        if head.vkey != self.signer.vkey:
+            raise LogError("the log key in the data directory is not the key of this database's log")
+        return self.store.add_checkpoint(conn, size, self._sign(Head(head.origin, head.vkey, size, root)))
+
     def _sign(self, head: Head) -> str:
         assert self.signer is not None
         return sign_note(Checkpoint(head.origin, head.size, head.root).body(), [self.signer])
@@ -287,12 +325,19 @@ class Log:
         lines = self.store.cosignature_lines(conn, size)
         return note + "".join(line for line in lines if line not in note)
 
+    def _covers(self, note: str, index: int) -> bool:
+        size = int(note.split("\n", 2)[1])  # C2SP tlog-checkpoint: origin, then the tree size
+        return index < size
+
     def log_verifier(self, conn: Connection | None = None):
         return verifier_from_vkey(self.head(conn).vkey)
 
     def tlog_proof(self, index: int) -> TlogProof:
-        """An offline proof of entry `index` against a freshly signed checkpoint."""
-        note = self.checkpoint()
+        """An offline proof of entry `index` against the newest signed checkpoint that holds it
+        (the batch that appended it signed one); signs a new checkpoint only if none does."""
+        note = self.latest_checkpoint()
+        if note is None or not self._covers(note, index):
+            note = self.checkpoint()
         with self.db.reader.connect() as conn:
             opened = open_note(note, [verifier_from_vkey(self.store.head(conn).vkey)])
             cp = Checkpoint.parse(opened.text)

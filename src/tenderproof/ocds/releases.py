@@ -213,7 +213,6 @@ def _tenderers(s: dict) -> list[dict[str, str]]:
 def _bid_details(s: dict) -> list[dict[str, Any]]:
     """Bids extension `bids.details`: opened bids with their tenderers; withdrawn ones without identity."""
     cr, awarded = s.get("competitive_range"), bool(s["awards"])
-    replaced_by = {b["replaces"]: b["id"] for b in s["bids"].values() if b.get("replaces")}
     out = []
     for b in sorted(s["bids"].values(), key=lambda b: (b["date"], b["id"])):
         d: dict[str, Any] = {"id": b["id"], "date": b["date"]}
@@ -231,8 +230,8 @@ def _bid_details(s: dict) -> list[dict[str, Any]]:
             d["tenderers"] = [{"id": b["bidder"], "name": b["bidder_name"]}]
         elif b["status"] in ("withdrawn", "replaced"):
             d["status"] = "withdrawn"
-            if b["id"] in replaced_by:
-                d["description"] = f"Replaced by bid {replaced_by[b['id']]} before the deadline."
+            if b.get("replaced_by"):
+                d["description"] = f"Replaced by bid {b['replaced_by']} before the deadline."
         else:
             continue
         out.append(d)

@@ -244,14 +244,14 @@ def summarize(env: dict[str, Any], bid_names: dict[str, str], bidder_names: dict
         parts += [f"{k} changed" for k in sorted(ch) if k not in ("tender_end", "enquiry_end")]
         return f"{p.get('id', 'Amendment')}: {', '.join(parts)}. Rationale: {p.get('rationale', '')}"
     if t == "enquiry.asked":
-        return f"Enquiry {p.get('id')} asked by {who(p.get('author', '?'))}."
+        return f"Enquiry {p.get('id')} asked; who asked is not identified (FAR 15.201(f))."
     if t == "enquiry.answered":
         return f"Enquiry {p.get('id')} answered publicly."
     if t == "tender.enquiries_closed":
         return "The enquiry period ended (deadline worker)."
     if t == "bid.submitted":
-        extra = f", replacing {p['replaces']}" if p.get("replaces") else ""
-        return f"Sealed bid {p.get('id')} received{extra}: {p.get('sealed_size', '?')} bytes of ciphertext, SHA-256 {str(p.get('sealed_sha256', ''))[:16]}…"
+        return (f"Sealed bid {p.get('id')} received: {p.get('sealed_size', '?')} bytes of padded ciphertext, "
+                f"SHA-256 {str(p.get('sealed_sha256', ''))[:16]}…; who bid is sealed until the opening.")
     if t == "bid.withdrawn":
         return f"Bid {p.get('id')} withdrawn before the deadline."
     if t == "tender.tendering_closed":
@@ -477,7 +477,7 @@ def dispute_record(events: list[Logged], bidder_names: dict[str, str]) -> dict[s
                                    "interest": p.get("interest"), "commitment": sealed})
         elif t == "integrity.employment_contact":
             out["employment"].append({"date": at, "index": e.index, "official": p.get("official"),
-                                      "bidder": name(p.get("bidder", "")), "contact_date": p.get("contact_date"),
+                                      "contact_date": p.get("contact_date"),
                                       "response": p.get("response")})
         elif t == "contact.recorded":
             out["contacts"].append({"recorded": at, "index": e.index, "official": p.get("official"), "party": p.get("party"),
@@ -486,7 +486,7 @@ def dispute_record(events: list[Logged], bidder_names: dict[str, str]) -> dict[s
             out["incidents"].append({"date": at, "index": e.index, "by": f"{actor.get('id', '?')} ({role_label(actor.get('role', ''))})",
                                      "affected": [name(a) for a in p.get("affected", [])], "commitment": sealed})
         elif t == "bidder.ownership_declared":
-            out["ownership"].append({"date": at, "index": e.index, "bidder": name(p.get("bidder", "")), "commitment": sealed})
+            out["ownership"].append({"date": at, "index": e.index, "commitment": sealed})
     return {"protests": list(protests.values()), "stays": list(stays.values()), **out}
 
 
@@ -555,10 +555,10 @@ def tender_page(p: Procurement, tender_id: str) -> TenderPage | None:
 
 
 def list_row(tender_id: str, status: str, title: str, state_text: str | None) -> dict[str, Any]:
-    """One row of the tender list (public fields only, through public_view)."""
+    """One row of the tender list, from the core of the state (only public fields of it)."""
     row = {"id": tender_id, "status": status, "title": title, "buyer": "", "deadline": None, "value": None}
     if state_text:
-        v = public_view(json.loads(state_text))
+        v = json.loads(state_text)
         row.update(buyer=v["buyer"].get("name", ""), deadline=v["periods"].get("tender_end"), value=v["value"],
                    award=(v["awards"][-1]["supplier"]["name"] if v["awards"] else None))
     return row

@@ -192,7 +192,8 @@ def _confidential(p: Procurement, tender_id: str, commitments: list[str]) -> dic
     with p.db.reader.connect() as conn:
         for i in range(0, len(commitments), 500):
             rows = conn.execute(sa.select(confidential.c.commitment, confidential.c.salt, confidential.c.content).where(
-                confidential.c.tender_id == tender_id, confidential.c.commitment.in_(commitments[i:i + 500])))
+                confidential.c.tender_id == tender_id, confidential.c.commitment.in_(commitments[i:i + 500]),
+                confidential.c.sealed.is_(None)))  # sealed to the opening key: not readable before it
             for r in rows:
                 out[r.commitment] = {"commitment": r.commitment, "salt": bytes(r.salt).hex(),
                                      "content": envelope.loads(r.content)}

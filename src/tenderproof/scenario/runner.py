@@ -166,6 +166,8 @@ class Runner:
             return 1
         if do == "share":
             return len(self._share(tid, actor))
+        if do == "withdraw":
+            return len(bidding.withdraw_bid(self.p, tid, actor, a["bid_id"]))
         if do == "debrief":
             doc = debriefing_document(self.p.state(tid), a["bidder_id"], self.clock())
             digest = self.p.documents.put(doc)
@@ -210,7 +212,6 @@ COMMANDS: dict[str, Callable[..., c.Command]] = {
     "amend": c.AmendTender,
     "ask": c.AskQuestion,
     "answer": c.AnswerQuestion,
-    "withdraw": c.WithdrawBid,
     "declare": c.DeclareInterests,
     "rate": c.RateProposal,
     "consensus": c.RecordConsensus,

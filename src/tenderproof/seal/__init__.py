@@ -16,7 +16,7 @@ Everything raises `SealError` (a ValueError) with a one-line reason on refusal.
 from __future__ import annotations
 
 from ._hpke import SUITE_NAME
-from .bids import open_bid, seal_bid, sealed_digest, sealed_tender_id
+from .bids import check_padded, open_bid, open_record, padded_size, seal_bid, seal_record, sealed_digest, sealed_tender_id
 from .errors import SealError
 from .keys import (
     OfficialKeyPair,
@@ -38,7 +38,11 @@ __all__ = [
     "OpeningKey",
     "OpeningPrivateKey",
     "SealError",
+    "check_padded",
     "check_share",
+    "open_record",
+    "padded_size",
+    "seal_record",
     "TenderPublicKey",
     "create_opening_key",
     "decrypt_share",

@@ -20,7 +20,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 #: The newest Alembic revision; a test checks it is the head of the migrations folder. Kept
 #: here so that opening a database does not import Alembic (a cold CLI call stays fast).
-SCHEMA_REVISION = "0005"
+SCHEMA_REVISION = "0006"
 
 
 class DatabaseError(RuntimeError):

@@ -62,7 +62,8 @@ log_witnesses = Table(
 
 # --- procurement: projections (dropped and rebuilt from the ledger by `tenderproof rebuild`) ---
 
-#: Current state of each tender, folded from its events (domain.state.evolve), as JSON.
+#: Current state of each tender, folded from its events (domain.state.evolve): the small core as
+#: JSON; the collections that grow with activity are rows of `tender_rows`.
 tenders = Table(
     "tenders",
     metadata,
@@ -71,6 +72,16 @@ tenders = Table(
     Column("seq", BigInteger, nullable=False),
     Column("title", Text, nullable=False),
     Column("state", Text, nullable=False),
+)
+
+#: One row of a tender's growing collections (domain.rows): a bid, an enquiry, a refusal, …
+tender_rows = Table(
+    "tender_rows",
+    metadata,
+    Column("tender_id", String(100), primary_key=True),
+    Column("kind", String(40), primary_key=True),
+    Column("key", String(200), primary_key=True),
+    Column("row", Text, nullable=False),
 )
 
 #: Every procurement event, by ledger index: the public envelope exactly as logged.
@@ -105,11 +116,14 @@ ocds_releases = Table(
     Column("release", Text, nullable=False),
 )
 
-PROJECTIONS = (tenders, events, deadlines, ocds_releases)
+PROJECTIONS = (tenders, tender_rows, events, deadlines, ocds_releases)
 
 # --- procurement: private state, never dropped, never published -----------------------------
 
-#: Confidential payloads behind the salted commitments in the log (DESIGN.md §4.3).
+#: Confidential payloads behind the salted commitments in the log (DESIGN.md §4.3). What would
+#: name a bidder before the opening (`until_opening`) is kept only as `sealed`, HPKE to the
+#: tender's opening key (salt and content empty), until the opening unseals it; the state never
+#: folds it in before then, so a copy of the database does not say who bid (issue 10).
 confidential = Table(
     "confidential",
     metadata,
@@ -117,6 +131,8 @@ confidential = Table(
     Column("tender_id", String(100), nullable=False, index=True),
     Column("salt", LargeBinary(32), nullable=False),
     Column("content", Text, nullable=False),
+    Column("sealed", LargeBinary, nullable=True),
+    Column("until_opening", sa.Boolean, nullable=False, server_default=sa.false()),
 )
 
 #: Officials' public keys, to which tender opening-key shares are encrypted (registry, not log).
@@ -166,7 +182,10 @@ grants = Table(
     Column("tender_id", String(100), primary_key=True),
 )
 
-#: Responses to POSTs with an Idempotency-Key, written in the command's own transaction.
+#: Responses to POSTs with an Idempotency-Key, written in the command's own transaction. `key` is
+#: HMAC-SHA256(bearer token, person ‖ Idempotency-Key) and `person_id` is empty, so the table
+#: does not say who sent what (a bid's receipt would name its bidder); only the token's holder
+#: finds the row again.
 idempotency = Table(
     "idempotency",
     metadata,

@@ -1,0 +1,193 @@
+"""Group commit: every command of this process goes through one writer thread, in batches.
+
+At the deadline many bids arrive at once. One transaction per bid would mean one fsync, one
+append that re-reads the tree's edge, and one checkpoint signature per bid. Instead (issue 10):
+- callers queue their command (`run`), and the writer thread takes everything queued so far;
+- the batch is one database transaction, opened under the log's lock (SQLite `BEGIN IMMEDIATE`,
+  PostgreSQL `SELECT … FOR UPDATE` of the log head), so it is the one serialisation point of
+  every writer in every process;
+- due deadlines fire first; then each command runs in a savepoint with the clock read right
+  then, so a bid is in time exactly if its place in the log is before the closing;
+- a refused command rolls back its savepoint alone (a logged refusal keeps its note);
+- the entries of all commands are appended to the ledger at once, the batch signs one
+  checkpoint, and one commit makes it all durable; only then is any caller answered.
+A batch that loses a race with another process (the head moved) is run again from the start.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from tenderproof.domain import Refused
+from tenderproof.ledger.log import MAX_RETRIES
+from tenderproof.ledger.storage import HeadMoved
+
+if TYPE_CHECKING:
+    from .service import Procurement
+
+#: At most this many commands in one batch (bounds a batch's memory and its latency).
+MAX_BATCH = 256
+#: The writer thread ends after this long without work, and starts again on the next command.
+IDLE_SECONDS = 2.0
+
+Body = Callable[[Connection, datetime], Any]
+
+
+class Conflict(RuntimeError):
+    """Another writer changed the tender or the log first; the batch is run again."""
+
+
+class _Batch:
+    """The entries the batch's commands have appended so far, before the one ledger append."""
+
+    def __init__(self, first_index: int) -> None:
+        self.first_index = first_index
+        self.entries: list[bytes] = []
+        self.deadlines_fired: list[Any] = []  # what the batch's own start fired (see `fired`)
+
+
+class GroupCommit:
+    def __init__(self, p: Procurement) -> None:
+        self.p = p
+        self._queue: queue.SimpleQueue[tuple[Body, Future]] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._batch: _Batch | None = None
+
+    # --- callers ------------------------------------------------------------------------------
+
+    def run(self, body: Body) -> Any:
+        """Run `body(conn, now)` in the next batch; return its result once the batch committed,
+        or raise what it raised (a refusal, logged or not, after the batch committed)."""
+        if threading.current_thread() is self._thread:
+            raise RuntimeError("a command may not queue another command from inside its own batch")
+        done: Future = Future()
+        with self._lock:
+            self._queue.put((body, done))
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._serve, name="tenderproof-writer", daemon=True)
+                self._thread.start()
+        return done.result()
+
+    # --- inside a batch -----------------------------------------------------------------------
+
+    def reserve(self, conn: Connection, entries: list[bytes]) -> int:
+        """Take the next ledger indexes for `entries`; they are appended when the batch commits."""
+        batch = self._batch
+        if batch is None:
+            raise RuntimeError("ledger entries are appended only inside a batch of the group commit")
+        first = batch.first_index + len(batch.entries)
+        batch.entries.extend(entries)
+        return first
+
+    def fired(self) -> list[Any]:
+        """The deadline events this batch fired before its commands ran."""
+        return list(self._batch.deadlines_fired) if self._batch else []
+
+    def savepoint(self, conn: Connection, fn: Callable[[], Any], default: Any = None) -> Any:
+        """Run `fn` in a savepoint. A refusal rolls back what `fn` did (a logged one keeps its
+        note) and returns `default`; any other error rolls back and propagates."""
+        batch = self._batch
+        mark = len(batch.entries) if batch else 0
+        sp = conn.begin_nested()
+        try:
+            result = fn()
+        except Refused as r:
+            if r.logged:
+                sp.commit()
+            else:
+                sp.rollback()
+                if batch:
+                    del batch.entries[mark:]
+            if default is _RAISE:
+                raise
+            return default
+        except BaseException:
+            sp.rollback()
+            if batch:
+                del batch.entries[mark:]
+            raise
+        sp.commit()
+        return result
+
+    # --- the writer thread --------------------------------------------------------------------
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                first = self._queue.get(timeout=IDLE_SECONDS)
+            except queue.Empty:
+                with self._lock:
+                    if self._queue.empty():
+                        self._thread = None
+                        return
+                continue
+            jobs = [first]
+            while len(jobs) < MAX_BATCH:
+                try:
+                    jobs.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            self._commit(jobs)
+
+    def _commit(self, jobs: list[tuple[Body, Future]]) -> None:
+        p = self.p
+        outcomes: list[tuple[bool, Any]] = []
+        error: BaseException | None = None
+        for _attempt in range(MAX_RETRIES):
+            outcomes, error = [], None
+            try:
+                with p.db.writer.begin() as conn:
+                    head = p.log.store.head(conn, lock=True)
+                    self._batch = _Batch(head.size)
+                    self._batch.deadlines_fired = p.fire_due(conn, p.clock())
+                    for body, _done in jobs:
+                        outcomes.append(self._one(conn, body))
+                    if self._batch.entries:
+                        appended = p.log.append(self._batch.entries, conn=conn)
+                        p.log.sign_in(conn, appended.size, appended.root)
+                break
+            except (HeadMoved, Conflict, IntegrityError):
+                continue
+            except OperationalError as e:
+                if getattr(e.orig, "sqlstate", None) in ("40001", "40P01"):
+                    continue
+                error = e
+                break
+            except BaseException as e:  # the commit itself failed: nobody's command is durable
+                error = e
+                break
+            finally:
+                self._batch = None
+        else:
+            error = Conflict(f"gave up after {MAX_RETRIES} attempts: too much contention")
+        for (_body, done), outcome in zip(jobs, outcomes if error is None else [(False, error)] * len(jobs)):
+            ok, value = outcome
+            if ok:
+                done.set_result(value)
+            else:
+                done.set_exception(value)
+
+    def _one(self, conn: Connection, body: Body) -> tuple[bool, Any]:
+        """One command in its savepoint: what it returned, or what it raised (its alone)."""
+        try:
+            return True, self.savepoint(conn, lambda: body(conn, self.p.clock()), default=_RAISE)
+        except IntegrityError as e:
+            # This command collided with one earlier in the batch (the same idempotency key sent
+            # twice at once, say): it alone is refused; the caller may look for the first answer.
+            return False, Conflict(f"the command collided with another one: {e.orig}")
+        except HeadMoved:
+            raise
+        except Exception as e:  # a refusal, an invalid command, a bug: this command's, not the batch's
+            return False, e
+
+
+_RAISE = object()
