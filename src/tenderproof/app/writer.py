@@ -6,8 +6,8 @@ append that re-reads the tree's edge, and one checkpoint signature per bid. Inst
 - the batch is one database transaction, opened under the log's lock (SQLite `BEGIN IMMEDIATE`,
   PostgreSQL `SELECT … FOR UPDATE` of the log head), so it is the one serialisation point of
   every writer in every process;
-- due deadlines fire first; then each command runs in a savepoint with the clock read right
-  then, so a bid is in time exactly if its place in the log is before the closing;
+- each command reads the clock, fires every deadline due by then, then runs in a savepoint: a
+  bid is in time exactly if its place in the log is before the closing;
 - a refused command rolls back its savepoint alone (a logged refusal keeps its note);
 - the entries of all commands are appended to the ledger at once, the batch signs one
   checkpoint, and one commit makes it all durable; only then is any caller answered.
@@ -28,7 +28,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from tenderproof.domain import Refused
 from tenderproof.ledger.log import MAX_RETRIES
-from tenderproof.ledger.storage import HeadMoved
+from tenderproof.ledger.storage import Head, HeadMoved
 
 if TYPE_CHECKING:
     from .service import Procurement
@@ -51,7 +51,7 @@ class _Batch:
     def __init__(self, first_index: int) -> None:
         self.first_index = first_index
         self.entries: list[bytes] = []
-        self.deadlines_fired: list[Any] = []  # what the batch's own start fired (see `fired`)
+        self.deadlines_fired: list[Any] = []  # fired before the batch's commands (see `fired`)
 
 
 class GroupCommit:
@@ -89,7 +89,7 @@ class GroupCommit:
         return first
 
     def fired(self) -> list[Any]:
-        """The deadline events this batch fired before its commands ran."""
+        """The deadline events this batch fired before its commands ran (run_deadlines reports them)."""
         return list(self._batch.deadlines_fired) if self._batch else []
 
     def savepoint(self, conn: Connection, fn: Callable[[], Any], default: Any = None) -> Any:
@@ -148,12 +148,11 @@ class GroupCommit:
                 with p.db.writer.begin() as conn:
                     head = p.log.store.head(conn, lock=True)
                     self._batch = _Batch(head.size)
-                    self._batch.deadlines_fired = p.fire_due(conn, p.clock())
                     for body, _done in jobs:
                         outcomes.append(self._one(conn, body))
                     if self._batch.entries:
-                        appended = p.log.append(self._batch.entries, conn=conn)
-                        p.log.sign_in(conn, appended.size, appended.root)
+                        appended = p.log.append(self._batch.entries, conn=conn, head=head)
+                        p.log.sign_in(conn, Head(head.origin, head.vkey, appended.size, appended.root))
                 break
             except (HeadMoved, Conflict, IntegrityError):
                 continue
@@ -177,9 +176,15 @@ class GroupCommit:
                 done.set_exception(value)
 
     def _one(self, conn: Connection, body: Body) -> tuple[bool, Any]:
-        """One command in its savepoint: what it returned, or what it raised (its alone)."""
+        """One command in its savepoint: what it returned, or what it raised (its alone).
+
+        Its time is read now, and every deadline due by then fires first: in the log, nothing
+        stamped after a deadline comes before that deadline's event."""
+        now = self.p.clock()
+        assert self._batch is not None
+        self._batch.deadlines_fired += self.p.fire_due(conn, now)
         try:
-            return True, self.savepoint(conn, lambda: body(conn, self.p.clock()), default=_RAISE)
+            return True, self.savepoint(conn, lambda: body(conn, now), default=_RAISE)
         except IntegrityError as e:
             # This command collided with one earlier in the batch (the same idempotency key sent
             # twice at once, say): it alone is refused; the caller may look for the first answer.

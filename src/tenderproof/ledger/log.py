@@ -176,11 +176,12 @@ class Log:
 
     # --- appending ----------------------------------------------------------------------------
 
-    def append(self, entries: Sequence[bytes], conn: Connection | None = None) -> Appended:
+    def append(self, entries: Sequence[bytes], conn: Connection | None = None, head: Head | None = None) -> Appended:
         """Append `entries` in one transaction; durable when this returns.
 
         With `conn`, the append joins the caller's transaction (which must have been opened on
         `db.writer`), and is durable when the caller commits; the caller retries on HeadMoved.
+        `head` is the head the caller read in that transaction under the lock, if it did.
         """
         entries = [bytes(e) for e in entries]
         if not entries:
@@ -188,7 +189,7 @@ class Log:
         for i, e in enumerate(entries):
             check_entry(e, i if len(entries) > 1 else None)
         if conn is not None:
-            return self._append(conn, entries)
+            return self._append(conn, entries, head)
         for _attempt in range(MAX_RETRIES):
             try:
                 with self.db.writer.begin() as c:
@@ -201,8 +202,8 @@ class Log:
                     raise
         raise LogError(f"could not append after {MAX_RETRIES} attempts: the log is too contended")
 
-    def _append(self, conn: Connection, entries: list[bytes]) -> Appended:
-        head = self.store.head(conn, lock=True)
+    def _append(self, conn: Connection, entries: list[bytes], head: Head | None = None) -> Appended:
+        head = head or self.store.head(conn, lock=True)
         txn = conn.get_transaction()
         if txn is not None:
             self._unsettled[conn] = weakref.ref(txn)
@@ -299,15 +300,14 @@ class Log:
                 continue
         raise LogError("could not store a checkpoint: the log is too contended")
 
-    def sign_in(self, conn: Connection, size: int, root: bytes) -> str | None:
-        """Sign and store the checkpoint of the tree of `size` in `conn`'s transaction (the batch
-        that grew the tree to it), so that receipts need no transaction of their own."""
+    def sign_in(self, conn: Connection, head: Head) -> str | None:
+        """Sign and store the checkpoint of `head` in `conn`'s transaction (the batch that grew the
+        tree to it), so that receipts need no transaction of their own."""
         if self.signer is None:
             return None
-        head = self.store.head(conn)
         if head.vkey != self.signer.vkey:
             raise LogError("the log key in the data directory is not the key of this database's log")
-        return self.store.add_checkpoint(conn, size, self._sign(Head(head.origin, head.vkey, size, root)))
+        return self.store.add_checkpoint(conn, head.size, self._sign(head))
 
     def _sign(self, head: Head) -> str:
         assert self.signer is not None
