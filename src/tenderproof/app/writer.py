@@ -143,7 +143,7 @@ class GroupCommit:
         outcomes: list[tuple[bool, Any]] = []
         error: BaseException | None = None
         for _attempt in range(MAX_RETRIES):
-            outcomes, error = [], None
+            outcomes, error, appended, note = [], None, False, None
             try:
                 with p.db.writer.begin() as conn:
                     head = p.log.store.head(conn, lock=True)
@@ -151,8 +151,11 @@ class GroupCommit:
                     for body, _done in jobs:
                         outcomes.append(self._one(conn, body))
                     if self._batch.entries:
-                        appended = p.log.append(self._batch.entries, conn=conn, head=head)
-                        p.log.sign_in(conn, Head(head.origin, head.vkey, appended.size, appended.root))
+                        grown = p.log.append(self._batch.entries, conn=conn, head=head)
+                        note = p.log.sign_in(conn, Head(head.origin, head.vkey, grown.size, grown.root))
+                        appended = True
+                if appended:
+                    p.log.committed(note)  # only now: what the batch wrote is committed state
                 break
             except (HeadMoved, Conflict, IntegrityError):
                 continue

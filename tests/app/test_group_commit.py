@@ -1,0 +1,131 @@
+"""Group commit (issue 10): commands queued while a batch runs commit together, in one
+transaction with one checkpoint; a refused or broken command fails alone; a bid writes the same
+few rows however many bids the tender already holds."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import sqlalchemy as sa
+
+from tenderproof.app import bidding
+from tenderproof.domain import Actor, Refused
+from tenderproof.ledger.tlogproof import verify_tlog_proof
+from tenderproof.store.schema import log_checkpoints, tender_rows, tenders
+
+from .conftest import TID
+
+
+def _checkpoint_sizes(world) -> list[int]:
+    with world.p.db.reader.connect() as conn:
+        return [int(x) for x in conn.execute(sa.select(log_checkpoints.c.size).order_by(log_checkpoints.c.size)).scalars()]
+
+
+def _queued(world, n: int) -> None:
+    """Block until `n` commands wait in the writer's queue (bounded: the senders are running)."""
+    for _ in range(10_000_000):
+        if world.p.writer._queue.qsize() >= n:
+            return
+    raise AssertionError("the commands never queued")
+
+
+def _batch_behind_a_blocker(world, jobs: list) -> list:
+    """Run `jobs` (callables) from threads while the writer is held inside a batch, so they all
+    queue and then commit as the next batch; return their outcomes (result or exception)."""
+    entered, release = threading.Event(), threading.Event()
+
+    def blocker(conn, now):
+        entered.set()
+        assert release.wait(30)
+        return "blocker"
+
+    def outcome(job):
+        try:
+            return job()
+        except Exception as e:  # noqa: BLE001 - the outcome is what the test checks
+            return e
+
+    with ThreadPoolExecutor(len(jobs) + 1) as pool:
+        first = pool.submit(world.p.transact, blocker)
+        assert entered.wait(30)
+        futures = [pool.submit(outcome, job) for job in jobs]
+        _queued(world, len(jobs))
+        release.set()
+        assert first.result() == "blocker"
+        return [f.result() for f in futures]
+
+
+def test_commands_queued_during_a_batch_commit_as_one_batch_with_one_checkpoint(world):
+    world.create()
+    world.publish()
+    blobs = [world.seal(f"offer {i}".encode()) for i in range(6)]
+    before = _checkpoint_sizes(world)
+    receipts = _batch_behind_a_blocker(world, [
+        lambda b=b, i=i: bidding.submit_bid(world.p, TID, Actor(f"bidder{i}", "bidder"), "B", b) for i, b in enumerate(blobs)])
+    assert all(isinstance(r, bidding.Receipt) for r in receipts)
+    new = [s for s in _checkpoint_sizes(world) if s not in before]
+    size = world.p.log.head().size
+    assert new == [size], "six bids in one batch: one checkpoint, at the batch's end"
+    assert sorted(r.index for r in receipts) == list(range(size - 6, size))
+    for r in receipts:  # every receipt is proven against the batch's checkpoint
+        assert r.proof.checkpoint.split("\n")[1] == str(size)
+
+
+def test_a_refused_or_broken_command_fails_alone_in_its_batch(world):
+    world.create()
+    world.publish()
+    good, dup = world.seal(b"good"), world.seal(b"dup")
+    world.bid("acme", b"x", bid_id="taken")
+
+    def broken(conn, now):
+        raise KeyError("a bug in one command")
+
+    outcomes = _batch_behind_a_blocker(world, [
+        lambda: bidding.submit_bid(world.p, TID, Actor("globex", "bidder"), "G", good),
+        lambda: bidding.submit_bid(world.p, TID, Actor("initech", "bidder"), "I", dup, bid_id="taken"),
+        lambda: world.p.transact(broken),
+        lambda: bidding.submit_bid(world.p, TID, Actor("umbrella", "bidder"), "U", world.seal(b"another")),
+    ])
+    assert isinstance(outcomes[0], bidding.Receipt) and isinstance(outcomes[3], bidding.Receipt)
+    assert isinstance(outcomes[1], Refused) and outcomes[1].code == "exists" and not outcomes[1].logged
+    assert isinstance(outcomes[2], KeyError)
+    bids = world.state()["bids"]
+    assert set(bids) == {"taken", outcomes[0].envelope["payload"]["id"], outcomes[3].envelope["payload"]["id"]}
+
+
+def test_a_bid_writes_the_same_rows_however_many_bids_are_in(world):
+    """O(1) in the bids already in: the tender's core row does not grow, and each bid adds one
+    row of its own (the state is no longer rewritten whole)."""
+    world.create()
+    world.publish()
+
+    def sizes():
+        with world.p.db.reader.connect() as conn:
+            core = conn.execute(sa.select(sa.func.length(tenders.c.state)).where(tenders.c.id == TID)).scalar()
+            count = conn.execute(sa.select(sa.func.count()).select_from(tender_rows).where(
+                tender_rows.c.tender_id == TID, tender_rows.c.kind == "bids")).scalar()
+        return core, count
+
+    world.bid("bidder0", b"first")
+    core1, rows1 = sizes()
+    for i in range(1, 60):
+        world.bid(f"bidder{i}", f"offer {i}".encode())
+    core60, rows60 = sizes()
+    assert rows60 - rows1 == 59
+    assert abs(core60 - core1) <= 4  # only counters' digits may grow
+    state = world.state()
+    assert state["bids_live"] == 60 and len(state["bids"]) == 60
+
+
+def test_concurrent_bids_all_get_verifiable_receipts(world):
+    world.create()
+    world.publish()
+    blobs = [world.seal(f"bid {i}".encode()) for i in range(40)]
+    with ThreadPoolExecutor(8) as pool:
+        receipts = list(pool.map(lambda ib: bidding.submit_bid(world.p, TID, Actor(f"b{ib[0]}", "bidder"), "B", ib[1]),
+                                 enumerate(blobs)))
+    verifier = world.p.log.log_verifier()
+    for r in receipts:
+        verify_tlog_proof(r.proof, world.p.log.entry(r.index), [verifier])
+    assert len({r.index for r in receipts}) == 40
