@@ -129,8 +129,13 @@ def test_witness_flow_and_policy(data, tmp_path):
     entry = tmp_path / "e"
     entry.write_text("b")
     run("verify", proof, "--entry", entry, "--policy", policy)
-    # Grown without a new cosignature: the proof's checkpoint lacks the quorum.
+    # Grown: a proof is against the newest stored checkpoint, still the cosigned one ...
     run("log", "append", "--data-dir", d, stdin="c\n", env_db=db)
+    run("log", "proof", "1", "--data-dir", d, "-o", proof, env_db=db)
+    _, out, _ = run("verify", proof, "--entry", entry, "--policy", policy)
+    assert "at tree size 2" in out
+    # ... until a newer one is signed without a cosignature: that checkpoint lacks the quorum.
+    run("log", "checkpoint", "--data-dir", d, env_db=db)
     run("log", "proof", "1", "--data-dir", d, "-o", proof, env_db=db)
     rc, _, err = run("verify", proof, "--entry", entry, "--policy", policy, check=1)
     assert "quorum" in err

@@ -118,7 +118,9 @@ class Installation:
             return ctx
         for bidder, price in (("acme", "100"), ("globex", "200")):
             ctx.bids[bidder] = f"bid-{bidder}"
-            w.bid(bidder, f"{bidder.upper()} PRICE {price}".encode(), tid, bid_id=ctx.bids[bidder])
+            # As if sent over the API: the withdrawal key derives from the bidder's token.
+            w.bid(bidder, f"{bidder.upper()} PRICE {price}".encode(), tid, bid_id=ctx.bids[bidder],
+                  secret=self.api.tokens[bidder].encode())
         if phase == "bids":
             return ctx
         self.clock.advance(days=31)

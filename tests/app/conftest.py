@@ -4,6 +4,7 @@ with their own keys, bidders that seal on their side. Nothing mocked."""
 from __future__ import annotations
 
 import base64
+import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
@@ -12,6 +13,7 @@ import sqlalchemy as sa
 
 from tenderproof import seal
 from tenderproof.app import bidding
+from tenderproof.app.public import public_view
 from tenderproof.app.service import Procurement
 from tenderproof.domain import Actor
 from tenderproof.domain import commands as c
@@ -79,8 +81,16 @@ class World:
         package = seal.pack(tmp) if tmp else _package(content)
         return seal.seal_bid(tid, pub, package)
 
-    def bid(self, bidder: str, content: bytes, tid: str = TID, bid_id: str | None = None) -> bidding.Receipt:
-        return bidding.submit_bid(self.p, tid, Actor(bidder, "bidder"), bidder.upper(), self.seal(content, tid), bid_id=bid_id)
+    def bid(self, bidder: str, content: bytes, tid: str = TID, bid_id: str | None = None,
+            secret: bytes | None = None) -> bidding.Receipt:
+        """A sealed bid; its withdrawal key derives from `secret` (the API passes the bearer
+        token), by default from the bidder's id."""
+        return bidding.submit_bid(self.p, tid, Actor(bidder, "bidder"), bidder.upper(), self.seal(content, tid),
+                                  bid_id=bid_id, secret=secret)
+
+    def withdraw(self, bidder: str, bid_id: str, tid: str = TID):
+        """Withdraw by the bid's withdrawal key, derived from the bidder's (in-process) secret."""
+        return bidding.withdraw_bid(self.p, tid, Actor(bidder, "bidder"), bid_id)
 
     def share(self, official: Actor, tid: str = TID) -> None:
         enc = base64.b64decode(self.state(tid)["opening"]["encrypted_shares"][official.id])
@@ -88,6 +98,14 @@ class World:
 
     def declare(self, actor: Actor, tid: str = TID) -> None:
         self.p.execute(c.DeclareInterests(tid, False), actor)
+
+    def open(self, tid: str = TID) -> None:
+        """The opening officials without a share in yet declare and hand theirs in until k are
+        in: the k-th opens every bid."""
+        s = self.state(tid)
+        for o in [o for o in OPENERS if o.id not in s["shares"]][:s["opening_threshold"] - len(s["shares"])]:
+            self.declare(o, tid)
+            self.share(o, tid)
 
     def to_evaluation(self, tid: str = TID, bids: dict[str, bytes] | None = None) -> None:
         """create → publish → bids → deadline → k shares → opened."""
@@ -97,9 +115,49 @@ class World:
             self.bid(bidder, content, tid, bid_id=f"bid-{bidder}")
         self.clock.advance(days=31)
         self.p.run_deadlines()
-        for o in OPENERS[:2]:
-            self.declare(o, tid)
-            self.share(o, tid)
+        self.open(tid)
+
+
+def database_dump(world: World) -> bytes:
+    """Every row of every table, raw bytes included: what a database administrator can take."""
+    out = []
+    with world.p.db.reader.connect() as conn:
+        for table in sa.inspect(conn).get_table_names():
+            for row in conn.execute(sa.text(f'SELECT * FROM "{table}"')):
+                out += [bytes(v) if isinstance(v, (bytes, memoryview)) else str(v).encode() for v in row]
+    return b"\n".join(out)
+
+
+def confidential_row(world: World, commitment: str):
+    """The stored confidential part behind an envelope's commitment."""
+    with world.p.db.reader.connect() as conn:
+        return conn.execute(sa.select(confidential).where(confidential.c.commitment == commitment)).one()
+
+
+def assert_sealed_until_opening(world: World, commitment: str) -> None:
+    """The confidential part is stored only sealed to the tender's opening key: no salt, no content."""
+    row = confidential_row(world, commitment)
+    assert row.until_opening and row.sealed and (bytes(row.salt), row.content) == (b"", ""), row
+
+
+def assert_nobody_named(world: World, *names: str, tid: str = TID) -> None:
+    """Before the opening: none of `names` (bidder ids or names, compared case-insensitively) is
+    in the tender's state, in what anyone may see of it, in the log's entries, in any table of the
+    database or in any file of the data directory (the SQLite files, sealed blobs, documents)."""
+    state = world.state(tid)
+    assert state["opened"] is None, "only meaningful before the opening"
+    places = {
+        "state": json.dumps(state).encode(),
+        "public view": json.dumps(public_view(state)).encode(),
+        "log entries": b"\n".join(world.p.log.entries(0, world.p.log.head().size)),
+        "database": database_dump(world),
+    }
+    root = world.p.documents.root.parent
+    places |= {str(f): f.read_bytes() for f in root.rglob("*") if f.is_file()}
+    for where, blob in places.items():
+        blob = blob.lower()
+        for name in names:
+            assert name.lower().encode() not in blob, f"{name!r} is named in {where} before the opening"
 
 
 def _package(content: bytes) -> bytes:

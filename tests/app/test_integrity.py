@@ -21,7 +21,7 @@ from tenderproof.domain import commands as c
 from tenderproof.domain.model import iso
 from tenderproof.store.schema import confidential
 
-from .conftest import BUYER, EVAL, OPENERS, SSA, TID
+from .conftest import BUYER, EVAL, OPENERS, SSA, TID, assert_nobody_named, assert_sealed_until_opening
 from .test_refusals import USD, refused_logged, refused_unchanged
 
 MSFT = Actor("microsoft", "bidder")
@@ -47,9 +47,7 @@ def bid_as(world, actor: Actor, name: str) -> None:
 def open_bids(world) -> None:
     world.clock.advance(days=31)
     world.p.run_deadlines()
-    for o in OPENERS[:2]:
-        world.declare(o)
-        world.share(o)
+    world.open()
     assert world.state()["status"] == "active.evaluation"
 
 
@@ -62,7 +60,11 @@ def own(world, bidder: Actor, owners: list[str], affiliates: list[str] = ()) -> 
 
 
 def matches(world) -> list[tuple]:
-    return [(m["official"], m["bidder"], m["interest"], m["declared"], m["matches"]) for m in world.state()["coi_matches"]]
+    """(official, bidder, interest, declared, matched name) of each match on the record. A match
+    found before the opening has its bidder sealed: until the opening it shows only (official,
+    None, interest, None, None)."""
+    return [(m["official"], m.get("bidder"), m["interest"], m.get("declared"), m.get("matches"))
+            for m in world.state()["coi_matches"]]
 
 
 def entries(world, event_type: str) -> list[tuple[dict, bytes]]:
@@ -110,11 +112,20 @@ def test_declared_interest_matches_a_bidder_by_name(world, field, declared, bidd
     if when == "after-the-opening":
         open_bids(world)
     declare(world, EVAL, **{field: declared})
+    if when == "after-the-bids":
+        # Who bid is sealed: the declaration is checked against the bidders at the opening.
+        assert matches(world) == [] and entries(world, "coi.match") == []
+        open_bids(world)
     name = declared[0]["name"] if field == "prior_employers" else declared[0]
     assert matches(world) == [(EVAL.id, "microsoft", kind, name, bidder_name)]
     (env, raw), = entries(world, "coi.match")
     assert env["payload"] == {"official": EVAL.id, "interest": kind}
-    assert env["actor"] == EVAL.as_dict()
+    if when == "after-the-bids":  # found by the opening, logged in its transaction right after it
+        opened, = entries(world, "bids.opened")
+        assert (env["seq"], env["time"]) == (opened[0]["seq"] + 1, opened[0]["time"])
+        assert env["actor"] == bidding.OPENER.as_dict()
+    else:
+        assert env["actor"] == EVAL.as_dict()
     # The public entry names neither the bidder nor what was declared; the commitment holds both.
     for secret in ("microsoft", bidder_name.lower(), name.lower().split()[0]):
         assert secret.encode() not in raw.lower()
@@ -147,16 +158,25 @@ def test_owners_and_affiliates_declared_after_the_official(world):
     declare(world, EVAL, family_employers=["Initech, Inc."], holdings=["Scorpio Industries"])
     assert matches(world) == []
     own(world, ACME, ["Scorpio Industries PLC"], ["Initech LLC"])
-    assert sorted(matches(world)) == [
-        (EVAL.id, "acme", "family employer", "Initech, Inc.", "Initech LLC"),
-        (EVAL.id, "acme", "holding", "Scorpio Industries", "Scorpio Industries PLC"),
-    ]
+    # Checked at once against the declarations, and logged; the bidder stays sealed until the opening.
+    assert sorted(matches(world)) == [(EVAL.id, None, "family employer", None, None),
+                                      (EVAL.id, None, "holding", None, None)]
+    assert world.state()["ownership"] == {}
     for env, raw in entries(world, "coi.match"):
         assert env["payload"]["interest"] in ("family employer", "holding")
         assert set(env["payload"]) == {"official", "interest"} and "acme" not in repr(env["payload"])
         assert b"initech" not in raw.lower() and b"scorpio" not in raw.lower()
+        assert_sealed_until_opening(world, env["confidential"])
     owned, = entries(world, "bidder.ownership_declared")
     assert b"initech" not in owned[1].lower()  # owners and affiliates are committed, not published
+    assert owned[0]["actor"] == {"role": "bidder"}
+    open_bids(world)  # the opening names the bidder of each match found before it, adding none
+    assert sorted(matches(world)) == [
+        (EVAL.id, "acme", "family employer", "Initech, Inc.", "Initech LLC"),
+        (EVAL.id, "acme", "holding", "Scorpio Industries", "Scorpio Industries PLC"),
+    ]
+    assert len(entries(world, "coi.match")) == 2
+    assert world.state()["ownership"] == {"acme": {"owners": ["Scorpio Industries PLC"], "affiliates": ["Initech LLC"]}}
 
 
 def test_owners_and_affiliates_declared_before_the_official(world):
@@ -172,11 +192,15 @@ def test_owners_and_affiliates_declared_before_the_official(world):
 def test_declared_before_the_bids_matched_when_the_bidder_declares_its_owners(world):
     published(world)
     declare(world, EVAL, holdings=["Microsoft Corp."])
-    bid_as(world, MSFT, "Microsoft Corporation")
-    own(world, MSFT, ["Public shareholders"])
-    assert matches(world) == [(EVAL.id, "microsoft", "holding", "Microsoft Corp.", "Microsoft Corporation")]
+    bid_as(world, MSFT, "Microsoft Corporation")  # matched by the bid itself, the bidder sealed
+    assert matches(world) == [(EVAL.id, None, "holding", None, None)]
+    own(world, MSFT, ["Public shareholders"])  # no further match
     (env, raw), = entries(world, "coi.match")
     assert env["payload"] == {"official": EVAL.id, "interest": "holding"}
+    assert env["actor"] == {"role": "bidder"}
+    open_bids(world)
+    assert matches(world) == [(EVAL.id, "microsoft", "holding", "Microsoft Corp.", "Microsoft Corporation")]
+    assert len(entries(world, "coi.match")) == 1
 
 
 def test_match_found_by_an_ownership_declaration_does_not_name_the_bidder(world):
@@ -280,8 +304,12 @@ def test_employment_contact_rejected_keeps_the_official(world):
     evaluating(world)
     when = contact(world, "rejected")
     ev = world.p.events(TID)[-1].envelope
+    # Which offeror made the contact is the confidential part (after the opening, stored plain).
     assert (ev["type"], ev["payload"]) == ("integrity.employment_contact", {
-        "official": EVAL.id, "bidder": "acme", "contact_date": iso(when), "response": "rejected"})
+        "official": EVAL.id, "contact_date": iso(when), "response": "rejected"})
+    assert private(world, ev["confidential"]) == {"bidder": "acme"}
+    assert world.state()["employment_contacts"] == [
+        {"date": iso(world.clock.now), "official": EVAL.id, "contact_date": iso(when), "response": "rejected"}]
     assert world.state()["recusals"] == {}
     rate(world)
     assert list(world.state()["ratings"]) == [f"bid-acme/tech/{EVAL.id}"]
@@ -292,12 +320,25 @@ def test_employment_contact_with_recusal_recuses(world):
     contact(world, "recused", bidder="globex")
     assert [e.envelope["type"] for e in world.p.events(TID)[-2:]] == ["integrity.employment_contact", "official.recused"]
     reason = world.state()["recusals"][EVAL.id]["reason"]
-    assert "globex" in reason and "FAR 3.104-3(c)" in reason
+    assert reason == "an offeror's employment contact (FAR 3.104-3(c))"  # which offeror is not said
     refused_logged(world, lambda: rate(world), "recused", "FAR 3.104-3(c)", actor=EVAL)
     contact(world, "recused", bidder="acme")  # reported again: recorded, not recused twice
     assert world.p.events(TID)[-1].envelope["type"] == "integrity.employment_contact"
     assert len(world.state()["employment_contacts"]) == 2
     assert world.state()["recusals"][EVAL.id]["reason"] == reason
+
+
+def test_employment_contact_before_the_opening_does_not_name_the_offeror(world):
+    published(world)
+    bid_as(world, Actor("globexcorp", "bidder"), "Globex Corporation")
+    declare(world, EVAL)
+    contact(world, "recused", bidder="globexcorp")
+    ev = world.p.events(TID)[-2].envelope
+    assert ev["type"] == "integrity.employment_contact" and "bidder" not in ev["payload"]
+    assert_sealed_until_opening(world, ev["confidential"])
+    assert_nobody_named(world, "globexcorp", "Globex Corporation")
+    open_bids(world)
+    assert private(world, ev["confidential"]) == {"bidder": "globexcorp"}
 
 
 def test_employment_contact_refused(world):

@@ -14,17 +14,7 @@ from tenderproof.app.envelope import canonical
 from tenderproof.ledger.tlogproof import TlogProof, verify_tlog_proof
 from tenderproof.store.schema import key_shares
 
-from .conftest import OPENERS, TID
-
-
-def dump_database(world, path) -> None:
-    """Every row of every table, raw bytes included: what a database administrator can take."""
-    with world.p.db.reader.connect() as conn, open(path, "wb") as out:
-        for table in sa.inspect(conn).get_table_names():
-            for row in conn.execute(sa.text(f'SELECT * FROM "{table}"')):
-                for v in row:
-                    out.write(bytes(v) if isinstance(v, (bytes, memoryview)) else str(v).encode())
-                    out.write(b"\n")
+from .conftest import OPENERS, TID, assert_nobody_named, assert_sealed_until_opening, confidential_row, database_dump
 
 
 def test_copy_before_opening_reveals_no_bid(world, tmp_path):
@@ -42,7 +32,7 @@ def test_copy_before_opening_reveals_no_bid(world, tmp_path):
 
     copy = tmp_path / "stolen"
     shutil.copytree(world.p.documents.root.parent, copy / "data")  # data dir incl. SQLite files
-    dump_database(world, copy / "database.dump")
+    (copy / "database.dump").write_bytes(database_dump(world))
 
     for path in copy.rglob("*"):
         if path.is_file():
@@ -98,10 +88,19 @@ def test_a_refused_late_bid_does_not_name_the_bidder(world):
 
     world.create()
     world.publish()
+    world.bid("acmecorp", b"in time")
     world.clock.advance(days=31)
-    with pytest.raises(Refused):
+    with pytest.raises(Refused) as ei:
         world.bid("initech", b"late offer")
+    assert (ei.value.code, ei.value.logged) == ("late-bid", True)
     last = world.p.events(TID)[-1].envelope
     assert last["type"] == "command.refused" and last["payload"]["code"] == "late-bid"
-    assert "id" not in last["actor"] and b"initech" not in world.p.log.entry(world.p.events(TID)[-1].index)
-    assert world.state()["refusals"][-1]["actor"]["id"] == "initech"  # the record itself still knows
+    assert last["actor"] == {"role": "bidder"}
+    assert world.state()["refusals"][-1]["actor"] == {"role": "bidder"}
+    assert_sealed_until_opening(world, last["confidential"])
+    assert_nobody_named(world, "initech", "acmecorp")
+
+    world.open()  # the record itself still knows: the opening names who tried
+    assert world.state()["refusals"][-1]["actor"] == {"id": "initech", "role": "bidder"}
+    row = confidential_row(world, last["confidential"])
+    assert row.sealed is None and "initech" in row.content

@@ -36,10 +36,15 @@ def test_replaced_bid_and_early_opening(world):
     world.bid("acme", b"first offer", bid_id="bid-1")
     world.bid("acme", b"better offer", bid_id="bid-2")
     world.bid("globex", b"offer", bid_id="bid-3")
+    # Nobody can tell whose bids they are before the opening: all three are live.
     s = world.state()
-    assert s["bids"]["bid-1"]["status"] == "replaced" and s["bids"]["bid-2"]["replaces"] == "bid-1"
+    assert {b["id"]: b["status"] for b in s["bids"].values()} == dict.fromkeys(("bid-1", "bid-2", "bid-3"), "submitted")
+    assert s["bids_live"] == 3
+    assert all("bidder" not in b and "replaces" not in b for b in s["bids"].values())
     world.clock.advance(days=31)
-    world.declare(OPENERS[0])
+    world.declare(OPENERS[0])  # the deadline fires first, in the same batch
+    closed = [e.envelope for e in world.p.events(TID) if e.envelope["type"] == "tender.tendering_closed"]
+    assert [e["payload"]["bids"] for e in closed] == [["bid-1", "bid-2", "bid-3"]]
     world.share(OPENERS[0])
     size = world.p.log.head().size
     try:
@@ -52,5 +57,11 @@ def test_replaced_bid_and_early_opening(world):
     assert world.p.events(TID)[-1].envelope["payload"]["code"] == "quorum"
     world.declare(OPENERS[1])
     world.share(OPENERS[1])
-    opened = {b["id"] for b in world.state()["bids"].values() if b["status"] == "opened"}
-    assert opened == {"bid-2", "bid-3"}  # the replaced bid is never opened
+    bids = world.state()["bids"]
+    assert {b["id"] for b in bids.values() if b["status"] == "opened"} == {"bid-2", "bid-3"}
+    # The opening resolves the replacement: acme's earlier bid is named, replaced, never decrypted.
+    replaced = bids["bid-1"]
+    assert (replaced["status"], replaced["replaced_by"], replaced["bidder"], replaced["bidder_name"]) == (
+        "replaced", "bid-2", "acme", "ACME")
+    assert "plaintext_sha256" not in replaced and "readable" not in replaced
+    assert (bids["bid-2"]["bidder"], bids["bid-3"]["bidder"]) == ("acme", "globex")

@@ -67,6 +67,9 @@ def test_conflict_match_without_recusal_then_acting_is_flagged(world):
     op = OPENERS[0]
     world.p.execute(c.DeclareInterests(TID, False, holdings=["ACME Inc."]), op)
     world.share(op)
+    # Who bid is sealed until the opening, so the declaration is checked against the bidders then.
+    assert world.state()["coi_matches"] == [] and INDICATORS["TP003"](world.state()) == []
+    world.open()  # the second official's share opens the bids
     state = world.state()
     assert [m["bidder"] for m in state["coi_matches"]] == ["acme"]
     assert [f["official"] for f in INDICATORS["TP003"](state)] == [op.id]
@@ -80,10 +83,10 @@ def test_late_bid_and_departure_flags(world):
     world.clock.advance(days=31)
     with pytest.raises(Refused):
         world.bid("initech", b"late")
+    # Flagged at once; which bidder tried is sealed until the opening names it.
+    assert [f["bidder"] for f in INDICATORS["TP005"](world.state())] == [None]
+    world.open()
     assert [f["bidder"] for f in INDICATORS["TP005"](world.state())] == ["initech"]
-    for o in OPENERS[:2]:
-        world.declare(o)
-        world.share(o)
     world.declare(EVAL)
     for bid, price in (("bid-acme", "100"), ("bid-globex", "120")):
         world.p.execute(c.RateProposal(TID, bid, "tech", "Good"), EVAL)

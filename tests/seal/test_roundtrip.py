@@ -18,6 +18,7 @@ from tenderproof.seal import (
     open_bid,
     open_key,
     pack,
+    padded_size,
     seal_bid,
     sealed_digest,
     sealed_tender_id,
@@ -94,7 +95,14 @@ def test_sizes_are_as_documented(tmp_path: Path) -> None:
     opening = create_opening_key(tender, publics(keys), 2)
     assert len(opening.public_key) == 1229 + 5
     assert all(len(k.public_bytes()) == 1227 for k in keys.values())
-    (tmp_path / "f").write_bytes(b"x" * 1000)
-    package = pack(tmp_path / "f")
-    assert len(seal_bid(tender, opening.public_key, package)) - len(package) == 1149 + 5
+    # A package is padded (0x80, then zeros) to a power of two of at least 4 KiB, then sealed:
+    # header (13 bytes + the tender id) + HPKE's 1136 bytes + the bucket.
+    assert [padded_size(n) for n in (0, 1000, 4095, 4096, 5000)] == [4096, 4096, 4096, 8192, 8192]
+    sizes = {}
+    for n in (1000, 2000, 3000):
+        (tmp_path / "f").write_bytes(b"x" * n)
+        package = pack(tmp_path / "f")
+        sizes[n] = len(seal_bid(tender, opening.public_key, package))
+        assert sizes[n] == 13 + 5 + 1136 + padded_size(len(package)) == 1154 + 4096
+    assert len(set(sizes.values())) == 1  # the sealed size does not tell which
     assert all(1300 < len(s) < 1500 for s in opening.encrypted_shares.values())
