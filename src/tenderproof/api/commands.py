@@ -96,6 +96,9 @@ def _lookup(p: Procurement, key: str):
                                                          idempotency.c.key == key)).first()
 
 
+_RECORD = sa.insert(idempotency)
+
+
 def _row_key(request: Request, person_id: str, key: str) -> str:
     """An idempotency record's key: HMAC(bearer token, person ‖ key), so the table does not say
     who sent which request (a bid's receipt would name its bidder before the opening)."""
@@ -119,8 +122,8 @@ def run(request: Request, person_id: str, key: str | None, request_hash: str, te
 
     def record(conn, _state, logged):
         if key:
-            conn.execute(sa.insert(idempotency).values(person_id="", key=key, request_sha256=request_hash,
-                                                       status=201, body=json.dumps(_result(tender_id, logged))))
+            conn.execute(_RECORD, {"person_id": "", "key": key, "request_sha256": request_hash, "status": 201,
+                                   "body": json.dumps(_result(tender_id, logged))})
         return []
 
     try:

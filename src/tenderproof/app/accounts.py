@@ -52,10 +52,13 @@ def grant(p: Procurement, person_id: str, role: str, tender_id: str = ANY_TENDER
             conn.execute(sa.insert(grants).values(**row))
 
 
+_TOKEN = sa.select(api_tokens.c.person_id).where(api_tokens.c.token_sha256 == sa.bindparam("h"))
+
+
 def authenticate(p: Procurement, token: str) -> str | None:
     """The person a bearer token belongs to, or None."""
     with p.db.reader.connect() as conn:
-        return conn.execute(sa.select(api_tokens.c.person_id).where(api_tokens.c.token_sha256 == _hash(token))).scalar()
+        return conn.execute(_TOKEN, {"h": _hash(token)}).scalar()
 
 
 def may_act(p: Procurement, person_id: str, role: str, tender_id: str | None) -> bool:

@@ -43,6 +43,7 @@ log = logging.getLogger(__name__)
 _CORE = sa.select(tenders.c.state).where(tenders.c.id == sa.bindparam("id"))
 _INSERT_EVENTS = sa.insert(events)
 _INSERT_CONFIDENTIAL = sa.insert(confidential)
+_NEXT_DUE = sa.select(sa.func.min(deadlines.c.due))
 _UPDATE_TENDER = sa.update(tenders).where(tenders.c.id == sa.bindparam("tid"), tenders.c.seq == sa.bindparam("seq0"))
 Clock = Callable[[], datetime]
 DEADLINE_KINDS = {
@@ -229,6 +230,7 @@ class Procurement:
             due = deadlines_of(final)
             if due:
                 conn.execute(sa.insert(deadlines), [{"tender_id": tender_id, "kind": k, "due": t} for k, t in due.items()])
+                self.writer.due_at(min(due.values()))
 
     # --- the deadline worker -----------------------------------------------------------------
 
@@ -246,6 +248,10 @@ class Procurement:
             return early + self.fire_due(conn, fixed or now_, tender_id)
 
         return self.transact(fire)
+
+    def next_due(self, conn: Connection) -> str | None:
+        """The earliest deadline of any tender (RFC 3339 UTC), or None."""
+        return conn.execute(_NEXT_DUE).scalar()
 
     def fire_due(self, conn: Connection, now: datetime, tender_id: str | None = None) -> list[Logged]:
         """In `conn`'s transaction: fire the deadlines due by `now`, each in a savepoint."""

@@ -27,6 +27,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from tenderproof.domain import Refused
+from tenderproof.domain.model import iso
 from tenderproof.ledger.log import MAX_RETRIES
 from tenderproof.ledger.storage import Head, HeadMoved
 
@@ -52,6 +53,7 @@ class _Batch:
         self.first_index = first_index
         self.entries: list[bytes] = []
         self.deadlines_fired: list[Any] = []  # fired before the batch's commands (see `fired`)
+        self.next_due: str | None = None  # no deadline is due before this (RFC 3339 UTC sorts as time)
 
 
 class GroupCommit:
@@ -87,6 +89,11 @@ class GroupCommit:
         first = batch.first_index + len(batch.entries)
         batch.entries.extend(entries)
         return first
+
+    def due_at(self, when: str) -> None:
+        """A command of this batch set a deadline at `when`."""
+        if self._batch is not None and (self._batch.next_due is None or when < self._batch.next_due):
+            self._batch.next_due = when
 
     def fired(self) -> list[Any]:
         """The deadline events this batch fired before its commands ran (run_deadlines reports them)."""
@@ -148,6 +155,7 @@ class GroupCommit:
                 with p.db.writer.begin() as conn:
                     head = p.log.store.head(conn, lock=True)
                     self._batch = _Batch(head.size)
+                    self._batch.next_due = p.next_due(conn)
                     for body, _done in jobs:
                         outcomes.append(self._one(conn, body))
                     if self._batch.entries:
@@ -184,8 +192,11 @@ class GroupCommit:
         Its time is read now, and every deadline due by then fires first: in the log, nothing
         stamped after a deadline comes before that deadline's event."""
         now = self.p.clock()
-        assert self._batch is not None
-        self._batch.deadlines_fired += self.p.fire_due(conn, now)
+        batch = self._batch
+        assert batch is not None
+        if batch.next_due is not None and iso(now) >= batch.next_due:  # the lock is held: nobody else adds one
+            batch.deadlines_fired += self.p.fire_due(conn, now)
+            batch.next_due = self.p.next_due(conn)
         try:
             return True, self.savepoint(conn, lambda: body(conn, now), default=_RAISE)
         except IntegrityError as e:

@@ -11,6 +11,8 @@ key can never be passed where a tender key is expected, or a public key where a 
 
 from __future__ import annotations
 
+import functools
+
 import hmac
 import secrets
 
@@ -142,6 +144,7 @@ class TenderPublicKey:
         return self._key
 
 
+@functools.lru_cache(maxsize=256)  # a tender's key seals every bid's identity: parse it once
 def load_tender_public_key(data: bytes) -> TenderPublicKey:
     """Parse a tender's published opening public key; SealError on anything else."""
     reader = Reader(data, "tender public key")
