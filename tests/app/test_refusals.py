@@ -393,10 +393,14 @@ def test_bid_to_a_draft_or_cancelled_tender_refused(world):
     world.publish()
     sealed = world.seal(b"ACME proposal")
     world.p.execute(c.CancelTender(TID, "requirement withdrawn"), BUYER)
-    # Once published, a bid the tender can no longer take is late, and on the record.
+    # Once published, a bid the tender can no longer take is on the record, never refused silently;
+    # before the deadline it is not called late.
+    refused_logged(world, lambda: bidding.submit_bid(world.p, TID, ACME, "ACME", sealed), "not-accepting-bids",
+                   "tender T-1 is cancelled; it accepts no bids", actor=ACME)
+    assert seal.sealed_digest(sealed) not in world.p.documents
+    world.clock.now = deadline(world)  # at the deadline and after, the same attempt is late
     refused_logged(world, lambda: bidding.submit_bid(world.p, TID, ACME, "ACME", sealed), "late-bid",
                    iso(deadline(world)), actor=ACME)
-    assert seal.sealed_digest(sealed) not in world.p.documents
 
 
 def test_bid_sealed_for_another_tender_refused(world):

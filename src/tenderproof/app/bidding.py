@@ -188,13 +188,13 @@ def _open_all(p: Procurement, conn: Connection, state: dict) -> list[Logged]:
 
 def _unseal(conn: Connection, tender_id: str, key) -> tuple[dict[str, dict], dict[str, dict]]:
     """Open everything sealed to the opening key: who bid, who withdrew, whose refused attempt,
-    ownership declarations, conflict matches. Each is checked against its commitment in the log,
-    then stored unsealed (the record is complete from the opening on)."""
+    ownership declarations (and what the checks at bid time found). Each is checked against its
+    commitment in the log, then stored unsealed (the record is complete from the opening on)."""
     sealed = {r.commitment: bytes(r.sealed) for r in conn.execute(
         sa.select(confidential.c.commitment, confidential.c.sealed).where(
             confidential.c.tender_id == tender_id, confidential.c.sealed.is_not(None)))}
     identities: dict[str, dict] = {}
-    revealed: dict[str, dict] = {"refusals": {}, "withdrawals": {}, "ownership": {}, "coi_matches": {}}
+    revealed: dict[str, dict] = {"refusals": {}, "withdrawals": {}, "ownership": {}}
     if not sealed:
         return identities, revealed
     q = sa.select(events.c.seq, events.c.envelope).where(events.c.tender_id == tender_id).order_by(events.c.seq)
@@ -222,8 +222,6 @@ def _unseal(conn: Connection, tender_id: str, key) -> tuple[dict[str, dict], dic
             revealed["refusals"][seq_key(r.seq)] = actor
         elif t == "bidder.ownership_declared":
             revealed["ownership"][content["bidder"]] = {"owners": content["owners"], "affiliates": content["affiliates"]}
-        elif t == "coi.match":
-            revealed["coi_matches"][seq_key(r.seq)] = {k: content[k] for k in ("bidder", "declared", "matches")}
     return identities, revealed
 
 

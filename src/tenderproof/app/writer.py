@@ -150,9 +150,9 @@ class GroupCommit:
         outcomes: list[tuple[bool, Any]] = []
         error: BaseException | None = None
         for _attempt in range(MAX_RETRIES):
-            outcomes, error, appended, note = [], None, False, None
+            outcomes, error, appended = [], None, False
             try:
-                with p.db.writer.begin() as conn:
+                with p.db.writer_lock(), p.db.writer.begin() as conn:
                     head = p.log.store.head(conn, lock=True)
                     self._batch = _Batch(head.size)
                     self._batch.next_due = p.next_due(conn)
@@ -160,10 +160,10 @@ class GroupCommit:
                         outcomes.append(self._one(conn, body))
                     if self._batch.entries:
                         grown = p.log.append(self._batch.entries, conn=conn, head=head)
-                        note = p.log.sign_in(conn, Head(head.origin, head.vkey, grown.size, grown.root))
+                        p.log.sign_in(conn, Head(head.origin, head.vkey, grown.size, grown.root))
                         appended = True
                 if appended:
-                    p.log.committed(note)  # only now: what the batch wrote is committed state
+                    p.log.committed()  # only now: what the batch wrote is committed state
                 break
             except (HeadMoved, Conflict, IntegrityError):
                 continue

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import threading
 from typing import Annotated
@@ -10,6 +11,7 @@ import typer
 
 from tenderproof.app import demo as demo_setup
 from tenderproof.app.service import Procurement
+from tenderproof.instance import Settings, open_log
 
 from .common import DataDir, Db, err, log_for, settings
 
@@ -30,21 +32,31 @@ def serve(
     db: Db = None,
     host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Server processes (each with its own writer; "
+                                                                "they take turns at the log)")] = 1,
 ) -> None:
     """Serve the API, the portal and the log's tiles over HTTP for an existing data directory."""
     import uvicorn
 
+    s = settings(data_dir, db)
+    log_for(data_dir, db, signing=True).db.dispose()  # fail here, once, if the installation is unusable
+    if workers == 1:
+        uvicorn.run(served_app(s), host=host, port=port, log_level="warning")
+        return
+    # Each worker process builds its own app from the environment (uvicorn starts them afresh).
+    os.environ["TENDERPROOF_DATA_DIR"], os.environ["TENDERPROOF_DATABASE_URL"] = str(s.data_dir), s.db_url
+    uvicorn.run(f"{__name__}:served_app", factory=True, host=host, port=port, workers=workers, log_level="warning")
+
+
+def served_app(s: Settings | None = None):
+    """The ASGI app of one server process, with its deadline worker."""
     from tenderproof.api import create_app
 
-    s = settings(data_dir, db)
-    p = Procurement(log_for(data_dir, db, signing=True), s.data_dir)
+    s = s or Settings.resolve()
+    p = Procurement(open_log(s, signing=True), s.data_dir)
     stop = threading.Event()
-    worker = threading.Thread(target=deadline_worker, args=(p, stop), daemon=True, name="deadline-worker")
-    worker.start()
-    try:
-        uvicorn.run(create_app(p), host=host, port=port, log_level="warning")
-    finally:
-        stop.set()
+    threading.Thread(target=deadline_worker, args=(p, stop), daemon=True, name="deadline-worker").start()
+    return create_app(p)
 
 
 def _me() -> str:

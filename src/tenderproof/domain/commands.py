@@ -207,7 +207,7 @@ class RecordOpening(Command):
     #: "readable": bool, "sha256"?: str, "size"?: int}
     results: dict[str, dict[str, Any]]
     #: What else was sealed to the opening key, now revealed to the record: refusals {key: actor},
-    #: withdrawals {bid: bidder}, ownership {bidder: {owners, affiliates}}, coi_matches {key: match}.
+    #: withdrawals {bid: bidder}, ownership {bidder: {owners, affiliates}}.
     revealed: dict[str, Any] = field(default_factory=dict)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from . import commands as c
 from .errors import Refused
@@ -121,12 +122,11 @@ def final_bids(live: dict[str, dict], bidder_of: dict[str, str]) -> tuple[set[st
 
 
 def _as_opened(state: dict, results: dict[str, dict], revealed: dict[str, Any]) -> dict:
-    """The state with what the opening reveals (bidders, ownership, sealed matches), for checking
-    every declaration against every bidder in the opening's own decision."""
+    """The state with what the opening reveals (bidders, ownership), for checking every
+    declaration against every bidder in the opening's own decision."""
     bids = {b: dict(row, **results[b]) if b in results else row for b, row in state["bids"].items()}
     ownership = {**state["ownership"], **revealed.get("ownership", {})}
-    coi = {k: dict(m, **revealed.get("coi_matches", {}).get(k, {})) for k, m in state["coi_matches"].items()}
-    return {**state, "bids": bids, "ownership": ownership, "coi_matches": coi}
+    return {**state, "bids": bids, "ownership": ownership}
 
 
 def _factor(state: dict, factor_id: str) -> dict:

@@ -67,10 +67,10 @@ def matches(state: dict, official: str, decl: dict, bidders: dict[str, set[str]]
     return found
 
 
-def match_events(found: list[dict], sealed_actor: bool = False) -> list[Event]:
-    # Who the bidder is stays confidential until the opening; that a match exists is public.
-    return [Event("coi.match", {"official": m["official"], "interest": m["interest"]}, dict(m),
-                  extra={"sealed_actor": sealed_actor}) for m in found]
+def match_events(found: list[dict]) -> list[Event]:
+    """Matches found once bidders are known (from the opening on): that a match exists, with
+    the official and the kind of interest, is public; the details are a confidential part."""
+    return [Event("coi.match", {"official": m["official"], "interest": m["interest"]}, dict(m)) for m in found]
 
 
 def new_matches(state: dict, found: list[dict]) -> list[dict]:
@@ -86,28 +86,31 @@ def new_matches(state: dict, found: list[dict]) -> list[dict]:
     return out
 
 
-def matches_for_new_bid(state: dict, bidder: str, bidder_name: str) -> list[Event]:
-    """A new bid is checked against every declaration already made; the match is logged with the
-    bidder sealed to the opening key. Only this bidder's own name is compared, so the check
-    costs nothing in the number of bids already in."""
-    return _matches_of(state, bidder, {bidder_name or bidder})
+def matches_for_new_bid(state: dict, bidder: str, bidder_name: str) -> list[dict]:
+    """A new bid's bidder checked against every declaration already made. Only its own name is
+    compared, so the check costs nothing in the number of bids already in. The result goes in
+    the bid's own sealed part, not in events of its own: a match logged next to a bid would tie
+    the bid to an official's interest, and two bids to each other, before the opening."""
+    return _found(state, bidder, {bidder_name or bidder})
 
 
-def _matches_of(state: dict, bidder: str, names: set[str]) -> list[Event]:
-    found = [m for official, decl in state["declarations"].items()
-             for m in matches(state, official, decl, {bidder: names})]
-    return match_events(new_matches(state, found), sealed_actor=True)
+def _found(state: dict, bidder: str, names: set[str]) -> list[dict]:
+    return new_matches(state, [m for official, decl in state["declarations"].items()
+                               for m in matches(state, official, decl, {bidder: names})])
 
 
 def declare_ownership(state: dict, cmd: c.DeclareOwnership, actor: Actor, now: datetime) -> list[Event]:
     require_role(actor, BIDDER)
     if not cmd.owners:
         raise Refused("details-needed", "an ownership declaration names at least one owner")
-    # Like a bid, an ownership declaration does not say who made it before the opening.
-    events = [Event("bidder.ownership_declared", {}, {"bidder": actor.id, "owners": list(cmd.owners),
-                                                      "affiliates": list(cmd.affiliates)},
-                    extra={"sealed_actor": True})]
-    return events + _matches_of(state, actor.id, set(cmd.owners) | set(cmd.affiliates))
+    found = _found(state, actor.id, set(cmd.owners) | set(cmd.affiliates))
+    declared = {"bidder": actor.id, "owners": list(cmd.owners), "affiliates": list(cmd.affiliates)}
+    if state["opened"] is None:
+        # Like a bid, it does not say who made it before the opening; what it matched is sealed
+        # with it, and the opening checks every declaration against every bidder anyway.
+        return [Event("bidder.ownership_declared", {}, declared | ({"coi_matches": found} if found else {}),
+                      extra={"sealed_actor": True})]
+    return [Event("bidder.ownership_declared", {}, declared)] + match_events(found)
 
 
 def matches_at_opening(state: dict) -> list[Event]:

@@ -175,8 +175,6 @@ def _opened(s, p, conf, e) -> None:
     revealed = conf.get("revealed", {})
     for key, actor in revealed.get("refusals", {}).items():
         s["refusals"].patch(key, actor=actor)
-    for key, m in revealed.get("coi_matches", {}).items():
-        s["coi_matches"].patch(key, **m)
     for bidder, own in revealed.get("ownership", {}).items():
         s["ownership"].put(bidder, own)
     for bid_id, bidder in revealed.get("withdrawals", {}).items():

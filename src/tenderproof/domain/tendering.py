@@ -193,10 +193,13 @@ def answer(state: dict, cmd: c.AnswerQuestion, actor: Actor, now: datetime) -> l
 def submit_bid(state: dict, cmd: c.SubmitBid, actor: Actor, now: datetime) -> list[Event]:
     require_role(actor, BIDDER)
     deadline = parse_time(state["periods"]["tender_end"])
-    if state["status"] != DRAFT and (now >= deadline or state["status"] not in (ENQUIRIES, TENDERING)):
+    if state["status"] != DRAFT and now >= deadline:
         # Whatever happened since (opening, award, no bids at all), a late bid is on the record:
         # never refused silently (FAR 15.208(a): late is late; the attempt is evidence).
         raise Refused("late-bid", f"the submission deadline {iso(deadline)} has passed; the bid was not accepted",
+                      logged=True)
+    if state["status"] not in (DRAFT, ENQUIRIES, TENDERING):
+        raise Refused("not-accepting-bids", f"tender {state['id']} is {state['status']}; it accepts no bids",
                       logged=True)
     require_status(state, ENQUIRIES, TENDERING)
     if cmd.bid_id in state["bids"]:
@@ -209,8 +212,10 @@ def submit_bid(state: dict, cmd: c.SubmitBid, actor: Actor, now: datetime) -> li
                "withdrawal": cmd.withdrawal}
     from .integrity import matches_for_new_bid  # (integrity imports this module)
 
-    return [Event("bid.submitted", payload, {"bidder": actor.id, "bidder_name": cmd.bidder_name},
-                  extra={"sealed_actor": True})] + matches_for_new_bid(state, actor.id, cmd.bidder_name)
+    sealed = {"bidder": actor.id, "bidder_name": cmd.bidder_name}
+    if found := matches_for_new_bid(state, actor.id, cmd.bidder_name):
+        sealed["coi_matches"] = found
+    return [Event("bid.submitted", payload, sealed, extra={"sealed_actor": True})]
 
 
 def withdrawal_commitment(key: str) -> str:

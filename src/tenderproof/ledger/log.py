@@ -114,7 +114,6 @@ class Log:
         # and root, since the root commits to every entry. Saves re-reading the partial tiles.
         self._edge: tuple[int, bytes, dict[TileKey, bytes]] | None = None
         self._edge_lock = threading.Lock()
-        self._signed: tuple[int, str] | None = None  # the newest checkpoint this process signed and committed
 
     # --- reading ------------------------------------------------------------------------------
 
@@ -334,33 +333,25 @@ class Log:
     def log_verifier(self, conn: Connection | None = None):
         return verifier_from_vkey(self.head(conn).vkey)
 
-    def committed(self, note: str | None) -> None:
-        """The transaction of this process's last append (which signed `note`) has committed:
-        its right edge is committed state now, so its tiles go into the shared cache, and receipts
-        of its entries are proven against `note` with nothing read from the database."""
+    def committed(self) -> None:
+        """The transaction of this process's last append has committed: its right edge is
+        committed state now, so its tiles go into the shared cache, and the receipts of its
+        entries are proven without reading or hashing a tile."""
         with self._edge_lock:
             edge = self._edge
         if edge is not None:
             for (level, idx), data in edge[2].items():
                 if level >= 0:
                     self.cache.put((level, idx), tile_levels(data), len(data) // 32)
-        if note is not None:
-            size = int(note.split("\n", 2)[1])
-            if self._signed is None or size > self._signed[0]:
-                self._signed = (size, note)
 
     def tlog_proof(self, index: int) -> TlogProof:
-        """An offline proof of entry `index` against a signed checkpoint that holds it: the one
-        the batch that appended it signed (witnesses' cosignatures on later checkpoints are
-        fetched from the log), else the newest stored one, else a freshly signed one."""
-        signed = self._signed
-        if signed is not None and index < signed[0]:
-            note = signed[1]
-        else:
-            note = self.latest_checkpoint()
+        """An offline proof of entry `index` against the newest stored checkpoint, with its
+        cosignatures (the batch that appended an entry signed one that holds it); signs a new
+        checkpoint only if none holds it."""
+        with self.db.reader.connect() as conn:
+            note = self.latest_checkpoint(conn)
             if note is None or not self._covers(note, index):
                 note = self.checkpoint()
-        with self.db.reader.connect() as conn:
             opened = open_note(note, [verifier_from_vkey(self.store.head(conn).vkey)])
             cp = Checkpoint.parse(opened.text)
             if not 0 <= index < cp.size:
