@@ -20,7 +20,8 @@ postgresql://root@127.0.0.1:5432/test, dropped afterwards):
    answered), or with --rate open loop (bids sent on a fixed schedule at that rate).
 Per row: bids accepted (HTTP 201) per second of wall time; p50 and p99 latency of every request,
 from sending it to the full response; the other outcomes by HTTP status and problem type; the
-server's CPU seconds per wall second, its peak RSS (VmHWM); the 1-minute load average at the end.
+server's CPU seconds per wall second (all its processes), this client's, the server's peak RSS
+(VmHWM, summed over its processes); the 1-minute load average at the end.
 """
 
 from __future__ import annotations
@@ -67,6 +68,7 @@ class Row:
     outcomes: Counter[int | str] = field(default_factory=Counter)
     wall: float = 0.0
     server_cpu: float = 0.0
+    client_cpu: float = 0.0
     peak_rss_kib: int = 0
     load: float = 0.0
 
@@ -75,6 +77,7 @@ class Row:
         return [self.backend, f"{self.preload:,}", f"{self.preload_s:,.1f} s", f"{len(self.latencies):,}",
                 f"{self.outcomes[201] / self.wall:,.1f}", f"{pct(self.latencies, 50) * 1e3:,.1f}",
                 f"{pct(self.latencies, 99) * 1e3:,.1f}", errors or "0", f"{self.server_cpu / self.wall:.0%}",
+                f"{self.client_cpu / self.wall:.0%}",
                 f"{self.peak_rss_kib / 1024:,.0f}", f"{self.load:.1f}"]
 
 
@@ -263,9 +266,9 @@ def run_row(backend: Backend, row: Row, args: argparse.Namespace) -> None:
                 "Idempotency-Key": f"warm-up-{i}"})
             if r.status_code != 201:
                 raise RuntimeError(f"warm-up bid refused: {r.status_code} {r.text[:500]}")
-        cpu0 = server.cpu_seconds()
+        cpu0, mine0 = server.cpu_seconds(), time.process_time()
         asyncio.run(rush(server.url, tokens, blobs[WARMUP:], args.duration, row, args.rate))
-        row.server_cpu = server.cpu_seconds() - cpu0
+        row.server_cpu, row.client_cpu = server.cpu_seconds() - cpu0, time.process_time() - mine0
         row.peak_rss_kib = server.peak_rss_kib()
         row.load = os.getloadavg()[0]
     finally:
@@ -306,7 +309,7 @@ def main() -> None:
                         + (f"offered at {args.rate:,.0f}/s" if args.rate else "closed loop")
                         + f" (loopback, {args.workers} server process{'es' if args.workers > 1 else ''})")
     for col in ("backend", "preload", "preload time", "bids sent", "accepted/s", "p50 ms", "p99 ms", "errors",
-                "server CPU", "peak RSS MiB", "load avg"):
+                "server CPU", "client CPU", "peak RSS MiB", "load avg"):
         table.add_column(col, justify="left" if col in ("backend", "errors") else "right")
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="tp-bench-rush-"))
     try:

@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import sqlalchemy as sa
 
 from tenderproof.app import bidding
+from tenderproof.seal import sealed_digest as seal_digest
 from tenderproof.domain import Actor, Refused
 from tenderproof.ledger.tlogproof import verify_tlog_proof
 from tenderproof.store.schema import log_checkpoints, tender_rows, tenders
@@ -129,3 +130,29 @@ def test_concurrent_bids_all_get_verifiable_receipts(world):
     for r in receipts:
         verify_tlog_proof(r.proof, world.p.log.entry(r.index), [verifier])
     assert len({r.index for r in receipts}) == 40
+
+
+def test_a_sealed_part_prepared_outside_the_batch_is_used_only_for_its_own_content(world):
+    from tenderproof.app import envelope
+    from tenderproof.domain import commands as c
+
+    world.create()
+    world.publish()
+    acme = Actor("acme", "bidder")
+    content = envelope.content_of({"bidder": "acme", "bidder_name": "ACME"}, acme.as_dict(), True)
+    ready = world.p.prepare(TID, content)
+    other = world.p.prepare(TID, {**content, "bidder_name": "Someone else"})
+    sealed = world.seal(b"offer")
+    digest = seal_digest(sealed)
+    world.p.documents.put(sealed)
+    cmd = c.SubmitBid(TID, "b1", "ACME", digest, len(sealed), "0" * 64)
+    logged = world.p.execute(cmd, acme, prepared=[other, ready])
+    assert logged[0].envelope["confidential"] == ready.seal.commitment
+    cmd2 = c.SubmitBid(TID, "b2", "ACME", digest, len(sealed), "0" * 64)
+    logged2 = world.p.execute(cmd2, acme, prepared=[other])  # nothing fits: sealed afresh
+    assert logged2[0].envelope["confidential"] not in (ready.seal.commitment, other.seal.commitment)
+    world.clock.advance(days=31)
+    world.p.run_deadlines()
+    world.open()
+    bids = world.state()["bids"]
+    assert bids["b2"]["bidder_name"] == "ACME" and bids["b1"]["status"] == "replaced"

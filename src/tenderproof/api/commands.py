@@ -31,7 +31,7 @@ from tenderproof.app.service import Logged, Procurement
 from tenderproof.app.writer import Conflict
 from tenderproof.domain import Refused
 from tenderproof.domain import commands as c
-from tenderproof.store.schema import idempotency, people
+from tenderproof.store.schema import idempotency
 
 from .security import authorize, bearer_secret, person, procurement
 
@@ -279,8 +279,7 @@ async def submit_bid(tender_id: str, request: Request, person_id: str = Depends(
 def _submit_bid(request: Request, tender_id: str, person_id: str, key, sealed: bytes):
     p = procurement(request)
     actor = authorize(p, person_id, "bidder", tender_id)
-    with p.db.reader.connect() as conn:
-        name = conn.execute(sa.select(people.c.name).where(people.c.id == person_id)).scalar() or person_id
+    name = request.state.person_name
 
     fresh: dict[int, bytes] = {}  # the entry this request logged (a replay reads it from the log)
 

@@ -24,7 +24,8 @@ def person(request: Request, cred: HTTPAuthorizationCredentials | None = Depends
     if who is None:
         raise HTTPException(401, "the bearer token is not valid", headers={"WWW-Authenticate": "Bearer"})
     request.state.bearer = cred.credentials.encode()  # keys what only this token's holder may find
-    return who
+    request.state.person_name = who[1]
+    return who[0]
 
 
 def bearer_secret(request: Request) -> bytes:

@@ -52,13 +52,16 @@ def grant(p: Procurement, person_id: str, role: str, tender_id: str = ANY_TENDER
             conn.execute(sa.insert(grants).values(**row))
 
 
-_TOKEN = sa.select(api_tokens.c.person_id).where(api_tokens.c.token_sha256 == sa.bindparam("h"))
+_TOKEN = (sa.select(api_tokens.c.person_id, people.c.name)
+          .join(people, people.c.id == api_tokens.c.person_id)
+          .where(api_tokens.c.token_sha256 == sa.bindparam("h")))
 
 
-def authenticate(p: Procurement, token: str) -> str | None:
-    """The person a bearer token belongs to, or None."""
+def authenticate(p: Procurement, token: str) -> tuple[str, str] | None:
+    """The person a bearer token belongs to, as (id, name), or None."""
     with p.db.reader.connect() as conn:
-        return conn.execute(_TOKEN, {"h": _hash(token)}).scalar()
+        row = conn.execute(_TOKEN, {"h": _hash(token)}).first()
+    return None if row is None else (row.person_id, row.name)
 
 
 def may_act(p: Procurement, person_id: str, role: str, tender_id: str | None) -> bool:

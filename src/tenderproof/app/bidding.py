@@ -113,8 +113,12 @@ def submit_bid(p: Procurement, tender_id: str, actor: Actor, bidder_name: str, s
     # otherwise hold up every bid behind it); a refused bid's new file is removed again.
     new_file = digest not in p.documents
     p.documents.put(sealed)
+    # Who bid, encrypted to the opening key here, in the caller's thread: the batch would
+    # otherwise do it for every bid while every other bid waits.
+    ready = p.prepare(tender_id, envelope.content_of({"bidder": actor.id, "bidder_name": bidder_name},
+                                                     actor.as_dict(), True))
     try:
-        logged = p.execute(command, actor, work=work)
+        logged = p.execute(command, actor, work=work, prepared=[ready] if ready else ())
     except BaseException:
         if new_file:
             p.documents.path(digest).unlink(missing_ok=True)

@@ -47,15 +47,27 @@ class Sealed:
         return commit(self.salt, self.content) == self.commitment
 
 
-def build(
-    *, type: str, tender: str, seq: int, time: str, actor: dict[str, str], payload: dict[str, Any],
-    confidential: dict[str, Any] | None, seal_actor: bool = False,
-) -> tuple[dict[str, Any], Sealed | None]:
-    """(public envelope, sealed confidential part or None)."""
+def content_of(confidential: dict[str, Any] | None, actor: dict[str, str], seal_actor: bool) -> dict[str, Any]:
+    """What an event's commitment commits to: its confidential part, with the actor if sealed."""
     content = dict(confidential or {})
     if seal_actor:
         content[SEALED_ACTOR_KEY] = actor
-    sealed = Sealed.of(content) if content else None
+    return content
+
+
+def build(
+    *, type: str, tender: str, seq: int, time: str, actor: dict[str, str], payload: dict[str, Any],
+    confidential: dict[str, Any] | None, seal_actor: bool = False, prepared: Sealed | None = None,
+) -> tuple[dict[str, Any], Sealed | None]:
+    """(public envelope, sealed confidential part or None). `prepared` is used as the sealed part
+    if it holds exactly this content (made beforehand, outside the writer's batch)."""
+    content = content_of(confidential, actor, seal_actor)
+    if not content:
+        sealed = None
+    elif prepared is not None and prepared.content == content:
+        sealed = prepared
+    else:
+        sealed = Sealed.of(content)
     env: dict[str, Any] = {
         "v": VERSION, "type": type, "tender": tender, "seq": seq, "time": time,
         "actor": {"role": actor["role"]} if seal_actor else actor, "payload": payload,

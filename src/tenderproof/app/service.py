@@ -71,6 +71,14 @@ QUIET = frozenset({
 
 
 @dataclass(frozen=True)
+class Prepared:
+    """A sealed part made before its command queued, and its encryption to the opening key."""
+
+    seal: envelope.Sealed
+    blob: bytes
+
+
+@dataclass(frozen=True)
 class Logged:
     """One event as committed: its ledger index and public envelope."""
 
@@ -116,21 +124,25 @@ class Procurement:
 
     # --- commands ----------------------------------------------------------------------------
 
-    def execute(self, cmd: c.Command, actor: Actor, *, work: Callable | Sequence[Callable] | None = None) -> list[Logged]:
+    def execute(self, cmd: c.Command, actor: Actor, *, work: Callable | Sequence[Callable] | None = None,
+                prepared: Sequence[Prepared] = ()) -> list[Logged]:
         """Decide and commit `cmd`; returns the events logged. Raises Refused.
 
         Each `work(conn, state_after, logged)` runs inside the same transaction after the events
         are appended, in order, and may log more (the opening opens every bid in the transaction
         that records the k-th share; the API records its idempotency response last). Deadlines
-        due by the command's time fire first, in the same batch.
+        due by the command's time fire first, in the same batch. `prepared` are sealed parts the
+        caller expects the command's events to have, made before it queued (`prepare`): the batch,
+        which every command waits on, then need not encrypt them itself.
         """
-        return self.transact(lambda conn, now: self._decide_and_commit(conn, cmd, actor, now, work))
+        return self.transact(lambda conn, now: self._decide_and_commit(conn, cmd, actor, now, work, prepared))
 
     def transact(self, body: Callable[[Connection, datetime], Any]) -> Any:
         """Run `body(conn, now)` in the next batch of the group commit; its result once durable."""
         return self.writer.run(body)
 
-    def _decide_and_commit(self, conn: Connection, cmd: c.Command, actor: Actor, now: datetime, work) -> list[Logged]:
+    def _decide_and_commit(self, conn: Connection, cmd: c.Command, actor: Actor, now: datetime, work,
+                           prepared: Sequence[Prepared] = ()) -> list[Logged]:
         state = self.load_for_update(conn, cmd.tender_id)
         try:
             evs = decide(state, cmd, actor, now)
@@ -143,7 +155,7 @@ class Procurement:
                              extra={"sealed_actor": hide})
                 self.commit_events(conn, cmd.tender_id, state, [note], actor, now)
             raise
-        logged, after = self.commit_events(conn, cmd.tender_id, state, evs, actor, now)
+        logged, after = self.commit_events(conn, cmd.tender_id, state, evs, actor, now, prepared)
         for w in (work if isinstance(work, (list, tuple)) else [work]):
             if w is not None:
                 logged += w(conn, after, logged)
@@ -158,8 +170,24 @@ class Procurement:
         core = envelope.loads(text)
         return core | {name: Rows(tender_rows.TableRows(conn, tender_id, name)) for name in COLLECTIONS}
 
+    def prepare(self, tender_id: str, content: dict[str, Any]) -> Prepared | None:
+        """A sealed part for `content` made ahead, with its encryption to the tender's opening
+        key; None if the tender has no opening key."""
+        core = self.core(tender_id)
+        if not _before_opening(core):
+            return None
+        seal = envelope.Sealed.of(content)
+        return Prepared(seal, self._seal_to_opening(tender_id, core, seal))
+
+    def core(self, tender_id: str) -> dict | None:
+        """The small core of a tender's state (no collections): one row, for a quick look."""
+        with self.db.reader.connect() as conn:
+            text = conn.execute(_CORE, {"id": tender_id}).scalar()
+        return None if text is None else envelope.loads(text)
+
     def commit_events(
-        self, conn: Connection, tender_id: str, state: dict | None, evs: Sequence[Event], actor: Actor, now: datetime
+        self, conn: Connection, tender_id: str, state: dict | None, evs: Sequence[Event], actor: Actor, now: datetime,
+        prepared: Sequence[Prepared] = (),
     ) -> tuple[list[Logged], dict]:
         """Append `evs` to the ledger and fold them into the projections, in `conn`'s transaction.
 
@@ -168,19 +196,25 @@ class Procurement:
         until the opening reveals it, so neither does any projection."""
         seq0 = state["events"] if state else 0
         envs, steps, private = [], [], []
+        ready = {envelope.canonical(p.seal.content): p for p in prepared}
         s = state
         for i, ev in enumerate(evs):
             hide_actor = bool(ev.extra.get("sealed_actor"))
+            mine = ready.get(envelope.canonical(envelope.content_of(ev.confidential, actor.as_dict(), hide_actor)))
             env, seal = envelope.build(
                 type=ev.type, tender=tender_id, seq=seq0 + i + 1, time=iso(ev.at or now), actor=actor.as_dict(),
                 payload=ev.payload, confidential=ev.confidential, seal_actor=hide_actor,
+                prepared=mine.seal if mine else None,
             )
             until_opening = (hide_actor or bool(ev.extra.get("sealed_content"))) and _before_opening(s)
             before, s = s, evolve(s, envelope.full_event(env, None if until_opening or seal is None else seal.content))
             envs.append(env)
             steps.append((before, s))
             if seal is not None:
-                private.append(self._private_row(tender_id, seal, s if until_opening else None))
+                blob = None
+                if until_opening:
+                    blob = mine.blob if mine and mine.seal is seal else self._seal_to_opening(tender_id, s, seal)
+                private.append(self._private_row(tender_id, seal, blob))
         first = self.writer.reserve(conn, [envelope.canonical(env) for env in envs])
         logged = [Logged(first + i, env) for i, env in enumerate(envs)]
         if private:
@@ -189,15 +223,18 @@ class Procurement:
         return logged, s
 
     @staticmethod
-    def _private_row(tender_id: str, seal: envelope.Sealed, sealed_to: dict | None) -> dict[str, Any]:
+    def _seal_to_opening(tender_id: str, state: dict, seal: envelope.Sealed) -> bytes:
+        key = base64.b64decode(state["opening"]["public_key"])
+        return sealing.seal_record(tender_id, key, envelope.canonical(
+            {"salt": base64.b64encode(seal.salt).decode(), "content": seal.content}))
+
+    @staticmethod
+    def _private_row(tender_id: str, seal: envelope.Sealed, sealed_blob: bytes | None) -> dict[str, Any]:
         row = {"commitment": seal.commitment, "tender_id": tender_id}
-        if sealed_to is None:
+        if sealed_blob is None:
             return row | {"salt": seal.salt, "content": envelope.canonical(seal.content).decode(), "sealed": None,
                           "until_opening": False}
-        key = base64.b64decode(sealed_to["opening"]["public_key"])
-        blob = sealing.seal_record(tender_id, key, envelope.canonical(
-            {"salt": base64.b64encode(seal.salt).decode(), "content": seal.content}))
-        return row | {"salt": b"", "content": "", "sealed": blob, "until_opening": True}
+        return row | {"salt": b"", "content": "", "sealed": sealed_blob, "until_opening": True}
 
     def project(self, conn: Connection, tender_id: str, seq0: int, logged: list[Logged], steps) -> None:
         """Update every projection for events just appended (also used by rebuild). Writes only

@@ -114,6 +114,7 @@ class Log:
         # and root, since the root commits to every entry. Saves re-reading the partial tiles.
         self._edge: tuple[int, bytes, dict[TileKey, bytes]] | None = None
         self._edge_lock = threading.Lock()
+        self._own_verifier = None
 
     # --- reading ------------------------------------------------------------------------------
 
@@ -352,8 +353,16 @@ class Log:
             note = self.latest_checkpoint(conn)
             if note is None or not self._covers(note, index):
                 note = self.checkpoint()
-            opened = open_note(note, [verifier_from_vkey(self.store.head(conn).vkey)])
+            opened = open_note(note, [self._verifier(conn)])
             cp = Checkpoint.parse(opened.text)
             if not 0 <= index < cp.size:
                 raise LogError(f"entry {index} is not in the log of size {cp.size}")
-            return TlogProof(index=index, hashes=self.inclusion_proof(index, cp.size, conn), checkpoint=note)
+            # A stored checkpoint's size is never beyond the head: no need to read the head.
+            return TlogProof(index=index, hashes=merkle.inclusion_proof(index, cp.size, self.reader(conn, cp.size)),
+                             checkpoint=note)
+
+    def _verifier(self, conn: Connection):
+        """The log's own note verifier (its key never changes, so it is read once)."""
+        if self._own_verifier is None:
+            self._own_verifier = verifier_from_vkey(self.store.head(conn).vkey)
+        return self._own_verifier
