@@ -156,3 +156,27 @@ def test_a_sealed_part_prepared_outside_the_batch_is_used_only_for_its_own_conte
     world.open()
     bids = world.state()["bids"]
     assert bids["b2"]["bidder_name"] == "ACME" and bids["b1"]["status"] == "replaced"
+
+
+def test_the_unit_of_work_undoes_a_refused_command_and_forgets_what_a_rollback_took_back(world):
+    """Undo in memory what the database's savepoint undoes, even across a flush mid-batch."""
+    from tenderproof.app.unit_of_work import UnitOfWork
+
+    world.create()
+    with world.p.db.writer_lock(), world.p.db.writer.begin() as conn:
+        uow = UnitOfWork()
+        bids = uow.table(conn, TID, "bids")
+        uow.put_rows(TID, "bids", {"a": {"n": 1}})
+        mark = uow.mark()
+        uow.put_rows(TID, "bids", {"a": {"n": 2}, "b": {"n": 3}})
+        uow.insert("events", [{"ledger_index": 999}])
+        uow.rollback(mark)
+        assert dict(bids.items()) == {"a": {"n": 1}} and uow.inserts["events"] == []
+        sp = conn.begin_nested()
+        mark = uow.mark()
+        uow.flush(conn)  # "a" is in the table now, inside the savepoint
+        assert dict(uow.table(conn, TID, "bids").items()) == {"a": {"n": 1}}
+        sp.rollback()
+        uow.rollback(mark)  # the rollback took "a" back out: the unit reads the table afresh
+        assert dict(uow.table(conn, TID, "bids").items()) == {}
+        assert uow.core(conn, TID).seq == world.state()["events"]

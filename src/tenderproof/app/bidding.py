@@ -169,7 +169,7 @@ def _open_all(p: Procurement, conn: Connection, state: dict) -> list[Logged]:
         key = seal.open_key(tender_id, public_key(state), shares, state["opening_threshold"])
     except seal.SealError as e:
         raise Refused("bad-share", f"the submitted shares do not rebuild the opening key: {e}") from None
-    identities, revealed = _unseal(conn, tender_id, key)
+    identities, revealed = _unseal(p, conn, tender_id, key)
     live = {b["id"]: b for b in state["bids"].values() if b["status"] == "submitted"}
     finals, _replaced = final_bids(live, {b: identities[b]["bidder"] for b in live})
     results = {}
@@ -190,10 +190,12 @@ def _open_all(p: Procurement, conn: Connection, state: dict) -> list[Logged]:
     return logged
 
 
-def _unseal(conn: Connection, tender_id: str, key) -> tuple[dict[str, dict], dict[str, dict]]:
+def _unseal(p: Procurement, conn: Connection, tender_id: str, key) -> tuple[dict[str, dict], dict[str, dict]]:
     """Open everything sealed to the opening key: who bid, who withdrew, whose refused attempt,
     ownership declarations (and what the checks at bid time found). Each is checked against its
     commitment in the log, then stored unsealed (the record is complete from the opening on)."""
+    if p.writer.uow is not None:
+        p.writer.uow.flush(conn)  # the events and sealed parts the batch wrote so far
     sealed = {r.commitment: bytes(r.sealed) for r in conn.execute(
         sa.select(confidential.c.commitment, confidential.c.sealed).where(
             confidential.c.tender_id == tender_id, confidential.c.sealed.is_not(None)))}

@@ -32,19 +32,18 @@ from tenderproof.domain.rows import COLLECTIONS, Rows, materialize
 from tenderproof.ledger.log import Log
 from tenderproof.store import tender_rows
 from tenderproof.store.documents import DocumentStore
-from tenderproof.store.schema import confidential, deadlines, events, ocds_releases, tenders
+from tenderproof.store.schema import deadlines, events, tenders
 
 from . import envelope
 from .publication import releases_for
-from .writer import Conflict, GroupCommit
+from .unit_of_work import Conflict, Core, UnitOfWork
+from .writer import GroupCommit
 
 log = logging.getLogger(__name__)
 # Statements a bid runs, built once (building one costs more than running it on SQLite).
 _CORE = sa.select(tenders.c.state).where(tenders.c.id == sa.bindparam("id"))
-_INSERT_EVENTS = sa.insert(events)
-_INSERT_CONFIDENTIAL = sa.insert(confidential)
 _NEXT_DUE = sa.select(sa.func.min(deadlines.c.due))
-_UPDATE_TENDER = sa.update(tenders).where(tenders.c.id == sa.bindparam("tid"), tenders.c.seq == sa.bindparam("seq0"))
+
 Clock = Callable[[], datetime]
 DEADLINE_KINDS = {
     "close_enquiries": lambda tid, _arg: c.CloseEnquiries(tid),
@@ -163,12 +162,15 @@ class Procurement:
 
     def load_for_update(self, conn: Connection, tender_id: str) -> dict | None:
         """The tender's state for a command: the core, and each collection read lazily by key
-        from `tender_rows` in this transaction (the batch holds the log's lock)."""
-        text = conn.execute(_CORE, {"id": tender_id}).scalar()
-        if text is None:
+        from `tender_rows` in this transaction (the batch holds the log's lock), both as the
+        batch's earlier commands left them (`unit_of_work`)."""
+        uow = self.writer.uow
+        if uow is None:
+            raise RuntimeError("a tender is loaded for update only inside a batch of the group commit")
+        core = uow.core(conn, tender_id)
+        if core is None:
             return None
-        core = envelope.loads(text)
-        return core | {name: Rows(tender_rows.TableRows(conn, tender_id, name)) for name in COLLECTIONS}
+        return core.state | {name: Rows(uow.table(conn, tender_id, name)) for name in COLLECTIONS}
 
     def prepare(self, tender_id: str, content: dict[str, Any]) -> Prepared | None:
         """A sealed part for `content` made ahead, with its encryption to the tender's opening
@@ -217,9 +219,10 @@ class Procurement:
                 private.append(self._private_row(tender_id, seal, blob))
         first = self.writer.reserve(conn, [envelope.canonical(env) for env in envs])
         logged = [Logged(first + i, env) for i, env in enumerate(envs)]
+        uow = self.writer.uow or UnitOfWork()
         if private:
-            conn.execute(_INSERT_CONFIDENTIAL, private)
-        self.project(conn, tender_id, seq0, logged, steps)
+            uow.insert("confidential", private)
+        self.project(conn, tender_id, seq0, logged, steps, uow)
         return logged, s
 
     @staticmethod
@@ -236,12 +239,15 @@ class Procurement:
                           "until_opening": False}
         return row | {"salt": b"", "content": "", "sealed": sealed_blob, "until_opening": True}
 
-    def project(self, conn: Connection, tender_id: str, seq0: int, logged: list[Logged], steps) -> None:
-        """Update every projection for events just appended (also used by rebuild). Writes only
-        the rows the events changed, and computes releases and deadlines only for events that
-        can change them."""
+    def project(self, conn: Connection, tender_id: str, seq0: int, logged: list[Logged], steps,
+                uow: UnitOfWork | None = None) -> None:
+        """Update every projection for events just appended (also used by rebuild): into the
+        batch's unit of work, or at once when there is none. Writes only the rows the events
+        changed, and computes releases and deadlines only for events that can change them."""
+        direct = uow is None
+        uow = uow or UnitOfWork()
         final = steps[-1][1]
-        conn.execute(_INSERT_EVENTS, [
+        uow.insert("events", [
             {"ledger_index": lg.index, "tender_id": tender_id, "seq": lg.envelope["seq"], "type": lg.envelope["type"],
              "time": lg.envelope["time"], "envelope": envelope.canonical(lg.envelope).decode()} for lg in logged])
         loud = [(lg, step) for lg, step in zip(logged, steps) if lg.envelope["type"] not in QUIET]
@@ -249,25 +255,25 @@ class Procurement:
         for lg, (before, after) in loud:
             rels += releases_for(before, after, lg.envelope, lg.index, self.ocid_prefix)
         if rels:
-            conn.execute(sa.insert(ocds_releases), [
-                {"id": r["id"], "tender_id": tender_id, "ledger_index": idx,
-                 "release": envelope.canonical(r).decode()} for idx, r in rels])
-        tender_rows.write(conn, tender_id, {name: ch for name in COLLECTIONS if (ch := final[name].changes())})
+            uow.insert("ocds_releases", [{"id": r["id"], "tender_id": tender_id, "ledger_index": idx,
+                                          "release": envelope.canonical(r).decode()} for idx, r in rels])
+        for name in COLLECTIONS:
+            if changed := final[name].changes():
+                uow.put_rows(tender_id, name, changed)
+        prev = uow.cores.get(tender_id)
+        if prev is not None and prev.seq != seq0:
+            raise Conflict(f"tender {tender_id} changed under this command")
         core = {k: v for k, v in final.items() if k not in COLLECTIONS}
         row = {"status": final["status"], "seq": final["events"], "title": final["title"],
                "state": envelope.dumps_state(core)}
-        if seq0 == 0:
-            conn.execute(sa.insert(tenders).values(id=tender_id, **row))
-        else:
-            res = conn.execute(_UPDATE_TENDER, {**row, "tid": tender_id, "seq0": seq0})
-            if res.rowcount != 1:
-                raise Conflict(f"tender {tender_id} changed under this command")
+        uow.put_core(tender_id, Core(core, final["events"], prev.stored_seq if prev else seq0, row))
         if loud:
-            conn.execute(sa.delete(deadlines).where(deadlines.c.tender_id == tender_id))
             due = deadlines_of(final)
+            uow.set_deadlines(tender_id, [{"tender_id": tender_id, "kind": k, "due": t} for k, t in due.items()])
             if due:
-                conn.execute(sa.insert(deadlines), [{"tender_id": tender_id, "kind": k, "due": t} for k, t in due.items()])
                 self.writer.due_at(min(due.values()))
+        if direct:
+            uow.flush(conn)
 
     # --- the deadline worker -----------------------------------------------------------------
 
@@ -292,6 +298,8 @@ class Procurement:
 
     def fire_due(self, conn: Connection, now: datetime, tender_id: str | None = None) -> list[Logged]:
         """In `conn`'s transaction: fire the deadlines due by `now`, each in a savepoint."""
+        if self.writer.uow is not None:
+            self.writer.uow.flush(conn)  # the deadlines table as the batch has left it
         fired: list[Logged] = []
         q = sa.select(deadlines.c.tender_id, deadlines.c.kind, deadlines.c.due).where(
             deadlines.c.due <= iso(now)).order_by(deadlines.c.due, deadlines.c.tender_id, deadlines.c.kind)

@@ -31,6 +31,8 @@ from tenderproof.domain.model import iso
 from tenderproof.ledger.log import MAX_RETRIES
 from tenderproof.ledger.storage import Head, HeadMoved
 
+from .unit_of_work import Conflict, UnitOfWork
+
 if TYPE_CHECKING:
     from .service import Procurement
 
@@ -40,10 +42,6 @@ MAX_BATCH = 256
 IDLE_SECONDS = 2.0
 
 Body = Callable[[Connection, datetime], Any]
-
-
-class Conflict(RuntimeError):
-    """Another writer changed the tender or the log first; the batch is run again."""
 
 
 class _Batch:
@@ -63,6 +61,7 @@ class GroupCommit:
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._batch: _Batch | None = None
+        self.uow: UnitOfWork | None = None  # the running batch's writes to the projections
 
     # --- callers ------------------------------------------------------------------------------
 
@@ -102,8 +101,16 @@ class GroupCommit:
     def savepoint(self, conn: Connection, fn: Callable[[], Any], default: Any = None) -> Any:
         """Run `fn` in a savepoint. A refusal rolls back what `fn` did (a logged one keeps its
         note) and returns `default`; any other error rolls back and propagates."""
-        batch = self._batch
-        mark = len(batch.entries) if batch else 0
+        batch, uow = self._batch, self.uow
+        mark, uow_mark = (len(batch.entries) if batch else 0), (uow.mark() if uow else None)
+
+        def undo() -> None:
+            sp.rollback()
+            if batch:
+                del batch.entries[mark:]
+            if uow is not None and uow_mark is not None:
+                uow.rollback(uow_mark)
+
         sp = conn.begin_nested()
         try:
             result = fn()
@@ -111,16 +118,12 @@ class GroupCommit:
             if r.logged:
                 sp.commit()
             else:
-                sp.rollback()
-                if batch:
-                    del batch.entries[mark:]
+                undo()
             if default is _RAISE:
                 raise
             return default
         except BaseException:
-            sp.rollback()
-            if batch:
-                del batch.entries[mark:]
+            undo()
             raise
         sp.commit()
         return result
@@ -154,10 +157,11 @@ class GroupCommit:
             try:
                 with p.db.writer_lock(), p.db.writer.begin() as conn:
                     head = p.log.store.head(conn, lock=True)
-                    self._batch = _Batch(head.size)
+                    self._batch, self.uow = _Batch(head.size), UnitOfWork()
                     self._batch.next_due = p.next_due(conn)
                     for body, _done in jobs:
                         outcomes.append(self._one(conn, body))
+                    self.uow.flush(conn)
                     if self._batch.entries:
                         grown = p.log.append(self._batch.entries, conn=conn, head=head)
                         p.log.sign_in(conn, Head(head.origin, head.vkey, grown.size, grown.root))
@@ -176,7 +180,7 @@ class GroupCommit:
                 error = e
                 break
             finally:
-                self._batch = None
+                self._batch, self.uow = None, None
         else:
             error = Conflict(f"gave up after {MAX_RETRIES} attempts: too much contention")
         for (_body, done), outcome in zip(jobs, outcomes if error is None else [(False, error)] * len(jobs)):

@@ -31,14 +31,18 @@ def dumps(value: Any) -> str:
 
 
 class TableRows(Mapping[str, Any]):
-    """The rows of one collection of one tender, over `conn` (valid while its transaction is)."""
+    """The rows of one collection of one tender, over `conn` (valid while its transaction is),
+    under `overlay`: rows written in this transaction but not yet to the table (a batch's)."""
 
-    def __init__(self, conn: Connection, tender_id: str, kind: str) -> None:
+    def __init__(self, conn: Connection, tender_id: str, kind: str, overlay: dict[str, Any] | None = None) -> None:
         self._conn, self._tender, self._kind = conn, tender_id, kind
+        self._overlay: dict[str, Any] = {} if overlay is None else overlay
         self._cache: dict[str, Any] = {}
         self._complete = False
 
     def get(self, key: str, default: Any = None) -> Any:
+        if key in self._overlay:
+            return self._overlay[key]
         got = self._cache.get(key, _MISSING)
         if got is _MISSING:
             if self._complete:
@@ -62,13 +66,17 @@ class TableRows(Mapping[str, Any]):
             self._cache = {r.key: json.loads(r.row) for r in rows}
             self._complete = True
 
+    def flushed(self) -> None:
+        """The overlay's rows are in the table now: keep them as read."""
+        self._cache.update(self._overlay)
+
     def __iter__(self) -> Iterator[str]:
         self._load_all()
-        return iter(sorted(self._cache))
+        return iter(sorted(self._cache.keys() | self._overlay.keys()))
 
     def __len__(self) -> int:
         self._load_all()
-        return len(self._cache)
+        return len(self._cache.keys() | self._overlay.keys())
 
 
 def load_all(conn: Connection, tender_id: str) -> dict[str, dict[str, Any]]:

@@ -1,0 +1,155 @@
+"""What a batch's commands write to the projections, held until the batch ends (issue 10).
+
+A bid that wrote its event row, its tender's core, its bid row and its confidential part one
+statement at a time spent most of its time in the batch on statements. Here the writes of every
+command of a batch go into one `UnitOfWork`, which later commands of the batch read through (the
+tender's core; its rows, over `tender_rows`), and which writes everything at the end of the
+batch with one statement per table. A refused command's writes are undone in memory, as its
+savepoint undoes its other writes in the database. Anything that reads the projection tables
+themselves inside a batch (the deadline worker, the opening) flushes it first. The rebuild uses a
+unit of work of its own per event, flushed at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from tenderproof.store import tender_rows
+from tenderproof.store.schema import confidential, deadlines, events, ocds_releases, tenders
+
+from . import envelope
+
+_INSERT = {t.name: sa.insert(t) for t in (events, confidential, ocds_releases, deadlines, tenders)}
+_CORE = sa.select(tenders.c.seq, tenders.c.state).where(tenders.c.id == sa.bindparam("id"))
+_UPDATE_TENDER = sa.update(tenders).where(tenders.c.id == sa.bindparam("tid"), tenders.c.seq == sa.bindparam("seq0"))
+_MISSING = object()
+
+
+class Conflict(RuntimeError):
+    """Another writer changed the tender or the log first; the batch is run again."""
+
+
+@dataclass(frozen=True)
+class Core:
+    """A tender's core state as last written, its event count, and the event count of the row in
+    the table (0: no row yet); `row` is the tenders row to write, None if the table has it."""
+
+    state: dict[str, Any]
+    seq: int
+    stored_seq: int
+    row: dict[str, Any] | None = None
+
+
+class UnitOfWork:
+    def __init__(self) -> None:
+        self.cores: dict[str, Core] = {}
+        self.rows: dict[tuple[str, str], dict[str, Any]] = {}  # (tender, kind) -> key -> row
+        self.inserts: dict[str, list[dict[str, Any]]] = {name: [] for name in ("events", "confidential", "ocds_releases")}
+        self.deadlines: dict[str, list[dict[str, Any]]] = {}  # tender -> all its deadlines
+        self._tables: dict[tuple[str, str], tender_rows.TableRows] = {}
+        self._undo: list[Callable[[], None]] = []
+        self._flushes = 0
+
+    # --- reading through ------------------------------------------------------------------------
+
+    def core(self, conn: Connection, tender_id: str) -> Core | None:
+        got = self.cores.get(tender_id)
+        if got is None:
+            row = conn.execute(_CORE, {"id": tender_id}).first()
+            if row is None:
+                return None
+            got = self.cores[tender_id] = Core(envelope.loads(row.state), int(row.seq), int(row.seq))
+        return got
+
+    def table(self, conn: Connection, tender_id: str, kind: str) -> tender_rows.TableRows:
+        key = (tender_id, kind)
+        if key not in self._tables:
+            self._tables[key] = tender_rows.TableRows(conn, tender_id, kind, self.rows.setdefault(key, {}))
+        return self._tables[key]
+
+    # --- writing ----------------------------------------------------------------------------------
+
+    def put_core(self, tender_id: str, core: Core) -> None:
+        old = self.cores.get(tender_id, _MISSING)
+        self.cores[tender_id] = core
+        self._undo.append(lambda: self._restore(self.cores, tender_id, old))
+
+    def put_rows(self, tender_id: str, kind: str, rows: dict[str, Any]) -> None:
+        overlay = self.rows.setdefault((tender_id, kind), {})
+        for key, row in rows.items():
+            old = overlay.get(key, _MISSING)
+            overlay[key] = row
+            self._undo.append(lambda o=overlay, k=key, v=old: self._restore(o, k, v))
+
+    def insert(self, table: str, rows: list[dict[str, Any]]) -> None:
+        target = self.inserts[table]
+        n = len(target)
+        target += rows
+        self._undo.append(lambda: target.__delitem__(slice(n, None)))
+
+    def set_deadlines(self, tender_id: str, rows: list[dict[str, Any]]) -> None:
+        old = self.deadlines.get(tender_id, _MISSING)
+        self.deadlines[tender_id] = rows
+        self._undo.append(lambda: self._restore(self.deadlines, tender_id, old))
+
+    @staticmethod
+    def _restore(d: dict, key: Any, old: Any) -> None:
+        if old is _MISSING:
+            d.pop(key, None)
+        else:
+            d[key] = old
+
+    # --- savepoints and the end of the batch ----------------------------------------------------
+
+    def mark(self) -> tuple[int, int]:
+        return len(self._undo), self._flushes
+
+    def rollback(self, mark: tuple[int, int]) -> None:
+        """Undo what was written since `mark`, as the database's savepoint undoes its part. If the
+        unit was flushed since, the database's rollback took the flushed rows back out: forget
+        everything read or written, and read again from the tables."""
+        n, flushes = mark
+        if flushes != self._flushes:
+            self.__init__()  # type: ignore[misc]
+            return
+        while len(self._undo) > n:
+            self._undo.pop()()
+
+    def flush(self, conn: Connection) -> None:
+        """Write everything so far, one statement per table (updates of cores: one each)."""
+        for name, rows in self.inserts.items():
+            if rows:
+                conn.execute(_INSERT[name], rows)
+        by_tender: dict[str, dict[str, dict[str, Any]]] = {}
+        for (tid, kind), rows in self.rows.items():
+            if rows:
+                by_tender.setdefault(tid, {})[kind] = rows
+        for tid, kinds in by_tender.items():
+            tender_rows.write(conn, tid, kinds)
+        new = [{"id": tid, **c.row} for tid, c in self.cores.items() if c.row is not None and not c.stored_seq]
+        if new:
+            conn.execute(_INSERT["tenders"], new)
+        for tid, c in self.cores.items():
+            if c.row is not None and c.stored_seq:
+                if conn.execute(_UPDATE_TENDER, {**c.row, "tid": tid, "seq0": c.stored_seq}).rowcount != 1:
+                    raise Conflict(f"tender {tid} changed under this batch")
+        if self.deadlines:
+            conn.execute(sa.delete(deadlines).where(deadlines.c.tender_id.in_(list(self.deadlines))))
+            rows = [r for rs in self.deadlines.values() for r in rs]
+            if rows:
+                conn.execute(_INSERT["deadlines"], rows)
+        # What was written is in the tables now: keep reading it from the caches.
+        for table in self._tables.values():
+            table.flushed()
+        for overlay in self.rows.values():
+            overlay.clear()
+        self.cores = {tid: Core(c.state, c.seq, c.seq) for tid, c in self.cores.items()}
+        self.inserts = {name: [] for name in self.inserts}
+        self.deadlines = {}
+        self._undo.clear()
+        self._flushes += 1
