@@ -180,3 +180,20 @@ def test_the_unit_of_work_undoes_a_refused_command_and_forgets_what_a_rollback_t
         uow.rollback(mark)  # the rollback took "a" back out: the unit reads the table afresh
         assert dict(uow.table(conn, TID, "bids").items()) == {}
         assert uow.core(conn, TID).seq == world.state()["events"]
+
+
+def test_a_projection_from_before_the_rows_is_refused_not_misread(world):
+    import json
+
+    import pytest
+
+    from tenderproof.app.unit_of_work import StaleProjection
+
+    world.create()
+    with world.p.db.writer.begin() as conn:  # the whole state in the row, as before schema 0006
+        old = json.loads(conn.execute(sa.select(tenders.c.state).where(tenders.c.id == TID)).scalar())
+        conn.execute(sa.update(tenders).where(tenders.c.id == TID).values(state=json.dumps({**old, "bids": {}})))
+    with pytest.raises(StaleProjection, match="run `tenderproof rebuild`"):
+        world.state()
+    with pytest.raises(StaleProjection):
+        world.publish()

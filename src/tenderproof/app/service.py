@@ -36,7 +36,7 @@ from tenderproof.store.schema import deadlines, events, tenders
 
 from . import envelope
 from .publication import releases_for
-from .unit_of_work import Conflict, Core, UnitOfWork
+from .unit_of_work import Conflict, Core, UnitOfWork, core_of
 from .writer import GroupCommit
 
 log = logging.getLogger(__name__)
@@ -109,8 +109,7 @@ class Procurement:
         if text is None:
             return None
         rows = tender_rows.load_all(conn, tender_id)
-        core = envelope.loads(text)
-        return materialize(core | {name: rows.get(name, {}) for name in COLLECTIONS})
+        return materialize(core_of(text, tender_id) | {name: rows.get(name, {}) for name in COLLECTIONS})
 
     def events(self, tender_id: str) -> list[Logged]:
         with self.db.reader.connect() as conn:
@@ -185,7 +184,7 @@ class Procurement:
         """The small core of a tender's state (no collections): one row, for a quick look."""
         with self.db.reader.connect() as conn:
             text = conn.execute(_CORE, {"id": tender_id}).scalar()
-        return None if text is None else envelope.loads(text)
+        return None if text is None else core_of(text, tender_id)
 
     def commit_events(
         self, conn: Connection, tender_id: str, state: dict | None, evs: Sequence[Event], actor: Actor, now: datetime,

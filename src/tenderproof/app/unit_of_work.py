@@ -30,6 +30,20 @@ _UPDATE_TENDER = sa.update(tenders).where(tenders.c.id == sa.bindparam("tid"), t
 _MISSING = object()
 
 
+class StaleProjection(RuntimeError):
+    """The projections were written before a tender's collections became rows of their own."""
+
+
+def core_of(text: str, tender_id: str) -> dict[str, Any]:
+    """A tender's stored core. Projections written before migration 0006 kept the whole state in
+    the row: reading them as a core would lose the bids, so they are refused instead."""
+    core = envelope.loads(text)
+    if "bids" in core:
+        raise StaleProjection(f"the projection of tender {tender_id} predates schema 0006; "
+                              "run `tenderproof rebuild` to rebuild it from the log")
+    return core
+
+
 class Conflict(RuntimeError):
     """Another writer changed the tender or the log first; the batch is run again."""
 
@@ -63,7 +77,7 @@ class UnitOfWork:
             row = conn.execute(_CORE, {"id": tender_id}).first()
             if row is None:
                 return None
-            got = self.cores[tender_id] = Core(envelope.loads(row.state), int(row.seq), int(row.seq))
+            got = self.cores[tender_id] = Core(core_of(row.state, tender_id), int(row.seq), int(row.seq))
         return got
 
     def table(self, conn: Connection, tender_id: str, kind: str) -> tender_rows.TableRows:
