@@ -50,8 +50,10 @@ def _batch_behind_a_blocker(world, jobs: list) -> list:
     with ThreadPoolExecutor(len(jobs) + 1) as pool:
         first = pool.submit(world.p.transact, blocker)
         assert entered.wait(30)
-        futures = [pool.submit(outcome, job) for job in jobs]
-        _queued(world, len(jobs))
+        futures = []
+        for k, job in enumerate(jobs):  # one at a time: the batch runs them in this order
+            futures.append(pool.submit(outcome, job))
+            _queued(world, k + 1)
         release.set()
         assert first.result() == "blocker"
         return [f.result() for f in futures]
@@ -158,7 +160,7 @@ def test_a_sealed_part_prepared_outside_the_batch_is_used_only_for_its_own_conte
     assert bids["b2"]["bidder_name"] == "ACME" and bids["b1"]["status"] == "replaced"
 
 
-def test_the_unit_of_work_undoes_a_refused_command_and_forgets_what_a_rollback_took_back(world):
+def test_the_unit_of_work_undoes_a_refused_command_and_rewrites_what_a_rollback_took_back(world):
     """Undo in memory what the database's savepoint undoes, even across a flush mid-batch."""
     from tenderproof.app.unit_of_work import UnitOfWork
 
@@ -174,12 +176,15 @@ def test_the_unit_of_work_undoes_a_refused_command_and_forgets_what_a_rollback_t
         assert dict(bids.items()) == {"a": {"n": 1}} and uow.inserts["events"] == []
         sp = conn.begin_nested()
         mark = uow.mark()
-        uow.flush(conn)  # "a" is in the table now, inside the savepoint
+        uow.put_rows(TID, "bids", {"b": {"n": 4}})  # the failing command's own write
+        uow.flush(conn)  # "a" and "b" are in the table now, inside the savepoint
         assert dict(uow.table(conn, TID, "bids").items()) == {"a": {"n": 1}}
         sp.rollback()
-        uow.rollback(mark)  # the rollback took "a" back out: the unit reads the table afresh
-        assert dict(uow.table(conn, TID, "bids").items()) == {}
-        assert uow.core(conn, TID).seq == world.state()["events"]
+        uow.rollback(mark)  # the rollback took "a" back out of the table: it is pending again
+        assert dict(uow.table(conn, TID, "bids").items()) == {"a": {"n": 1}}  # and "b" undone
+        assert conn.execute(sa.select(sa.func.count()).select_from(tender_rows)).scalar() == 0
+        uow.flush(conn)
+        assert conn.execute(sa.select(tender_rows.c.key)).scalars().all() == ["a"]
 
 
 def test_a_projection_from_before_the_rows_is_refused_not_misread(world):
@@ -197,3 +202,27 @@ def test_a_projection_from_before_the_rows_is_refused_not_misread(world):
         world.state()
     with pytest.raises(StaleProjection):
         world.publish()
+
+
+def test_a_command_that_fails_after_a_flush_takes_nothing_of_the_others_with_it(world):
+    """A command that makes the batch write its rows so far (the deadline worker, the opening)
+    and then fails: its savepoint takes those rows back out of the database, so the unit of work
+    must write the earlier commands' rows again, or their events would be in the log alone."""
+    from tenderproof.app.rebuild import rebuild
+
+    world.create()
+    world.publish()
+
+    def flushes_then_fails(conn, now):
+        world.p.fire_due(conn, now)  # flushes the unit of work inside this command's savepoint
+        raise KeyError("after the flush")
+
+    outcomes = _batch_behind_a_blocker(world, [
+        lambda: bidding.submit_bid(world.p, TID, Actor("acme", "bidder"), "ACME", world.seal(b"one")),
+        lambda: world.p.transact(flushes_then_fails),
+        lambda: bidding.submit_bid(world.p, TID, Actor("globex", "bidder"), "GLOBEX", world.seal(b"two")),
+    ])
+    assert isinstance(outcomes[0], bidding.Receipt) and isinstance(outcomes[2], bidding.Receipt)
+    assert isinstance(outcomes[1], KeyError)
+    assert len(world.state()["bids"]) == 2
+    assert rebuild(world.p, check=True).identical

@@ -6,7 +6,8 @@ command of a batch go into one `UnitOfWork`, which later commands of the batch r
 tender's core; its rows, over `tender_rows`), and which writes everything at the end of the
 batch with one statement per table. A refused command's writes are undone in memory, as its
 savepoint undoes its other writes in the database. Anything that reads the projection tables
-themselves inside a batch (the deadline worker, the opening) flushes it first. The rebuild uses a
+themselves inside a batch (the deadline worker, the opening) flushes it first; a flush that a
+failed command's savepoint takes back is made pending again. The rebuild uses a
 unit of work of its own per event, flushed at once.
 """
 
@@ -68,6 +69,7 @@ class UnitOfWork:
         self._tables: dict[tuple[str, str], tender_rows.TableRows] = {}
         self._undo: list[Callable[[], None]] = []
         self._flushes = 0
+        self._backups: list[_Backup] = []
 
     # --- reading through ------------------------------------------------------------------------
 
@@ -124,13 +126,23 @@ class UnitOfWork:
         return len(self._undo), self._flushes
 
     def rollback(self, mark: tuple[int, int]) -> None:
-        """Undo what was written since `mark`, as the database's savepoint undoes its part. If the
-        unit was flushed since, the database's rollback took the flushed rows back out: forget
-        everything read or written, and read again from the tables."""
+        """Undo what was written since `mark`, as the database's savepoint undoes its part.
+
+        If the unit was flushed since, the savepoint's rollback took the flushed rows back out of
+        the tables, the earlier commands' with the failed one's: what the first such flush wrote
+        becomes pending again, and the journal then undoes what came after `mark`."""
         n, flushes = mark
         if flushes != self._flushes:
-            self.__init__()  # type: ignore[misc]
-            return
+            backup = self._backups[flushes]
+            del self._backups[flushes:]
+            self._flushes = flushes
+            del self._undo[backup.undo:]
+            self.cores, self.inserts, self.deadlines = backup.cores, backup.inserts, backup.deadlines
+            for key, overlay in self.rows.items():
+                overlay.clear()
+                overlay.update(backup.rows.get(key, {}))
+            for table in self._tables.values():
+                table.forget()  # it may hold rows the rollback took out
         while len(self._undo) > n:
             self._undo.pop()()
 
@@ -157,6 +169,10 @@ class UnitOfWork:
             rows = [r for rs in self.deadlines.values() for r in rs]
             if rows:
                 conn.execute(_INSERT["deadlines"], rows)
+        # Kept in case a savepoint this flush ran in is rolled back (see `rollback`).
+        self._backups.append(_Backup(len(self._undo), self.cores, {k: dict(v) for k, v in self.rows.items()},
+                                     self.inserts, self.deadlines))
+        self._flushes += 1
         # What was written is in the tables now: keep reading it from the caches.
         for table in self._tables.values():
             table.flushed()
@@ -165,5 +181,14 @@ class UnitOfWork:
         self.cores = {tid: Core(c.state, c.seq, c.seq) for tid, c in self.cores.items()}
         self.inserts = {name: [] for name in self.inserts}
         self.deadlines = {}
-        self._undo.clear()
-        self._flushes += 1
+
+
+@dataclass(frozen=True)
+class _Backup:
+    """The unit of work as one flush found it, and the journal's length then."""
+
+    undo: int
+    cores: dict[str, Core]
+    rows: dict[tuple[str, str], dict[str, Any]]
+    inserts: dict[str, list[dict[str, Any]]]
+    deadlines: dict[str, list[dict[str, Any]]]

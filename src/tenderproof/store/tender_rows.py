@@ -70,6 +70,10 @@ class TableRows(Mapping[str, Any]):
         """The overlay's rows are in the table now: keep them as read."""
         self._cache.update(self._overlay)
 
+    def forget(self) -> None:
+        """Read everything again from the table (a rollback changed it)."""
+        self._cache, self._complete = {}, False
+
     def __iter__(self) -> Iterator[str]:
         self._load_all()
         return iter(sorted(self._cache.keys() | self._overlay.keys()))
