@@ -178,7 +178,7 @@ def test_the_unit_of_work_undoes_a_refused_command_and_rewrites_what_a_rollback_
         mark = uow.mark()
         uow.put_rows(TID, "bids", {"b": {"n": 4}})  # the failing command's own write
         uow.flush(conn)  # "a" and "b" are in the table now, inside the savepoint
-        assert dict(uow.table(conn, TID, "bids").items()) == {"a": {"n": 1}}
+        assert dict(uow.table(conn, TID, "bids").items()) == {"a": {"n": 1}, "b": {"n": 4}}
         sp.rollback()
         uow.rollback(mark)  # the rollback took "a" back out of the table: it is pending again
         assert dict(uow.table(conn, TID, "bids").items()) == {"a": {"n": 1}}  # and "b" undone
