@@ -51,7 +51,6 @@ DEADLINE_KINDS = {
     "comments": lambda tid, pid: c.LapseProtest(tid, pid),
     "stay": lambda tid, sid: c.EndStay(tid, sid),
 }
-WORKER_COMMANDS = (c.CloseEnquiries, c.CloseTendering, c.LapseProtest, c.EndStay)
 WORKER = Actor("deadline-worker", SYSTEM)
 
 
