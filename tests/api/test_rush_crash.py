@@ -1,4 +1,5 @@
-"""`kill -9` of the server in the middle of a deadline rush, three times (issue 10).
+"""`kill -9` of the server in the middle of a deadline rush, three times, and two server
+processes at once (issue 10).
 
 Bidders post sealed bids over HTTP to a real `tenderproof serve`; the server is killed with
 SIGKILL while bids are in flight, restarted on the same data directory, and killed again. Every
@@ -72,11 +73,11 @@ def _setup(settings) -> tuple[dict[str, str], bytes]:
 
 
 class Server:
-    def __init__(self, settings) -> None:
+    def __init__(self, settings, workers: int = 1) -> None:
         self.port = _free_port()
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "tenderproof", "serve", "--data-dir", str(settings.data_dir), "--db", settings.db_url,
-             "--port", str(self.port)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+             "--port", str(self.port), "--workers", str(workers)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         self.url = f"http://127.0.0.1:{self.port}"
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:  # readiness, not synchronisation: bounded
@@ -119,25 +120,63 @@ def _rush_until_killed(server: Server, tokens: dict[str, str], key: bytes, acked
         list(pool.map(bidder, tokens))
 
 
+def _verify(settings, acked: list[dict]) -> None:
+    """Every acknowledged bid is in the log as its receipt says, the receipt verifies offline,
+    and the log passes its audit."""
+    log = open_log(settings)
+    try:
+        verifier = verifier_from_vkey(log.head().vkey)
+        for receipt in acked:
+            entry = base64.b64decode(receipt["entry"])
+            assert log.entry(receipt["events"][0]["index"]) == entry
+            verify_tlog_proof(TlogProof.parse(receipt["tlog_proof"]), entry, [verifier])
+        report = audit(log)
+        assert report.ok, report.problems
+    finally:
+        log.db.dispose()
+
+
+def test_two_server_processes_take_turns_at_one_log(settings):
+    """`serve --workers 2`: two processes, each with its own writer, batch into one log."""
+    tokens, key = _setup(settings)
+    server = Server(settings, workers=2)
+    acked: list[dict] = []
+    try:
+        def bidder(who: str) -> None:
+            with httpx.Client(base_url=server.url, timeout=60) as client:
+                for i in range(15):
+                    blob = seal.seal_bid(TID, key, _package(f"{who} {i}".encode()))
+                    r = client.post(f"/api/tenders/{TID}/bids", content=blob,
+                                    headers={"Authorization": f"Bearer {tokens[who]}"})
+                    assert r.status_code == 201, r.text
+                    acked.append(r.json())
+
+        with ThreadPoolExecutor(len(tokens)) as pool:
+            list(pool.map(bidder, tokens))
+    finally:
+        server.proc.terminate()
+        server.proc.wait(timeout=60)
+    assert len({r["events"][0]["index"] for r in acked}) == BIDDERS * 15
+    _verify(settings, acked)
+    p = Procurement(open_log(settings), settings.data_dir)
+    try:
+        assert len(p.state(TID)["bids"]) == BIDDERS * 15
+        assert rebuild(p, check=True).identical
+    finally:
+        p.db.dispose()
+
+
 def test_kill_9_in_the_rush_loses_no_acknowledged_bid(settings):
     tokens, key = _setup(settings)
     acked: list[dict] = []
     for _ in range(ROUNDS):
         _rush_until_killed(Server(settings), tokens, key, acked, kill_after=40)
     assert len(acked) >= ROUNDS * 40
-    log = open_log(settings, signing=True)
+    _verify(settings, acked)
+    # After the deadline, two deadline workers race: the closing fires exactly once.
+    late = datetime.now(timezone.utc) + timedelta(hours=2)
+    workers = [Procurement(open_log(settings, signing=True), settings.data_dir, clock=lambda: late) for _ in range(2)]
     try:
-        verifier = verifier_from_vkey(log.head().vkey)
-        for receipt in acked:
-            entry = base64.b64decode(receipt["entry"])
-            index = receipt["events"][0]["index"]
-            assert log.entry(index) == entry
-            verify_tlog_proof(TlogProof.parse(receipt["tlog_proof"]), entry, [verifier])
-        report = audit(log)
-        assert report.ok, report.problems
-        # After the deadline, two deadline workers race: the closing fires exactly once.
-        late = datetime.now(timezone.utc) + timedelta(hours=2)
-        workers = [Procurement(open_log(settings, signing=True), settings.data_dir, clock=lambda: late) for _ in range(2)]
         with ThreadPoolExecutor(2) as pool:
             fired = [e for batch in pool.map(lambda w: w.run_deadlines(), workers) for e in batch]
         assert [e.envelope["type"] for e in fired] == ["tender.tendering_closed"]
@@ -145,7 +184,6 @@ def test_kill_9_in_the_rush_loses_no_acknowledged_bid(settings):
         assert state["status"] == "active.opening"
         assert {b["id"] for b in state["bids"].values()} >= {r["bid_id"] for r in acked}
         assert rebuild(workers[0], check=True).identical
+    finally:
         for w in workers:
             w.db.dispose()
-    finally:
-        log.db.dispose()
