@@ -104,3 +104,32 @@ def test_a_refused_late_bid_does_not_name_the_bidder(world):
     assert world.state()["refusals"][-1]["actor"] == {"id": "initech", "role": "bidder"}
     row = confidential_row(world, last["confidential"])
     assert row.sealed is None and "initech" in row.content
+
+
+def test_an_altered_sealed_part_stops_the_opening_and_opens_nothing(world):
+    """Who bid is checked against the log when the opening unseals it: a database copy edited to
+    change it makes the opening refuse, with nothing opened and no share kept of the k-th."""
+    import sqlalchemy as sa
+
+    from tenderproof.domain import Refused
+    from tenderproof.store.schema import confidential
+
+    world.create()
+    world.publish()
+    world.bid("acme", b"ACME proposal")
+    with world.p.db.writer.begin() as conn:
+        row = conn.execute(sa.select(confidential.c.commitment, confidential.c.sealed)
+                           .where(confidential.c.sealed.is_not(None))).one()
+        blob = bytearray(row.sealed)
+        blob[-1] ^= 1
+        conn.execute(sa.update(confidential).where(confidential.c.commitment == row.commitment).values(sealed=bytes(blob)))
+    world.clock.advance(days=31)
+    world.p.run_deadlines()
+    before = world.p.log.head().size
+    with pytest.raises(Refused, match="cannot be opened") as refused:
+        world.open()
+    assert refused.value.code == "damaged"
+    s = world.state()
+    assert s["status"] == "active.opening" and s["opened"] is None and len(s["shares"]) == 1
+    new = [e.envelope["type"] for e in world.p.events(TID) if e.index >= before]
+    assert new == ["coi.declared", "opening.share_submitted", "coi.declared"]  # not the k-th share

@@ -278,3 +278,22 @@ def test_package_size_limit_is_enforced(tender_a: OpeningKey) -> None:
         seal_bid(A, tender_a.public_key, huge)
     del huge
 
+
+
+def test_a_sealed_record_opens_only_with_its_own_tenders_key_and_unaltered(tender_a, tender_b) -> None:
+    """`seal_record`: who bid, sealed to the opening key until the opening (issue 10)."""
+    from tenderproof.seal import open_record, seal_record
+
+    record = seal_record(A, tender_a.public_key, b'{"bidder":"acme"}')
+    key_a = open_key(A, tender_a.public_key, decrypt_some(A, tender_a, KEYS, IDS[:3]), 3)
+    key_b = open_key(B, tender_b.public_key, decrypt_some(B, tender_b, KEYS, IDS[:3]), 3)
+    assert open_record(A, key_a, record) == b'{"bidder":"acme"}'
+    assert record != seal_record(A, tender_a.public_key, b'{"bidder":"acme"}')  # randomised
+    with pytest.raises(SealError, match="not tender 'TENDER-B''s"):
+        open_record(B, key_a, record)
+    with pytest.raises(SealError, match="sealed for another tender"):
+        open_record(B, key_b, record)
+    with pytest.raises(SealError, match="altered, or sealed to another key"):
+        open_record(A, key_a, flip(record, 8 * (len(record) - 1)))
+    with pytest.raises(SealError, match="belongs to tender 'TENDER-A', not 'TENDER-B'"):
+        seal_record(B, tender_a.public_key, b"x")

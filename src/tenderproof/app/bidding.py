@@ -24,7 +24,7 @@ from tenderproof.domain import commands as c
 from tenderproof.domain.evaluation import final_bids
 from tenderproof.domain.model import OPENING_OFFICIAL, SYSTEM
 from tenderproof.domain.rows import seq_key
-from tenderproof.domain.tendering import withdrawal_commitment
+from tenderproof.domain.tendering import who_bid, withdrawal_commitment
 from tenderproof.ledger.tlogproof import TlogProof
 from tenderproof.store.schema import confidential, events, key_shares, officials
 
@@ -115,8 +115,7 @@ def submit_bid(p: Procurement, tender_id: str, actor: Actor, bidder_name: str, s
     p.documents.put(sealed)
     # Who bid, encrypted to the opening key here, in the caller's thread: the batch would
     # otherwise do it for every bid while every other bid waits.
-    ready = p.prepare(tender_id, envelope.content_of({"bidder": actor.id, "bidder_name": bidder_name},
-                                                     actor.as_dict(), True))
+    ready = p.prepare(tender_id, envelope.content_of(who_bid(actor, bidder_name), actor.as_dict(), True))
     try:
         logged = p.execute(command, actor, work=work, prepared=[ready] if ready else ())
     except BaseException:

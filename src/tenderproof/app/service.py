@@ -27,7 +27,7 @@ from sqlalchemy.engine import Connection
 from tenderproof import seal as sealing
 from tenderproof.domain import Actor, Event, Refused, decide, evolve
 from tenderproof.domain import commands as c
-from tenderproof.domain.model import ENQUIRIES, SYSTEM, TENDERING, iso, parse_time
+from tenderproof.domain.model import BIDDER, ENQUIRIES, SYSTEM, TENDERING, iso, parse_time
 from tenderproof.domain.rows import COLLECTIONS, Rows, materialize
 from tenderproof.ledger.log import Log
 from tenderproof.store import tender_rows
@@ -104,7 +104,7 @@ class Procurement:
         if conn is None:
             with self.db.reader.connect() as c_:
                 return self.state(tender_id, c_)
-        text = conn.execute(sa.select(tenders.c.state).where(tenders.c.id == tender_id)).scalar()
+        text = conn.execute(_CORE, {"id": tender_id}).scalar()
         if text is None:
             return None
         rows = tender_rows.load_all(conn, tender_id)
@@ -147,7 +147,7 @@ class Procurement:
             if r.logged and state is not None:
                 # The refused attempt is itself part of the record; it goes in on its own. It does
                 # not say which bidder tried to bid, or tried anything before the opening.
-                hide = isinstance(cmd, c.SubmitBid) or (actor.role == "bidder" and state["opened"] is None)
+                hide = isinstance(cmd, c.SubmitBid) or (actor.role == BIDDER and state["opened"] is None)
                 note = Event("command.refused", {"command": cmd.name, "code": r.code, "reason": r.reason},
                              extra={"sealed_actor": hide})
                 self.commit_events(conn, cmd.tender_id, state, [note], actor, now)
@@ -215,9 +215,10 @@ class Procurement:
                 if until_opening:
                     blob = mine.blob if mine and mine.seal is seal else self._seal_to_opening(tender_id, s, seal)
                 private.append(self._private_row(tender_id, seal, blob))
-        first = self.writer.reserve(conn, [envelope.canonical(env) for env in envs])
+        first = self.writer.reserve(conn, [envelope.canonical(env) for env in envs])  # only inside a batch
         logged = [Logged(first + i, env) for i, env in enumerate(envs)]
-        uow = self.writer.uow or UnitOfWork()
+        uow = self.writer.uow
+        assert uow is not None
         if private:
             uow.insert("confidential", private)
         self.project(conn, tender_id, seq0, logged, steps, uow)
@@ -296,8 +297,6 @@ class Procurement:
 
     def fire_due(self, conn: Connection, now: datetime, tender_id: str | None = None) -> list[Logged]:
         """In `conn`'s transaction: fire the deadlines due by `now`, each in a savepoint."""
-        if self.writer.uow is not None:
-            self.writer.uow.flush(conn)  # the deadlines table as the batch has left it
         fired: list[Logged] = []
         q = sa.select(deadlines.c.tender_id, deadlines.c.kind, deadlines.c.due).where(
             deadlines.c.due <= iso(now)).order_by(deadlines.c.due, deadlines.c.tender_id, deadlines.c.kind)
@@ -305,6 +304,8 @@ class Procurement:
             q = q.where(deadlines.c.tender_id == tender_id)
         seen: set[tuple[str, str]] = set()
         while True:
+            if self.writer.uow is not None:
+                self.writer.uow.flush(conn)  # the deadlines table as the batch (and each firing) left it
             due = [r for r in conn.execute(q) if (r.tender_id, r.kind) not in seen]
             if not due:
                 return fired

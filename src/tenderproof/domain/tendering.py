@@ -212,10 +212,15 @@ def submit_bid(state: dict, cmd: c.SubmitBid, actor: Actor, now: datetime) -> li
                "withdrawal": cmd.withdrawal}
     from .integrity import matches_for_new_bid  # (integrity imports this module)
 
-    sealed = {"bidder": actor.id, "bidder_name": cmd.bidder_name}
+    sealed = who_bid(actor, cmd.bidder_name)
     if found := matches_for_new_bid(state, actor.id, cmd.bidder_name):
         sealed["coi_matches"] = found
     return [Event("bid.submitted", payload, sealed, extra={"sealed_actor": True})]
+
+
+def who_bid(actor: Actor, bidder_name: str) -> dict[str, str]:
+    """The confidential part of a bid (sealed to the opening key until the opening)."""
+    return {"bidder": actor.id, "bidder_name": bidder_name}
 
 
 def withdrawal_commitment(key: str) -> str:
