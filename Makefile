@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-test
 DEMO_DIR ?= demo-data
 PYTEST_ARGS ?=
 
-.PHONY: demo test bench clean
+.PHONY: demo test lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,12 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+# The gates CI runs before the tests: ruff (lint) and mypy (strict for ledger, seal and domain);
+# their settings are in pyproject.toml.
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,bench]'

@@ -178,7 +178,7 @@ class Bench:
                 eng = sa.create_engine(normalize_url(PG_BASE), connect_args={"connect_timeout": 3})
                 with eng.connect():
                     self.pg_admin = eng
-            except Exception as e:  # noqa: BLE001 - any failure means "not reachable"
+            except Exception as e:
                 console.print(f"PostgreSQL not reachable at {PG_BASE} ({type(e).__name__}); skipped")
 
     def record(self, key: str, system: str, value: float, text: str) -> None:

@@ -45,7 +45,7 @@ from tenderproof.scenario.runner import Clock, Runner, Scenario
 from tenderproof.store.db import normalize_url
 
 PG_BASE = "postgresql://root@127.0.0.1:5432/test"
-T0 = dt.datetime(2030, 1, 1, 12, 0, tzinfo=dt.timezone.utc)
+T0 = dt.datetime(2030, 1, 1, 12, 0, tzinfo=dt.UTC)
 BUYER, SSA, EVAL = Actor("co", "buyer"), Actor("ssa", "ssa"), Actor("ev", "evaluator")
 OPENERS = [Actor(f"op{i}", "opening_official") for i in (1, 2, 3)]
 BIDDERS = [("acme", "Good", "900"), ("globex", "Outstanding", "950"), ("initech", "Acceptable", "800")]
@@ -276,7 +276,7 @@ def main() -> None:
             admin = sa.create_engine(normalize_url(PG_BASE), connect_args={"connect_timeout": 3})
             with admin.connect():
                 backends.append(Backend("postgresql", workdir, admin))
-        except Exception as e:  # noqa: BLE001 - any failure means "not reachable"
+        except Exception as e:
             console.print(f"PostgreSQL not reachable at {PG_BASE} ({type(e).__name__}); skipped")
     results: dict[str, dict] = {}
     try:

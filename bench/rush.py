@@ -43,9 +43,9 @@ from pathlib import Path
 
 import httpx
 import sqlalchemy as sa
-from api import PG_BASE, SANDBOX, Backend, console, cpu_seconds, free_port, machine, pct
 from rich.table import Table
 
+from api import PG_BASE, SANDBOX, Backend, console, cpu_seconds, free_port, machine, pct
 from tenderproof import seal
 from tenderproof.app import accounts, bidding
 from tenderproof.app.service import Procurement
@@ -196,7 +196,7 @@ def prepare(backend: Backend, row: Row, clients: int, bids: int) -> tuple[list[s
 def check_deadline(backend: Backend, duration: float) -> None:
     """The measurement (at most `duration` s, plus requests in flight) must end well before the deadline."""
     deadline = dt.datetime.fromisoformat(json.loads((backend.data_dir / "demo-accounts.json").read_text())["deadline"])
-    left = (deadline - dt.datetime.now(dt.timezone.utc)).total_seconds()
+    left = (deadline - dt.datetime.now(dt.UTC)).total_seconds()
     if left < duration + 600:
         raise SystemExit(f"{SANDBOX}'s deadline {deadline.isoformat()} is only {left:.0f} s away; "
                          f"the run needs {duration + 600:.0f} s")

@@ -13,12 +13,18 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import settings
+
 
 from tenderproof.instance import Settings, init
 from tenderproof.store.db import normalize_url
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 PG_ENV = "TENDERPROOF_TEST_DATABASE_URL"
+
+# Properties assert what holds, never how fast: no per-example deadline on a shared, noisy machine.
+settings.register_profile("tenderproof", deadline=None)
+settings.load_profile("tenderproof")
 
 
 def shared_testdata(*parts: str) -> Path:

@@ -266,7 +266,7 @@ def raw(f: Callable[[Installation, Ctx, str], bytes]) -> Body:
     return lambda inst, ctx, who: {"content": f(inst, ctx, who), "headers": {"Content-Type": "application/octet-stream"}}
 
 
-NOBODY_ELSE: Body = lambda inst, ctx, who: {}  # noqa: E731
+NOBODY_ELSE: Body = lambda inst, ctx, who: {}
 
 
 def claimed(who: str) -> str:

@@ -18,7 +18,7 @@ import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -59,7 +59,7 @@ def _setup(settings) -> tuple[dict[str, str], bytes]:
     opener_keys = {f"op{i}": seal.OfficialKeyPair.generate() for i in (1, 2)}
     for o, kp in opener_keys.items():
         bidding.register_official(p, o, o, kp.public_bytes())
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     p.execute(c.CreateTender(
         TID, title="Rush", description="kill -9 test", buyer={"id": "agency", "name": "Agency"}, method="open",
         criteria="lowestPrice", items=[{"id": "i1", "description": "x", "classification": {"scheme": "CPV", "id": "72000000"}}],
@@ -174,7 +174,7 @@ def test_kill_9_in_the_rush_loses_no_acknowledged_bid(settings):
     assert len(acked) >= ROUNDS * 40
     _verify(settings, acked)
     # After the deadline, two deadline workers race: the closing fires exactly once.
-    late = datetime.now(timezone.utc) + timedelta(hours=2)
+    late = datetime.now(UTC) + timedelta(hours=2)
     workers = [Procurement(open_log(settings, signing=True), settings.data_dir, clock=lambda: late) for _ in range(2)]
     try:
         with ThreadPoolExecutor(2) as pool:

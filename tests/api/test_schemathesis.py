@@ -17,7 +17,7 @@ import re
 import socket
 import threading
 import zlib
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 import schemathesis
@@ -59,7 +59,7 @@ def server(tmp_path_factory):
     gen = _installation_settings(tmp_path_factory)
     settings_ = next(gen)
     log = init(settings_, origin="schemathesis.tenderproof.localhost/log")
-    clock = Clock(datetime.now(timezone.utc).replace(microsecond=0))
+    clock = Clock(datetime.now(UTC).replace(microsecond=0))
     p = Procurement(log, settings_.data_dir, clock)
     tokens = {}
     w = World(p, clock)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -20,7 +20,7 @@ from tenderproof.domain import commands as c
 from tenderproof.instance import init
 from tenderproof.store.schema import PROJECTIONS, confidential, key_shares
 
-T0 = datetime(2030, 1, 1, 12, 0, tzinfo=timezone.utc)
+T0 = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
 TID = "T-1"
 BUYER = Actor("co", "buyer")
 SSA = Actor("ssa", "ssa")

@@ -9,8 +9,6 @@ bidder (checked on the log entries' bytes). A recusal locks the official out for
 from __future__ import annotations
 
 import json
-
-
 from datetime import timedelta
 
 import pytest

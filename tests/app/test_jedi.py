@@ -7,7 +7,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-
 from tenderproof.app.envelope import canonical
 from tenderproof.app.rebuild import rebuild
 from tenderproof.app.service import Procurement

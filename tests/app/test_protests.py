@@ -11,7 +11,7 @@ outcomes, and corrective action. Every refusal is checked to leave nothing behin
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 import holidays
 import pytest
@@ -41,7 +41,7 @@ def rolled(d: date) -> date:
 
 
 def end_of_day(d: date) -> datetime:
-    return datetime.combine(d, time(23, 59, 59), tzinfo=timezone.utc)
+    return datetime.combine(d, time(23, 59, 59), tzinfo=UTC)
 
 
 def days_after(start: datetime, days: int) -> datetime:
@@ -50,7 +50,7 @@ def days_after(start: datetime, days: int) -> datetime:
 
 
 def at(d: date, hour: int = 15) -> datetime:
-    return datetime.combine(d, time(hour), tzinfo=timezone.utc)
+    return datetime.combine(d, time(hour), tzinfo=UTC)
 
 
 # --- getting a tender to a stage --------------------------------------------------------------------

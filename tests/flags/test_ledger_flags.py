@@ -11,7 +11,8 @@ from tenderproof.domain import Refused
 from tenderproof.domain import commands as c
 from tenderproof.flags.ledger_flags import INDICATORS, ledger_flags
 from tenderproof.instance import init
-from tenderproof.scenario.runner import Clock as ScenarioClock, Runner, Scenario
+from tenderproof.scenario.runner import Clock as ScenarioClock
+from tenderproof.scenario.runner import Runner, Scenario
 
 from ..app.conftest import EVAL, OPENERS, SSA, TID, world  # noqa: F401 - world is a fixture
 

@@ -5,7 +5,6 @@ that name the file. One case per file (780 files, about 30 s in all)."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 

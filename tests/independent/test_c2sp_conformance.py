@@ -141,7 +141,7 @@ def test_client_on_hand_built_tiles(tmp_path):
     """300 entries, laid out by hand with hashlib: the client accepts it and rejects every fault."""
     ents = [b"e%d" % i for i in range(300)]
     lh = [hashlib.sha256(b"\x00" + e).digest() for e in ents]
-    bundle = lambda es: b"".join(len(e).to_bytes(2, "big") + e for e in es)  # noqa: E731
+    bundle = lambda es: b"".join(len(e).to_bytes(2, "big") + e for e in es)
     layout = {"tile/0/000": b"".join(lh[:256]), "tile/0/001.p/44": b"".join(lh[256:]),
               "tile/1/000.p/1": c2sp.mth(ents[:256]), "tile/entries/000": bundle(ents[:256]),
               "tile/entries/001.p/44": bundle(ents[256:])}
@@ -155,7 +155,7 @@ def test_client_on_hand_built_tiles(tmp_path):
 
     cp, got = c2sp.verify_log(build(tmp_path / "ok", layout), vkey, "hand.example/log")
     assert got == ents and cp.size == 300
-    flip = lambda b, i=0: b[:i] + bytes([b[i] ^ 1]) + b[i + 1:]  # noqa: E731
+    flip = lambda b, i=0: b[:i] + bytes([b[i] ^ 1]) + b[i + 1:]
     faults = {
         "tile/1 wrong": {**layout, "tile/1/000.p/1": flip(layout["tile/1/000.p/1"])},
         "leaf wrong": {**layout, "tile/0/001.p/44": flip(layout["tile/0/001.p/44"], 40)},

@@ -7,7 +7,9 @@ import stat
 
 import pytest
 import sqlalchemy as sa
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from tenderproof.instance import InstanceError, Settings, init, open_log
 from tenderproof.ledger import merkle

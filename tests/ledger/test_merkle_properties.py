@@ -313,7 +313,7 @@ def test_subtree_consistency_draft_examples() -> None:
     """The examples of draft §4.4.2, tree of size 14."""
     entries = [b"d%d" % i for i in range(14)]
     tree = build(entries)
-    mth = lambda lo, hi: naive_mth(entries[lo:hi])  # noqa: E731
+    mth = lambda lo, hi: naive_mth(entries[lo:hi])
     assert subtree_consistency_proof(4, 8, 14, tree) == [mth(0, 4), mth(8, 14)]
     assert subtree_consistency_proof(8, 13, 14, tree) == [mth(12, 13), mth(13, 14), mth(8, 12), mth(0, 8)]
     # §4.3.1: entry 10 of subtree [8, 13).

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tenderproof.domain import Actor, Refused, decide, evolve
-from tenderproof.domain.tendering import withdrawal_commitment
 from tenderproof.domain import commands as c
 from tenderproof.domain.model import iso
+from tenderproof.domain.tendering import withdrawal_commitment
 from tenderproof.ocds import release_for
 
 OCID_PREFIX = "ocds-tndrpf-"
@@ -30,7 +30,7 @@ SECRETS = ["NARRATIVE-7f3a", "WEAKNESS-7f3a", "RISK-7f3a", "CONSENSUS-7f3a", "RA
 
 
 def t(day: int, hour: int = 9, month: int = 3) -> datetime:
-    return datetime(2024, month, day, hour, tzinfo=timezone.utc)
+    return datetime(2024, month, day, hour, tzinfo=UTC)
 
 
 def digest(text: str) -> str:

@@ -12,7 +12,7 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -83,7 +83,7 @@ def _create(w: World, tid: str, title: str, days: int, **over) -> None:
 
 def add_more_tenders(w: World) -> None:
     """After JEDI: a sealed tender with a document and a refused late bid, and draft lots."""
-    w.clock.now = datetime(2030, 1, 7, 9, 0, tzinfo=timezone.utc)
+    w.clock.now = datetime(2030, 1, 7, 9, 0, tzinfo=UTC)
     doc = b"Request for proposals: office furniture (test document)\n"
     _create(w, SEALED, "Office furniture for the ministry", 30,
             documents=[{"id": "rfp", "title": "Request for proposals", "sha256": hashlib.sha256(doc).hexdigest(),

@@ -4,7 +4,7 @@ without an enquiry period, and a read-only installation (no log key) serving pro
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi import FastAPI
@@ -21,7 +21,7 @@ from tenderproof.portal import router
 
 from .htmlcheck import Page
 
-T0 = datetime(2031, 3, 3, 10, 0, tzinfo=timezone.utc)
+T0 = datetime(2031, 3, 3, 10, 0, tzinfo=UTC)
 BUYER = Actor("co", "buyer")
 
 

@@ -9,7 +9,6 @@ from typer.testing import CliRunner
 from tenderproof.cli.record_cmd import app, verify_record_file
 from tenderproof.domain import Refused
 from tenderproof.ledger import witnessing
-
 from tenderproof.record.bundle import event_name
 
 from .conftest import TID, rezip, unzip

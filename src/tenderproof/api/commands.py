@@ -184,11 +184,11 @@ def _register(path: str, cmd: type, role: "str | tuple[str, ...]", summary: str)
         Role = Literal[role]  # type: ignore[valid-type]
 
         def endpoint(tender_id: str, body: Model, request: Request, role: Role, person_id: str = Depends(person),
-                     key: typing.Optional[str] = IdempotencyKey) -> CommandResult:
+                     key: str | None = IdempotencyKey) -> CommandResult:
             return _execute(request, tender_id, body, role, person_id, key)
     else:
         def endpoint(tender_id: str, body: Model, request: Request, person_id: str = Depends(person),
-                     key: typing.Optional[str] = IdempotencyKey) -> CommandResult:
+                     key: str | None = IdempotencyKey) -> CommandResult:
             return _execute(request, tender_id, body, role, person_id, key)
 
     def _execute(request, tender_id, body, acting_role, person_id, key):
@@ -217,7 +217,7 @@ CreateBody = body_model(c.CreateTender, exclude=(), name="CreateTenderBody")
 @router.post("/tenders", response_model=CommandResult, status_code=201, tags=["commands"],
              summary="Draft a new tender (role: buyer, granted for all tenders)")
 def create_tender(body: CreateBody, request: Request, person_id: str = Depends(person),
-                  key: typing.Optional[str] = IdempotencyKey):
+                  key: str | None = IdempotencyKey):
     p = procurement(request)
     actor = authorize(p, person_id, "buyer", None)
     command = c.CreateTender(**body.model_dump())
@@ -227,7 +227,7 @@ def create_tender(body: CreateBody, request: Request, person_id: str = Depends(p
 
 @router.post("/tenders/{tender_id}/publication", response_model=CommandResult, status_code=201, tags=["commands"],
              summary="Publish: creates the bid-opening key for the named officials (role: buyer)")
-def publish(tender_id: str, request: Request, person_id: str = Depends(person), key: typing.Optional[str] = IdempotencyKey):
+def publish(tender_id: str, request: Request, person_id: str = Depends(person), key: str | None = IdempotencyKey):
     p = procurement(request)
     actor = authorize(p, person_id, "buyer", tender_id)
     return run(request, person_id, key, _hash("publish", tender_id), tender_id,
@@ -237,8 +237,8 @@ def publish(tender_id: str, request: Request, person_id: str = Depends(person), 
 class PriorEmployer(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=300)
-    start: typing.Optional[str] = Field(None, alias="from", max_length=30)
-    end: typing.Optional[str] = Field(None, alias="to", max_length=30)
+    start: str | None = Field(None, alias="from", max_length=30)
+    end: str | None = Field(None, alias="to", max_length=30)
 
 
 class DeclarationBody(BaseModel):
@@ -254,7 +254,7 @@ class DeclarationBody(BaseModel):
 @router.post("/tenders/{tender_id}/declarations", response_model=CommandResult, status_code=201, tags=["commands"],
              summary="Sign your conflict-of-interest declaration for this tender (any official role)")
 def declare(tender_id: str, body: DeclarationBody, request: Request, person_id: str = Depends(person),
-            key: typing.Optional[str] = IdempotencyKey):
+            key: str | None = IdempotencyKey):
     p = procurement(request)
     actor = authorize(p, person_id, body.role, tender_id)
     command = c.DeclareInterests(tender_id, body.has_conflict, body.details, list(body.holdings),
@@ -269,7 +269,7 @@ def declare(tender_id: str, body: DeclarationBody, request: Request, person_id: 
              openapi_extra={"requestBody": {"required": True, "content": {"application/octet-stream": {
                  "schema": {"type": "string", "format": "binary"}}}}})
 async def submit_bid(tender_id: str, request: Request, person_id: str = Depends(person),
-                     key: typing.Optional[str] = IdempotencyKey):
+                     key: str | None = IdempotencyKey):
     sealed = await request.body()
     from starlette.concurrency import run_in_threadpool
 
@@ -310,7 +310,7 @@ class WithdrawalBody(BaseModel):
              description="Role: **bidder**. The bid is found by the withdrawal key your token derives, not by "
                          "your name: nothing on the record links the withdrawal to you before the opening.")
 def withdraw_bid(tender_id: str, body: WithdrawalBody, request: Request, person_id: str = Depends(person),
-                 key: typing.Optional[str] = IdempotencyKey):
+                 key: str | None = IdempotencyKey):
     p = procurement(request)
     actor = authorize(p, person_id, "bidder", tender_id)
     return run(request, person_id, key, _hash("withdraw", tender_id, body.bid_id), tender_id,
@@ -322,7 +322,7 @@ def withdraw_bid(tender_id: str, body: WithdrawalBody, request: Request, person_
              openapi_extra={"requestBody": {"required": True, "content": {"application/octet-stream": {
                  "schema": {"type": "string", "format": "binary"}}}}})
 async def submit_share(tender_id: str, request: Request, person_id: str = Depends(person),
-                       key: typing.Optional[str] = IdempotencyKey):
+                       key: str | None = IdempotencyKey):
     share = await request.body()
     from starlette.concurrency import run_in_threadpool
 
@@ -337,7 +337,7 @@ async def submit_share(tender_id: str, request: Request, person_id: str = Depend
 
 @router.post("/tenders/{tender_id}/opening", response_model=CommandResult, status_code=201, tags=["commands"],
              summary="Ask for the opening (role: buyer): refused and logged before k shares are in")
-def open_bids(tender_id: str, request: Request, person_id: str = Depends(person), key: typing.Optional[str] = IdempotencyKey):
+def open_bids(tender_id: str, request: Request, person_id: str = Depends(person), key: str | None = IdempotencyKey):
     p = procurement(request)
     actor = authorize(p, person_id, "buyer", tender_id)
     return run(request, person_id, key, _hash("open", tender_id), tender_id,
@@ -352,7 +352,7 @@ class DebriefingBody(BaseModel):
 @router.post("/tenders/{tender_id}/debriefings", response_model=CommandResult, status_code=201, tags=["commands"],
              summary="Give an unsuccessful offeror its written debriefing (FAR 15.506) (role: buyer)")
 def debrief(tender_id: str, body: DebriefingBody, request: Request, person_id: str = Depends(person),
-            key: typing.Optional[str] = IdempotencyKey):
+            key: str | None = IdempotencyKey):
     p = procurement(request)
     actor = authorize(p, person_id, "buyer", tender_id)
     state = p.state(tender_id)
@@ -386,7 +386,7 @@ class DisclosureBody(BaseModel):
 @router.post("/tenders/{tender_id}/disclosures", response_model=CommandResult, status_code=201, tags=["commands"],
              summary="Disclose confidential payloads with their salts after the award (role: buyer)")
 def disclose_payloads(tender_id: str, body: DisclosureBody, request: Request, person_id: str = Depends(person),
-                      key: typing.Optional[str] = IdempotencyKey):
+                      key: str | None = IdempotencyKey):
     p = procurement(request)
     actor = authorize(p, person_id, "buyer", tender_id)
     return run(request, person_id, key, _hash("disclose", tender_id, body.commitments), tender_id,

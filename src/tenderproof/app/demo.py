@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from tenderproof import seal
@@ -63,7 +63,7 @@ def setup(settings: Settings, hours: float = 3.0) -> DemoInfo:
             kp = seal.OfficialKeyPair.generate()
             atomic_write(keys_dir / f"{pid}.key", kp.private_bytes(), mode=0o600)
             bidding.register_official(live, pid, pid, kp.public_bytes())
-    now = datetime.now(timezone.utc).replace(microsecond=0)
+    now = datetime.now(UTC).replace(microsecond=0)
     deadline = now + timedelta(hours=hours)
     buyer = Actor("demo-buyer", "buyer")
     live.execute(c.CreateTender(

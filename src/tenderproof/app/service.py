@@ -17,7 +17,7 @@ import base64
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -55,7 +55,7 @@ WORKER = Actor("deadline-worker", SYSTEM)
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 #: Events that change nothing the OCDS releases or the deadlines are made of (tests/app check

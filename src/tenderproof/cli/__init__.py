@@ -9,10 +9,11 @@ from __future__ import annotations
 import typer
 
 from .common import run_guarded
-from .log_cmd import app as log_app
-from .log_witness_cmd import app as log_witness_app, policy
-from .procurement_cmd import bid_app, ocds_app, official_app, rebuild, scenario_app, tender_app
 from .flags_cmd import flags
+from .log_cmd import app as log_app
+from .log_witness_cmd import app as log_witness_app
+from .log_witness_cmd import policy
+from .procurement_cmd import bid_app, ocds_app, official_app, rebuild, scenario_app, tender_app
 from .record_cmd import app as record_app
 from .serve_cmd import demo, serve
 from .setup_cmd import init

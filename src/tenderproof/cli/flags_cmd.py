@@ -60,10 +60,10 @@ def flags(
 
 
 def _ledger(data_dir, db, tender, settings_file, map_, no_meta):
+    from tenderproof.app.publication import stored_releases
     from tenderproof.flags import run
     from tenderproof.flags.ledger_flags import ledger_flags
     from tenderproof.ocds import packages
-    from tenderproof.app.publication import stored_releases
     from tenderproof.store.schema import tenders
 
     from .procurement_cmd import service

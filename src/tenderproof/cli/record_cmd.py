@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated

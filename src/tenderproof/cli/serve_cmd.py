@@ -23,7 +23,7 @@ def deadline_worker(p: Procurement, stop: threading.Event) -> None:
     while not stop.wait(WORKER_PERIOD):
         try:
             p.run_deadlines()
-        except Exception as e:  # noqa: BLE001 - keep serving; the next round retries
+        except Exception as e:
             err.print(f"deadline worker: {e}", markup=False)
 
 

@@ -6,7 +6,8 @@ from typing import Annotated
 
 import typer
 
-from tenderproof.instance import DEFAULT_ORIGIN, init as init_instance
+from tenderproof.instance import DEFAULT_ORIGIN
+from tenderproof.instance import init as init_instance
 
 from .common import DataDir, Db, settings
 

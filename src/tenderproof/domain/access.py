@@ -12,7 +12,21 @@ from datetime import datetime
 from . import commands as c
 from .errors import Refused
 from .evaluation import require_declared
-from .model import AUDITOR, AWARDED, BUYER, CANCELLED, COMPLETE, EVALUATOR, HCA, REVIEWER, SSA, UNSUCCESSFUL, Actor, Event
+from .events import EventType
+from .model import (
+    AUDITOR,
+    AWARDED,
+    BUYER,
+    CANCELLED,
+    COMPLETE,
+    EVALUATOR,
+    HCA,
+    REVIEWER,
+    SSA,
+    UNSUCCESSFUL,
+    Actor,
+    Event,
+)
 from .tendering import require_panel, require_role
 
 READERS = (BUYER, EVALUATOR, SSA, HCA, AUDITOR, REVIEWER)
@@ -23,7 +37,7 @@ def read(state: dict, cmd: c.ReadConfidential, actor: Actor, now: datetime) -> l
     if actor.role not in (AUDITOR, REVIEWER):
         require_panel(state, actor, actor.role)
         require_declared(state, actor)
-    return [Event("confidential.accessed", {"item": cmd.item, "purpose": cmd.purpose})]
+    return [Event(EventType.CONFIDENTIAL_ACCESSED, {"item": cmd.item, "purpose": cmd.purpose})]
 
 
 def disclose(state: dict, cmd: c.Disclose, actor: Actor, now: datetime) -> list[Event]:
@@ -34,4 +48,4 @@ def disclose(state: dict, cmd: c.Disclose, actor: Actor, now: datetime) -> list[
     if not cmd.items:
         raise Refused("nothing", "nothing to disclose")
     items = [{"commitment": i["commitment"], "salt": i["salt"], "content": i["content"]} for i in cmd.items]
-    return [Event("confidential.disclosed", {"items": items})]
+    return [Event(EventType.CONFIDENTIAL_DISCLOSED, {"items": items})]

@@ -7,7 +7,7 @@ for the tender's country (never a hand-made calendar).
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 
 import holidays
@@ -33,15 +33,15 @@ def add_calendar_days(start: datetime, days: int, country: str) -> datetime:
 
     The period ends at 23:59:59 UTC of that day, so "within 10 days" includes the whole 10th day.
     """
-    end = roll_forward(start.astimezone(timezone.utc).date() + timedelta(days=days), country)
-    return datetime.combine(end, time(23, 59, 59), tzinfo=timezone.utc)
+    end = roll_forward(start.astimezone(UTC).date() + timedelta(days=days), country)
+    return datetime.combine(end, time(23, 59, 59), tzinfo=UTC)
 
 
 def add_business_days(start: datetime, days: int, country: str) -> datetime:
-    d = start.astimezone(timezone.utc).date()
+    d = start.astimezone(UTC).date()
     left = days
     while left:
         d += timedelta(days=1)
         if is_business_day(d, country):
             left -= 1
-    return datetime.combine(d, time(23, 59, 59), tzinfo=timezone.utc)
+    return datetime.combine(d, time(23, 59, 59), tzinfo=UTC)

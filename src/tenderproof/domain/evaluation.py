@@ -11,6 +11,8 @@ from typing import Any
 
 from . import commands as c
 from .errors import Refused
+from .events import EventType
+from .integrity import match_events, matches, matches_at_opening, new_matches
 from .model import (
     AWARDED,
     BUYER,
@@ -26,7 +28,6 @@ from .model import (
     iso,
     parse_time,
 )
-from .integrity import match_events, matches, matches_at_opening, new_matches
 from .protests import refuse_if_stayed
 from .rulesets import ruleset
 from .tendering import PANEL_ROLES, require_panel, require_role, require_status
@@ -62,7 +63,7 @@ def declare(state: dict, cmd: c.DeclareInterests, actor: Actor, now: datetime) -
     for e in declared["prior_employers"]:
         if not isinstance(e.get("name"), str) or not e["name"].strip():
             raise Refused("details-needed", "each prior employer needs a name (and its dates)")
-    events = [Event("coi.declared", {"official": actor.id, "has_conflict": cmd.has_conflict}, declared)]
+    events = [Event(EventType.COI_DECLARED, {"official": actor.id, "has_conflict": cmd.has_conflict}, declared)]
     # Not only self-assessed: what the official declares is checked against who bid and who owns them.
     return events + match_events(new_matches(state, matches(state, actor.id, declared)))
 
@@ -79,7 +80,7 @@ def submit_share(state: dict, cmd: c.SubmitShare, actor: Actor, now: datetime) -
     require_declared(state, actor)
     if actor.id in state["shares"]:
         raise Refused("duplicate-share", f"{actor.id} already submitted a share")
-    return [Event("opening.share_submitted", {"official": actor.id})]
+    return [Event(EventType.OPENING_SHARE_SUBMITTED, {"official": actor.id})]
 
 
 def record_opening(state: dict, cmd: c.RecordOpening, actor: Actor, now: datetime) -> list[Event]:
@@ -107,7 +108,7 @@ def record_opening(state: dict, cmd: c.RecordOpening, actor: Actor, now: datetim
             if entry["readable"]:
                 entry.update(sha256=c.check_sha256(r["sha256"], "plaintext digest"), size=int(r["size"]))
         results[bid_id] = entry
-    opened = Event("bids.opened", {"status": EVALUATION, "bids": results}, {"revealed": dict(cmd.revealed)})
+    opened = Event(EventType.BIDS_OPENED, {"status": EVALUATION, "bids": results}, {"revealed": dict(cmd.revealed)})
     return [opened] + matches_at_opening(_as_opened(state, results, cmd.revealed))
 
 
@@ -171,7 +172,7 @@ def rate(state: dict, cmd: c.RateProposal, actor: Actor, now: datetime) -> list[
         raise Refused("reason-needed", f"changing the rating of {cmd.bid_id} on {cmd.factor_id} needs a recorded reason")
     confidential = {"rating": rating, "strengths": cmd.strengths, "weaknesses": cmd.weaknesses,
                     "deficiencies": cmd.deficiencies, "risks": cmd.risks, "reason": cmd.reason}
-    return [Event("evaluation.rated", {"evaluator": actor.id, "bid": cmd.bid_id, "factor": cmd.factor_id,
+    return [Event(EventType.EVALUATION_RATED, {"evaluator": actor.id, "bid": cmd.bid_id, "factor": cmd.factor_id,
                                        "revision": len(history) + 1}, confidential)]
 
 
@@ -180,7 +181,7 @@ def consensus(state: dict, cmd: c.RecordConsensus, actor: Actor, now: datetime) 
     require_status(state, EVALUATION)
     _evaluable_bid(state, cmd.bid_id)
     rating = _check_rating(state, _factor(state, cmd.factor_id), cmd.rating)
-    return [Event("evaluation.consensus", {"bid": cmd.bid_id, "factor": cmd.factor_id},
+    return [Event(EventType.EVALUATION_CONSENSUS, {"bid": cmd.bid_id, "factor": cmd.factor_id},
                   {"rating": rating, "rationale": cmd.rationale})]
 
 
@@ -196,7 +197,7 @@ def competitive_range(state: dict, cmd: c.SetCompetitiveRange, actor: Actor, now
     for bid_id, reason in cmd.excluded.items():
         if not reason.strip():
             raise Refused("reason-needed", f"excluding bid {bid_id} needs a reason")
-    return [Event("evaluation.competitive_range", {"included": sorted(cmd.included), "excluded": sorted(cmd.excluded)},
+    return [Event(EventType.EVALUATION_COMPETITIVE_RANGE, {"included": sorted(cmd.included), "excluded": sorted(cmd.excluded)},
                   {"reasons": dict(cmd.excluded), "rationale": cmd.rationale})]
 
 
@@ -276,7 +277,7 @@ def decide_award(state: dict, cmd: c.DecideAward, actor: Actor, now: datetime) -
                "status": COMPLETE if contract_stands else AWARDED,
                "supersedes": previous["id"] if previous else None,
                "standstill_end": iso(standstill_end), "standstill_basis": rules.basis}
-    return [Event("award.decided", payload)]
+    return [Event(EventType.AWARD_DECIDED, payload)]
 
 
 def debrief(state: dict, cmd: c.GiveDebriefing, actor: Actor, now: datetime) -> list[Event]:
@@ -286,7 +287,7 @@ def debrief(state: dict, cmd: c.GiveDebriefing, actor: Actor, now: datetime) -> 
     bidders = {b["bidder"] for b in state["bids"].values() if b["status"] == "opened"}
     if cmd.bidder_id not in bidders or cmd.bidder_id == award["supplier"]["id"]:
         raise Refused("not-unsuccessful", f"{cmd.bidder_id} is not an unsuccessful offeror of tender {state['id']}")
-    return [Event("debriefing.given", {"bidder": cmd.bidder_id, "document_sha256": cmd.document_sha256})]
+    return [Event(EventType.DEBRIEFING_GIVEN, {"bidder": cmd.bidder_id, "document_sha256": cmd.document_sha256})]
 
 
 def sign_contract(state: dict, cmd: c.SignContract, actor: Actor, now: datetime) -> list[Event]:
@@ -298,6 +299,6 @@ def sign_contract(state: dict, cmd: c.SignContract, actor: Actor, now: datetime)
         raise Refused("standstill", f"the standstill runs until {iso(end)} ({award['standstill_basis']}); "
                       "the contract cannot be signed before then", logged=True)
     refuse_if_stayed(state, "contract", now)
-    return [Event("contract.signed", {"id": cmd.contract_id, "award": award["id"], "value": cmd.value,
+    return [Event(EventType.CONTRACT_SIGNED, {"id": cmd.contract_id, "award": award["id"], "value": cmd.value,
                                       "period_end": iso(cmd.period_end) if cmd.period_end else None,
                                       "status": COMPLETE})]

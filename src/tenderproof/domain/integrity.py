@@ -13,6 +13,7 @@ from datetime import datetime
 
 from . import commands as c
 from .errors import Refused
+from .events import EventType
 from .model import BIDDER, BUYER, Actor, Event, iso
 from .tendering import PANEL_ROLES, require_panel, require_role
 
@@ -70,7 +71,7 @@ def matches(state: dict, official: str, decl: dict, bidders: dict[str, set[str]]
 def match_events(found: list[dict]) -> list[Event]:
     """Matches found once bidders are known (from the opening on): that a match exists, with
     the official and the kind of interest, is public; the details are a confidential part."""
-    return [Event("coi.match", {"official": m["official"], "interest": m["interest"]}, dict(m)) for m in found]
+    return [Event(EventType.COI_MATCH, {"official": m["official"], "interest": m["interest"]}, dict(m)) for m in found]
 
 
 def new_matches(state: dict, found: list[dict]) -> list[dict]:
@@ -108,9 +109,9 @@ def declare_ownership(state: dict, cmd: c.DeclareOwnership, actor: Actor, now: d
     if state["opened"] is None:
         # Like a bid, it does not say who made it before the opening; what it matched is sealed
         # with it, and the opening checks every declaration against every bidder anyway.
-        return [Event("bidder.ownership_declared", {}, declared | ({"coi_matches": found} if found else {}),
+        return [Event(EventType.BIDDER_OWNERSHIP_DECLARED, {}, declared | ({"coi_matches": found} if found else {}),
                       extra={"sealed_actor": True})]
-    return [Event("bidder.ownership_declared", {}, declared)] + match_events(found)
+    return [Event(EventType.BIDDER_OWNERSHIP_DECLARED, {}, declared)] + match_events(found)
 
 
 def matches_at_opening(state: dict) -> list[Event]:
@@ -125,7 +126,7 @@ def recuse(state: dict, cmd: c.Recuse, actor: Actor, now: datetime) -> list[Even
         require_panel(state, actor, BUYER)
     if cmd.official in state["recusals"]:
         raise Refused("exists", f"{cmd.official} is already recused from tender {state['id']}")
-    return [Event("official.recused", {"official": cmd.official, "reason": cmd.reason})]
+    return [Event(EventType.OFFICIAL_RECUSED, {"official": cmd.official, "reason": cmd.reason})]
 
 
 def employment_contact(state: dict, cmd: c.ReportEmploymentContact, actor: Actor, now: datetime) -> list[Event]:
@@ -134,10 +135,10 @@ def employment_contact(state: dict, cmd: c.ReportEmploymentContact, actor: Actor
     # Which offeror made the contact would name a bidder: it is sealed to the opening key until
     # the opening, and a confidential part of the record after it.
     payload = {"official": actor.id, "contact_date": iso(cmd.contact_date), "response": cmd.response}
-    events = [Event("integrity.employment_contact", payload, {"bidder": cmd.bidder_id},
+    events = [Event(EventType.INTEGRITY_EMPLOYMENT_CONTACT, payload, {"bidder": cmd.bidder_id},
                     extra={"sealed_content": True})]
     if cmd.response == "recused" and actor.id not in state["recusals"]:
-        events.append(Event("official.recused", {"official": actor.id,
+        events.append(Event(EventType.OFFICIAL_RECUSED, {"official": actor.id,
                                                  "reason": "an offeror's employment contact (FAR 3.104-3(c))"}))
     return events
 
@@ -148,10 +149,10 @@ def record_contact(state: dict, cmd: c.RecordContact, actor: Actor, now: datetim
     if cmd.when > now:
         raise Refused("bad-period", "a contact is recorded after it happened")
     # Who and when are public; what was said is a confidential payload with a public commitment.
-    return [Event("contact.recorded", {"official": cmd.official, "party": cmd.party, "when": iso(cmd.when),
+    return [Event(EventType.CONTACT_RECORDED, {"official": cmd.official, "party": cmd.party, "when": iso(cmd.when),
                                        "channel": cmd.channel}, {"summary": cmd.summary})]
 
 
 def record_incident(state: dict, cmd: c.RecordIncident, actor: Actor, now: datetime) -> list[Event]:
     require_role(actor, *PANEL_ROLES, "auditor")
-    return [Event("integrity.incident", {"affected": list(cmd.affected)}, {"description": cmd.description})]
+    return [Event(EventType.INTEGRITY_INCIDENT, {"affected": list(cmd.affected)}, {"description": cmd.description})]

@@ -9,8 +9,10 @@ salted commitment (DESIGN.md §4.3).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
+
+from .events import EventType
 
 # Roles an official or company plays on one tender (DESIGN.md §2).
 BUYER = "buyer"
@@ -55,23 +57,28 @@ class Actor:
 
 @dataclass(frozen=True)
 class Event:
-    type: str
+    """What a command decided: one entry of the log, before the app wraps it in an envelope."""
+
+    type: EventType
     payload: dict[str, Any]
     confidential: dict[str, Any] | None = None
     #: For events the deadline worker emits at a deadline: the deadline, not the wall clock.
     at: datetime | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "type", EventType(self.type))  # refuses a name the domain does not know
+
 
 def iso(t: datetime) -> str:
     """RFC 3339 in UTC with a Z, the one time format of the log and of OCDS."""
     if t.tzinfo is None:
         raise ValueError("times must be timezone-aware")
-    return t.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def parse_time(s: str) -> datetime:
     t = datetime.fromisoformat(s.replace("Z", "+00:00"))
     if t.tzinfo is None:
         raise ValueError(f"time {s!r} has no timezone")
-    return t.astimezone(timezone.utc)
+    return t.astimezone(UTC)

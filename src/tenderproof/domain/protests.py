@@ -14,6 +14,7 @@ from datetime import datetime
 
 from . import commands as c
 from .errors import Refused
+from .events import EventType
 from .model import (
     AWARDED,
     BIDDER,
@@ -95,7 +96,7 @@ def file_protest(state: dict, cmd: c.FileProtest, actor: Actor, now: datetime) -
     payload = {"id": cmd.protest_id, "forum": cmd.forum, "protester": actor.id, "grounds": cmd.grounds,
                "kind": "post-award" if awarded else "pre-award", "timely": timely, "due": iso(due) if due else None,
                "timeliness_rule": why, "express": cmd.express}
-    return [Event("protest.filed", payload)]
+    return [Event(EventType.PROTEST_FILED, payload)]
 
 
 def _filing_deadline(state: dict, cmd: c.FileProtest, actor: Actor, now: datetime, rules) -> tuple[datetime | None, str]:
@@ -142,7 +143,7 @@ def docket(state: dict, cmd: c.DocketProtest, actor: Actor, now: datetime) -> li
     elif p["forum"] == "eu-review":
         payload["stay"] = {"id": f"stay-{p['id']}", "kind": "suspension", "blocks": ["contract", "performance"],
                            "basis": "Directive 2007/66/EC art. 2(3): a review application suspends contract conclusion"}
-    events.append(Event("protest.docketed", payload))
+    events.append(Event(EventType.PROTEST_DOCKETED, payload))
     return events
 
 
@@ -168,7 +169,7 @@ def agency_report(state: dict, cmd: c.FileAgencyReport, actor: Actor, now: datet
     if not p["docketed"] or p["forum"] != "gao":
         raise Refused("wrong-status", f"protest {p['id']} awaits no agency report")
     rules = ruleset(state["ruleset"])
-    return [Event("protest.agency_report", {"protest": p["id"], "summary": cmd.summary,
+    return [Event(EventType.PROTEST_AGENCY_REPORT, {"protest": p["id"], "summary": cmd.summary,
                                             "comments_due": iso(calendar_deadline(now, GAO_COMMENTS_DAYS, rules))})]
 
 
@@ -182,7 +183,7 @@ def comments(state: dict, cmd: c.FileComments, actor: Actor, now: datetime) -> l
     if now > parse_time(p["comments_due"]):  # even once the worker has dismissed the protest
         raise Refused("late-comments", f"comments were due by {p['comments_due']}", logged=True)
     _open_protest(state, cmd.protest_id)
-    return [Event("protest.comments", {"protest": p["id"], "summary": cmd.summary})]
+    return [Event(EventType.PROTEST_COMMENTS, {"protest": p["id"], "summary": cmd.summary})]
 
 
 def decide_protest(state: dict, cmd: c.DecideProtest, actor: Actor, now: datetime) -> list[Event]:
@@ -194,7 +195,7 @@ def decide_protest(state: dict, cmd: c.DecideProtest, actor: Actor, now: datetim
         require_role(actor, REVIEWER, SYSTEM)
     if cmd.outcome == "sustained" and not cmd.recommended_action.strip():
         raise Refused("reason-needed", "a sustained protest recommends corrective action")
-    return [Event("protest.decided", {"protest": p["id"], "outcome": cmd.outcome, "reasoning": cmd.reasoning,
+    return [Event(EventType.PROTEST_DECIDED, {"protest": p["id"], "outcome": cmd.outcome, "reasoning": cmd.reasoning,
                                       "recommended_action": cmd.recommended_action or None})]
 
 
@@ -206,7 +207,7 @@ def dismiss_for_missing_comments(state: dict, protest_id: str, now: datetime) ->
         raise Refused("too-early", f"comments are due by {p['comments_due']}")
     if p["comments"]:
         raise Refused("wrong-status", "comments were filed")
-    return [Event("protest.decided", {"protest": p["id"], "outcome": "dismissed", "recommended_action": None,
+    return [Event(EventType.PROTEST_DECIDED, {"protest": p["id"], "outcome": "dismissed", "recommended_action": None,
                                       "reasoning": "no comments on the agency report within 10 days (4 CFR 21.3(i))"},
                   at=due)]
 
@@ -222,7 +223,7 @@ def court_order(state: dict, cmd: c.CourtOrder, actor: Actor, now: datetime) -> 
         payload["stay"] = {"id": f"{cmd.order}-{p['id']}-{state['events'] + 1}", "kind": cmd.order.replace("_", " "),
                            "blocks": ["contract", "performance"], "until": iso(cmd.until) if cmd.until else None,
                            "basis": f"order of the Court of Federal Claims ({cmd.order.replace('_', ' ')})"}
-    return [Event("court.order", payload)]
+    return [Event(EventType.COURT_ORDER, payload)]
 
 
 def voluntary_hold(state: dict, cmd: c.VoluntaryHold, actor: Actor, now: datetime) -> list[Event]:
@@ -231,7 +232,7 @@ def voluntary_hold(state: dict, cmd: c.VoluntaryHold, actor: Actor, now: datetim
         raise Refused("bad-period", "a hold must run until a time in the future")
     stay = {"id": f"hold-{state['events'] + 1}", "kind": "voluntary hold", "blocks": ["performance"],
             "until": iso(cmd.until), "basis": f"agency's voluntary hold: {cmd.reason}"}
-    return [Event("stay.voluntary_hold", {"protest": cmd.protest_id or None, "stay": stay})]
+    return [Event(EventType.STAY_VOLUNTARY_HOLD, {"protest": cmd.protest_id or None, "stay": stay})]
 
 
 def override(state: dict, cmd: c.OverrideStay, actor: Actor, now: datetime) -> list[Event]:
@@ -242,7 +243,7 @@ def override(state: dict, cmd: c.OverrideStay, actor: Actor, now: datetime) -> l
     if st["kind"] != "CICA stay":
         raise Refused("not-overridable", f"{st['kind']} {st['id']} is a court's or the agency's own; only a "
                       "CICA stay can be overridden by the head of the contracting activity")
-    return [Event("stay.overridden", {"stay": st["id"], "ground": cmd.ground, "finding": cmd.finding})]
+    return [Event(EventType.STAY_OVERRIDDEN, {"stay": st["id"], "ground": cmd.ground, "finding": cmd.finding})]
 
 
 def corrective_action(state: dict, cmd: c.TakeCorrectiveAction, actor: Actor, now: datetime) -> list[Event]:
@@ -259,7 +260,7 @@ def corrective_action(state: dict, cmd: c.TakeCorrectiveAction, actor: Actor, no
                "factors": list(cmd.factors), "protest": cmd.protest_id or None}
     if cmd.kind in ("reevaluate", "new-decision", "revised-proposals") and state["status"] in (AWARDED, COMPLETE):
         payload["status"] = EVALUATION  # back to evaluation; the earlier award stays on the record
-    return [Event("corrective_action.taken", payload)]
+    return [Event(EventType.CORRECTIVE_ACTION_TAKEN, payload)]
 
 
 def start_performance(state: dict, cmd: c.StartPerformance, actor: Actor, now: datetime) -> list[Event]:
@@ -269,7 +270,7 @@ def start_performance(state: dict, cmd: c.StartPerformance, actor: Actor, now: d
     if state["status"] in ENDED and state["status"] != COMPLETE:
         raise Refused("ended", f"tender {state['id']} is {state['status']}")
     refuse_if_stayed(state, "performance", now)
-    return [Event("performance.started", {"contract": state["contract"]["id"], "scope": cmd.scope})]
+    return [Event(EventType.PERFORMANCE_STARTED, {"contract": state["contract"]["id"], "scope": cmd.scope})]
 
 
 def lapse(state: dict, cmd: c.LapseProtest, actor: Actor, now: datetime) -> list[Event]:
@@ -285,4 +286,4 @@ def end_stay(state: dict, cmd: c.EndStay, actor: Actor, now: datetime) -> list[E
     end = parse_time(st["until"])
     if now < end:
         raise Refused("too-early", f"stay {cmd.stay_id} runs until {st['until']}")
-    return [Event("stay.ended", {"stay": st["id"], "reason": "its end date passed"}, at=end)]
+    return [Event(EventType.STAY_ENDED, {"stay": st["id"], "reason": "its end date passed"}, at=end)]

@@ -11,9 +11,10 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from . import commands as c
 from . import access, evaluation, integrity, protests, tendering
+from . import commands as c
 from .errors import Refused
+from .events import EventType
 from .model import DRAFT, Actor, Event
 from .rows import COLLECTIONS, Rows, seq_key
 
@@ -92,7 +93,7 @@ def evolve(state: dict | None, e: dict) -> dict:
     new state. The old state is left as it was: the core is copied (handlers replace, never
     mutate, its nested values) and each collection gets a new copy-on-write layer."""
     t, p, conf = e["type"], e.get("payload", {}), e.get("confidential") or {}
-    if t == "tender.created":
+    if t == EventType.TENDER_CREATED:
         s = _created(p, e)
     else:
         if state is None:
@@ -111,7 +112,7 @@ def evolve(state: dict | None, e: dict) -> dict:
 
 
 #: Events whose whole effect is their `status` (applied by `evolve` itself).
-_CORE_ONLY = frozenset({"tender.enquiries_closed", "tender.tendering_closed"})
+_CORE_ONLY = frozenset({EventType.TENDER_ENQUIRIES_CLOSED, EventType.TENDER_TENDERING_CLOSED})
 
 
 def _amended(s, p, conf, e) -> None:
@@ -332,41 +333,41 @@ def _incident(s, p, conf, e) -> None:
 
 
 _APPLY = {
-    "protest.filed": _filed,
-    "protest.docketed": _docketed,
-    "protest.agency_report": _report,
-    "protest.comments": _comments,
-    "protest.decided": _protest_decided,
-    "court.order": _court_order,
-    "stay.voluntary_hold": _hold,
-    "stay.overridden": _overridden,
-    "stay.ended": _stay_ended,
-    "corrective_action.taken": _corrective,
-    "performance.started": _performance,
-    "bidder.ownership_declared": _ownership,
-    "coi.match": _match,
-    "official.recused": _recused,
-    "integrity.employment_contact": _employment,
-    "contact.recorded": _contact,
-    "integrity.incident": _incident,
-    "confidential.accessed": _accessed,
-    "confidential.disclosed": _disclosed,
-    "tender.amended": _amended,
-    "tender.published": _published,
-    "enquiry.asked": _asked,
-    "enquiry.answered": _answered,
-    "bid.submitted": _bid,
-    "bid.withdrawn": _withdrawn,
-    "coi.declared": _declared,
-    "opening.share_submitted": _share,
-    "bids.opened": _opened,
-    "evaluation.rated": _rated,
-    "evaluation.consensus": _consensus,
-    "evaluation.competitive_range": _range,
-    "award.decided": _award,
-    "debriefing.given": _debriefed,
-    "contract.signed": _contract,
-    "tender.cancelled": _cancelled,
-    "tender.unsuccessful": _unsuccessful,
-    "command.refused": _refused,
+    EventType.PROTEST_FILED: _filed,
+    EventType.PROTEST_DOCKETED: _docketed,
+    EventType.PROTEST_AGENCY_REPORT: _report,
+    EventType.PROTEST_COMMENTS: _comments,
+    EventType.PROTEST_DECIDED: _protest_decided,
+    EventType.COURT_ORDER: _court_order,
+    EventType.STAY_VOLUNTARY_HOLD: _hold,
+    EventType.STAY_OVERRIDDEN: _overridden,
+    EventType.STAY_ENDED: _stay_ended,
+    EventType.CORRECTIVE_ACTION_TAKEN: _corrective,
+    EventType.PERFORMANCE_STARTED: _performance,
+    EventType.BIDDER_OWNERSHIP_DECLARED: _ownership,
+    EventType.COI_MATCH: _match,
+    EventType.OFFICIAL_RECUSED: _recused,
+    EventType.INTEGRITY_EMPLOYMENT_CONTACT: _employment,
+    EventType.CONTACT_RECORDED: _contact,
+    EventType.INTEGRITY_INCIDENT: _incident,
+    EventType.CONFIDENTIAL_ACCESSED: _accessed,
+    EventType.CONFIDENTIAL_DISCLOSED: _disclosed,
+    EventType.TENDER_AMENDED: _amended,
+    EventType.TENDER_PUBLISHED: _published,
+    EventType.ENQUIRY_ASKED: _asked,
+    EventType.ENQUIRY_ANSWERED: _answered,
+    EventType.BID_SUBMITTED: _bid,
+    EventType.BID_WITHDRAWN: _withdrawn,
+    EventType.COI_DECLARED: _declared,
+    EventType.OPENING_SHARE_SUBMITTED: _share,
+    EventType.BIDS_OPENED: _opened,
+    EventType.EVALUATION_RATED: _rated,
+    EventType.EVALUATION_CONSENSUS: _consensus,
+    EventType.EVALUATION_COMPETITIVE_RANGE: _range,
+    EventType.AWARD_DECIDED: _award,
+    EventType.DEBRIEFING_GIVEN: _debriefed,
+    EventType.CONTRACT_SIGNED: _contract,
+    EventType.TENDER_CANCELLED: _cancelled,
+    EventType.TENDER_UNSUCCESSFUL: _unsuccessful,
+    EventType.COMMAND_REFUSED: _refused,
 }

@@ -11,6 +11,7 @@ from typing import Any
 
 from . import commands as c
 from .errors import Refused
+from .events import EventType
 from .model import (
     BIDDER,
     BUYER,
@@ -114,7 +115,7 @@ def create(state: dict | None, cmd: c.CreateTender, actor: Actor, now: datetime)
         "panel": panel, "opening_threshold": cmd.opening_threshold,
         "documents": _documents(cmd.documents), "illustrative": list(cmd.illustrative),
     }
-    return [Event("tender.created", payload)]
+    return [Event(EventType.TENDER_CREATED, payload)]
 
 
 def amend(state: dict, cmd: c.AmendTender, actor: Actor, now: datetime) -> list[Event]:
@@ -147,7 +148,7 @@ def amend(state: dict, cmd: c.AmendTender, actor: Actor, now: datetime) -> list[
         raise Refused("amendment-needs-extension",
                       f"{live_bids} bids were already received; an amendment must extend the submission "
                       f"deadline beyond {iso(old_end)}")
-    return [Event("tender.amended", {"id": f"amendment-{len(state['amendments']) + 1}",
+    return [Event(EventType.TENDER_AMENDED, {"id": f"amendment-{len(state['amendments']) + 1}",
                                      "rationale": cmd.rationale, "changes": changes})]
 
 
@@ -163,7 +164,7 @@ def publish(state: dict, cmd: c.PublishTender, actor: Actor, now: datetime) -> l
                       f"({', '.join(officials)}) and threshold {state['opening_threshold']}")
     enquiry_end = state["periods"]["enquiry_end"]
     status = ENQUIRIES if enquiry_end and parse_time(enquiry_end) > now else TENDERING
-    return [Event("tender.published", {"status": status, "opening": dict(o)})]
+    return [Event(EventType.TENDER_PUBLISHED, {"status": status, "opening": dict(o)})]
 
 
 def ask(state: dict, cmd: c.AskQuestion, actor: Actor, now: datetime) -> list[Event]:
@@ -175,7 +176,7 @@ def ask(state: dict, cmd: c.AskQuestion, actor: Actor, now: datetime) -> list[Ev
     if cmd.enquiry_id in state["enquiries"]:
         raise Refused("exists", f"enquiry {cmd.enquiry_id} already exists")
     # Answers go to all "without identifying the source" (FAR 15.201(f)): the author is sealed.
-    return [Event("enquiry.asked", {"id": cmd.enquiry_id, "question": cmd.question}, {"author": actor.id},
+    return [Event(EventType.ENQUIRY_ASKED, {"id": cmd.enquiry_id, "question": cmd.question}, {"author": actor.id},
                   extra={"sealed_actor": True})]
 
 
@@ -187,7 +188,7 @@ def answer(state: dict, cmd: c.AnswerQuestion, actor: Actor, now: datetime) -> l
         raise Refused("not-found", f"no enquiry {cmd.enquiry_id} on tender {state['id']}")
     if q["answer"] is not None:
         raise Refused("answered", f"enquiry {cmd.enquiry_id} was already answered; amend the tender to change terms")
-    return [Event("enquiry.answered", {"id": cmd.enquiry_id, "answer": cmd.answer})]
+    return [Event(EventType.ENQUIRY_ANSWERED, {"id": cmd.enquiry_id, "answer": cmd.answer})]
 
 
 def submit_bid(state: dict, cmd: c.SubmitBid, actor: Actor, now: datetime) -> list[Event]:
@@ -215,7 +216,7 @@ def submit_bid(state: dict, cmd: c.SubmitBid, actor: Actor, now: datetime) -> li
     sealed = who_bid(actor, cmd.bidder_name)
     if found := matches_for_new_bid(state, actor.id, cmd.bidder_name):
         sealed["coi_matches"] = found
-    return [Event("bid.submitted", payload, sealed, extra={"sealed_actor": True})]
+    return [Event(EventType.BID_SUBMITTED, payload, sealed, extra={"sealed_actor": True})]
 
 
 def who_bid(actor: Actor, bidder_name: str) -> dict[str, str]:
@@ -237,7 +238,7 @@ def withdraw_bid(state: dict, cmd: c.WithdrawBid, actor: Actor, now: datetime) -
         raise Refused("late-withdrawal", "bids can only be withdrawn before the submission deadline", logged=True)
     if bid["status"] != "submitted":
         raise Refused("not-live", f"bid {cmd.bid_id} is {bid['status']}")
-    return [Event("bid.withdrawn", {"id": cmd.bid_id}, extra={"sealed_actor": True})]
+    return [Event(EventType.BID_WITHDRAWN, {"id": cmd.bid_id}, extra={"sealed_actor": True})]
 
 
 def close_enquiries(state: dict, cmd: c.CloseEnquiries, actor: Actor, now: datetime) -> list[Event]:
@@ -246,7 +247,7 @@ def close_enquiries(state: dict, cmd: c.CloseEnquiries, actor: Actor, now: datet
     end = parse_time(state["periods"]["enquiry_end"])
     if now < end:
         raise Refused("too-early", f"the enquiry period runs until {iso(end)}")
-    return [Event("tender.enquiries_closed", {"status": TENDERING}, at=end)]
+    return [Event(EventType.TENDER_ENQUIRIES_CLOSED, {"status": TENDERING}, at=end)]
 
 
 def close_tendering(state: dict, cmd: c.CloseTendering, actor: Actor, now: datetime) -> list[Event]:
@@ -257,8 +258,8 @@ def close_tendering(state: dict, cmd: c.CloseTendering, actor: Actor, now: datet
         raise Refused("too-early", f"the submission deadline is {iso(end)}")
     live = sorted(b["id"] for b in state["bids"].values() if b["status"] == "submitted")
     if not live:
-        return [Event("tender.unsuccessful", {"reason": "no bids were received by the deadline"}, at=end)]
-    return [Event("tender.tendering_closed", {"status": OPENING, "bids": live}, at=end)]
+        return [Event(EventType.TENDER_UNSUCCESSFUL, {"reason": "no bids were received by the deadline"}, at=end)]
+    return [Event(EventType.TENDER_TENDERING_CLOSED, {"status": OPENING, "bids": live}, at=end)]
 
 
 def cancel(state: dict, cmd: c.CancelTender, actor: Actor, now: datetime) -> list[Event]:
@@ -267,4 +268,4 @@ def cancel(state: dict, cmd: c.CancelTender, actor: Actor, now: datetime) -> lis
         raise Refused("ended", f"tender {state['id']} is already {state['status']}")
     # A cancellation after the contract terminates it (as DoD did with JEDI in 2021).
     terminated = state["contract"]["id"] if state.get("contract") else None
-    return [Event("tender.cancelled", {"status": CANCELLED, "reason": cmd.reason, "contract_terminated": terminated})]
+    return [Event(EventType.TENDER_CANCELLED, {"status": CANCELLED, "reason": cmd.reason, "contract_terminated": terminated})]

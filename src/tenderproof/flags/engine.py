@@ -116,7 +116,7 @@ class _Stage:
                 errors.append(f"ocid {ocid}: cannot merge its {len(releases)} releases ({e}), skipping")
 
 
-def compute(con: duckdb.DuckDBPyConnection, settings: Settings, *, map: bool,  # noqa: A002
+def compute(con: duckdb.DuckDBPyConnection, settings: Settings, *, map: bool,
             report: bool = False) -> Results:
     """Run the enabled indicators over the loaded tables (`report`: also gather the report's data)."""
     ctx = Context(con=con, settings=settings, results=Results(), map=map, report=report)
@@ -140,7 +140,7 @@ def compute(con: duckdb.DuckDBPyConnection, settings: Settings, *, map: bool,  #
     return ctx.results
 
 
-def run(path: Path, settings_path: Path | None, *, map: bool, no_meta: bool,  # noqa: A002
+def run(path: Path, settings_path: Path | None, *, map: bool, no_meta: bool,
         progress: Callable[[int, int], None] | None = None,
         database: str | None = None, html: Path | None = None, fast: bool = True) -> tuple[dict[str, Any], list[str]]:
     """Compute the red flags of the OCDS data at `path` (a file or a directory of .json/.jsonl).

@@ -39,7 +39,7 @@ class Results:
     def add_to_map(self, name: str, ocid: str, ids: list[str] | tuple[str, ...]) -> None:
         self.maps[name].setdefault(ocid, set()).update(ids)
 
-    def as_json(self, *, map: bool, no_meta: bool, codes: tuple[str, ...]) -> dict[str, Any]:  # noqa: A002
+    def as_json(self, *, map: bool, no_meta: bool, codes: tuple[str, ...]) -> dict[str, Any]:
         """Cardinal's output object. It shares the identifiers' `{code: value}` dicts with these
         results where they are already in code order with finite values (indicators run in code
         order), rather than copying them: a 5 GiB input can flag millions of identifiers."""

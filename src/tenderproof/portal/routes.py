@@ -19,7 +19,7 @@ from __future__ import annotations
 import base64
 import re
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -323,7 +323,7 @@ def _log_status(p: Procurement) -> dict[str, Any]:
             if w is not None:
                 try:
                     ts = cosignature_timestamp(s)
-                    sig["time"] = datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+                    sig["time"] = datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
                 except ValueError:
                     pass
                 w["cosigned"] = sig["time"] or "yes"

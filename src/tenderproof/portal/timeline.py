@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from html import escape
 from typing import TYPE_CHECKING
 
@@ -227,7 +227,7 @@ def _ticks(t0: datetime, t1: datetime) -> list[tuple[datetime, str]]:
         out = []
         y, m = t0.year, t0.month
         while True:
-            t = datetime(y, m, 1, tzinfo=timezone.utc)
+            t = datetime(y, m, 1, tzinfo=UTC)
             if t > t1:
                 return out
             if t >= t0 and (m - 1) % step == 0:
@@ -243,7 +243,7 @@ def _ticks(t0: datetime, t1: datetime) -> list[tuple[datetime, str]]:
     if span > 75:
         return months(1, lambda t: f"{calendar.month_abbr[t.month]} {t.year}" if t.month in (1,) or span < 200 else calendar.month_abbr[t.month])
     step = 7 if span > 20 else 1
-    t = datetime(t0.year, t0.month, t0.day, tzinfo=timezone.utc) + timedelta(days=1)
+    t = datetime(t0.year, t0.month, t0.day, tzinfo=UTC) + timedelta(days=1)
     if step == 7:
         t += timedelta(days=(7 - t.weekday()) % 7)  # Mondays
     out = []

@@ -16,7 +16,16 @@ Everything raises `SealError` (a ValueError) with a one-line reason on refusal.
 from __future__ import annotations
 
 from ._hpke import SUITE_NAME
-from .bids import check_padded, open_bid, open_record, padded_size, seal_bid, seal_record, sealed_digest, sealed_tender_id
+from .bids import (
+    check_padded,
+    open_bid,
+    open_record,
+    padded_size,
+    seal_bid,
+    seal_record,
+    sealed_digest,
+    sealed_tender_id,
+)
 from .errors import SealError
 from .keys import (
     OfficialKeyPair,
@@ -38,20 +47,20 @@ __all__ = [
     "OpeningKey",
     "OpeningPrivateKey",
     "SealError",
+    "TenderPublicKey",
     "check_padded",
     "check_share",
-    "open_record",
-    "padded_size",
-    "seal_record",
-    "TenderPublicKey",
     "create_opening_key",
     "decrypt_share",
     "load_official_public_key",
     "load_tender_public_key",
     "open_bid",
     "open_key",
+    "open_record",
     "pack",
+    "padded_size",
     "seal_bid",
+    "seal_record",
     "sealed_digest",
     "sealed_tender_id",
     "unpack",

@@ -12,7 +12,6 @@ key can never be passed where a tender key is expected, or a public key where a 
 from __future__ import annotations
 
 import functools
-
 import hmac
 import secrets
 
@@ -51,7 +50,7 @@ def _read_suite(reader: Reader) -> None:
 class OfficialPublicKey:
     """A bid-opening official's public key, as loaded from its serialised bytes."""
 
-    __slots__ = ("_key", "_bytes")
+    __slots__ = ("_bytes", "_key")
 
     def __init__(self, key: MLKEM768X25519PublicKey, data: bytes) -> None:
         self._key = key
@@ -86,7 +85,7 @@ class OfficialKeyPair:
     private bytes holds that official's vote in every opening: store them like a signing key.
     """
 
-    __slots__ = ("_seed", "_key")
+    __slots__ = ("_key", "_seed")
 
     def __init__(self, seed: bytes) -> None:
         # Private: use generate() or from_private_bytes().
@@ -130,7 +129,7 @@ def encode_tender_public_key(tender_id: str, public_raw: bytes) -> bytes:
 class TenderPublicKey:
     """A tender's published bid-opening public key, tied to its tender id."""
 
-    __slots__ = ("tender_id", "_key", "_bytes")
+    __slots__ = ("_bytes", "_key", "tender_id")
 
     def __init__(self, tender_id: str, key: MLKEM768X25519PublicKey, data: bytes) -> None:
         self.tender_id = tender_id
@@ -162,7 +161,7 @@ class OpeningPrivateKey:
     Obtain it from `open_key`; pass it to `open_bid`.
     """
 
-    __slots__ = ("tender_id", "_key", "_public_bytes")
+    __slots__ = ("_key", "_public_bytes", "tender_id")
 
     def __init__(self, tender_id: str, seed: bytes) -> None:
         # Private: use open_key().
