@@ -17,6 +17,7 @@ from tenderproof.ledger.cosignature import (
     CosignatureVerifier,
     cosignature_timestamp,
     cosigned_message,
+    verifier_from_vkey,
 )
 from tenderproof.ledger.note import (
     NoteError,
@@ -26,7 +27,6 @@ from tenderproof.ledger.note import (
     open_note,
     parse_note,
     sign_note,
-    verifier_from_vkey,
 )
 from tests.ledger.test_checkpoint import SPEC_BODY, SPEC_NOTE
 from tests.ledger.test_note import flips, seeded_key, seeded_signer

@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tenderproof.ledger.cosignature import CosignatureVerifier
+from tenderproof.ledger.cosignature import CosignatureVerifier, verifier_from_vkey
 from tenderproof.ledger.note import (
     MAX_NOTE_BYTES,
     Ed25519Verifier,
@@ -23,7 +23,6 @@ from tenderproof.ledger.note import (
     open_note,
     parse_note,
     sign_note,
-    verifier_from_vkey,
 )
 
 # --- test vectors: golang.org/x/mod/sumdb/note package documentation --------------------------

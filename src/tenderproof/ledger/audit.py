@@ -19,14 +19,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 
 from tenderproof.store.schema import log_tiles
 
 from . import merkle
 from .checkpoint import Checkpoint
+from .cosignature import verifier_from_vkey
 from .log import Log
-from .note import open_note, verifier_from_vkey
-from .storage import fetcher
+from .note import open_note
+from .storage import Head, fetcher
 from .tiles import (
     ENTRIES,
     TILE_WIDTH,
@@ -99,14 +101,14 @@ def audit(log: Log, progress: Callable[[int, int], None] | None = None, max_prob
                 break
             seen += 1
             report.tiles += 1
-            want = min(TILE_WIDTH, size - idx * TILE_WIDTH)
+            needed = min(TILE_WIDTH, size - idx * TILE_WIDTH)
             try:
                 entries = split_bundle(bytes(row.data))
             except TileError as e:
-                problem(f"{tile_path(ENTRIES, idx, want)}: {e}")
+                problem(f"{tile_path(ENTRIES, idx, needed)}: {e}")
                 continue
-            if len(entries) != want:
-                problem(f"{tile_path(ENTRIES, idx, want)} holds {len(entries)} entries, the tree needs {want}")
+            if len(entries) != needed:
+                problem(f"{tile_path(ENTRIES, idx, needed)} holds {len(entries)} entries, the tree needs {needed}")
             if len(entries) == TILE_WIDTH:
                 upper.append(_node_row([merkle.leaf_hash(e) for e in entries]))
             if progress:
@@ -133,7 +135,8 @@ def audit(log: Log, progress: Callable[[int, int], None] | None = None, max_prob
                         for j in range(len(want) // 32)
                         if have is None or have[j * 32 : (j + 1) * 32] != want[j * 32 : (j + 1) * 32]
                     ]
-                    where = f" (the hashes of {', '.join(differ[:3])}{', …' if len(differ) > 3 else ''})" if differ else ""
+                    more = ", …" if len(differ) > 3 else ""
+                    where = f" (the hashes of {', '.join(differ[:3])}{more})" if differ else ""
                     problem(f"{tile_path(level, idx, len(want) // 32)} does not match the tiles below it{where}")
                 if len(want) == TILE_WIDTH * 32:
                     next_upper.append(_node_row([want[i : i + 32] for i in range(0, len(want), 32)]))
@@ -172,7 +175,14 @@ def audit(log: Log, progress: Callable[[int, int], None] | None = None, max_prob
     return report
 
 
-def _audit_checkpoints(log: Log, conn, head, report: AuditReport, problem, reader) -> None:
+def _audit_checkpoints(
+    log: Log,
+    conn: Connection,
+    head: Head,
+    report: AuditReport,
+    problem: Callable[[str], None],
+    reader: Callable[[int], TileHashReader],
+) -> None:
     verifier = verifier_from_vkey(head.vkey)
     previous: Checkpoint | None = None
     for size, note in log.store.checkpoints(conn):

@@ -23,9 +23,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from .checkpoint import Checkpoint, CheckpointError
 from .note import (
     ALG_COSIGNATURE_V1,
+    ALG_ED25519,
     SIG_PREFIX,
+    Ed25519Verifier,
     NoteError,
     NoteSignature,
+    NoteVerifier,
     b64encode,
     check_name,
     compute_key_id,
@@ -36,6 +39,7 @@ from .note import (
     load_ed25519_seed,
     parse_skey,
     parse_vkey,
+    vkey_type,
 )
 
 MAX_TIMESTAMP = (1 << 63) - 1
@@ -145,3 +149,17 @@ class CosignatureSigner:
     def sign(self, msg: bytes) -> bytes:
         """Cosign checkpoint body `msg` at the clock's current second (the note signer protocol)."""
         return self.cosign(_checkpoint_body(msg), int(self._clock()))
+
+
+def verifier_from_vkey(text: str) -> NoteVerifier:
+    """The verifier for a vkey, by its signature type: 0x01 Ed25519, 0x04 cosignature/v1.
+
+    It lives here, not in note.py, because the signed-note format knows no cosignatures: this is the
+    one module that knows both key types, and note.py stays free of any import back to it.
+    """
+    alg = vkey_type(text)
+    if alg == ALG_ED25519:
+        return Ed25519Verifier.from_vkey(text)
+    if alg == ALG_COSIGNATURE_V1:
+        return CosignatureVerifier.from_vkey(text)
+    raise NoteError(f"vkey signature type 0x{alg:02x} is not supported")

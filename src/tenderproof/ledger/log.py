@@ -12,17 +12,18 @@ from __future__ import annotations
 import hashlib
 import threading
 import weakref
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, RootTransaction
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from tenderproof.store.db import Database
 
 from . import merkle
 from .checkpoint import Checkpoint
-from .note import Signer, open_note, sign_note, verifier_from_vkey
+from .cosignature import verifier_from_vkey
+from .note import NoteVerifier, Signer, open_note, sign_note
 from .storage import Head, HeadMoved, LedgerStore, SqlLedgerStore, TileWrite, fetcher
 from .tiles import (
     ENTRIES,
@@ -64,10 +65,11 @@ def _full_tile_root(data: bytes) -> bytes:
 
 
 def _grow(
-    level: int, start: int, new: Sequence[bytes], old: bytes, pack
+    level: int, start: int, new: Sequence[bytes], old: bytes, pack: Callable[[Sequence[bytes]], bytes]
 ) -> tuple[list[TileWrite], list[bytes]]:
     """Add `new` items at position `start` of a tile level; return the writes and new full tiles."""
-    writes, full = [], []
+    writes: list[TileWrite] = []
+    full: list[bytes] = []
     idx, off = divmod(start, TILE_WIDTH)
     data = old if off else b""
     i = 0
@@ -108,13 +110,15 @@ class Log:
         self.cache = TileCache()  # only ever fed from committed state; see `reader`
         # Connections whose current transaction has appended (and may not commit): the
         # transaction, weakly, so a finished transaction no longer counts.
-        self._unsettled: weakref.WeakKeyDictionary[Connection, weakref.ref] = weakref.WeakKeyDictionary()
+        self._unsettled: weakref.WeakKeyDictionary[Connection, weakref.ref[RootTransaction]] = (
+            weakref.WeakKeyDictionary()
+        )
         # The tree's right edge (partial bundle and partial tiles) after the last append this
         # process made, keyed by (size, root): valid exactly when the head still has that size
         # and root, since the root commits to every entry. Saves re-reading the partial tiles.
         self._edge: tuple[int, bytes, dict[TileKey, bytes]] | None = None
         self._edge_lock = threading.Lock()
-        self._own_verifier = None
+        self._own_verifier: NoteVerifier | None = None
 
     # --- reading ------------------------------------------------------------------------------
 
@@ -241,7 +245,7 @@ class Log:
         written = {w.key: w.data for w in writes}
         base = fetcher(self.store, conn)
 
-        def fetch(keys):
+        def fetch(keys: Sequence[TileKey]) -> Mapping[TileKey, bytes]:
             rest = [k for k in keys if k not in written]
             got = dict(base(rest)) if rest else {}
             got.update({k: written[k] for k in keys if k in written})
@@ -331,7 +335,7 @@ class Log:
         size = int(note.split("\n", 2)[1])  # C2SP tlog-checkpoint: origin, then the tree size
         return index < size
 
-    def log_verifier(self, conn: Connection | None = None):
+    def log_verifier(self, conn: Connection | None = None) -> NoteVerifier:
         return verifier_from_vkey(self.head(conn).vkey)
 
     def committed(self) -> None:
@@ -361,7 +365,7 @@ class Log:
             return TlogProof(index=index, hashes=merkle.inclusion_proof(index, cp.size, self.reader(conn, cp.size)),
                              checkpoint=note)
 
-    def _verifier(self, conn: Connection):
+    def _verifier(self, conn: Connection) -> NoteVerifier:
         """The log's own note verifier (its key never changes, so it is read once)."""
         if self._own_verifier is None:
             self._own_verifier = verifier_from_vkey(self.store.head(conn).vkey)

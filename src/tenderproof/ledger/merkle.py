@@ -78,6 +78,12 @@ def _fold(hashes: Sequence[bytes]) -> bytes:
     return h
 
 
+class Ranges(Protocol):
+    """What a proof recipe emits leaf ranges to: the planning pass, then the assembling pass."""
+
+    def range(self, lo: int, hi: int) -> None: ...
+
+
 class _Plan:
     """Runs a proof recipe twice: once to list stored hashes, once to combine them."""
 
@@ -100,7 +106,7 @@ class _Assemble:
         self.pos += n
 
 
-def _run(recipe: Callable[[object], None], reader: HashReader) -> list[bytes]:
+def _run(recipe: Callable[[Ranges], None], reader: HashReader) -> list[bytes]:
     plan = _Plan()
     recipe(plan)
     hashes = reader.read_hashes(plan.indexes)
@@ -120,7 +126,7 @@ def tree_hash(size: int, reader: HashReader) -> bytes:
     return _run(lambda p: p.range(0, size), reader)[0]
 
 
-def _path(p, m: int, lo: int, hi: int) -> None:
+def _path(p: Ranges, m: int, lo: int, hi: int) -> None:
     # RFC 9162 §2.1.3.1 PATH(m, D[lo:hi]), the proof listed leaf-side first.
     if hi - lo <= 1:
         return
@@ -140,7 +146,7 @@ def inclusion_proof(index: int, size: int, reader: HashReader) -> list[bytes]:
     return _run(lambda p: _path(p, index, 0, size), reader)
 
 
-def _subproof(p, m: int, lo: int, hi: int, start: bool) -> None:
+def _subproof(p: Ranges, m: int, lo: int, hi: int, start: bool) -> None:
     # RFC 9162 §2.1.4.1 SUBPROOF(m, D[lo:hi], b).
     n = hi - lo
     if m == n:

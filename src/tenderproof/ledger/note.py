@@ -222,16 +222,9 @@ class Signer:
         return self._key.sign(msg)
 
 
-def verifier_from_vkey(text: str) -> NoteVerifier:
-    """The verifier for a vkey, by its signature type: 0x01 Ed25519, 0x04 cosignature/v1."""
-    alg = _split_key_text(text, "vkey")[2]  # the type first: other types compute key IDs otherwise
-    if alg == ALG_ED25519:
-        return Ed25519Verifier.from_vkey(text)
-    if alg == ALG_COSIGNATURE_V1:
-        from .cosignature import CosignatureVerifier
-
-        return CosignatureVerifier.from_vkey(text)
-    raise NoteError(f"vkey signature type 0x{alg:02x} is not supported")
+def vkey_type(text: str) -> int:
+    """The signature type of a vkey, read before anything else: other types compute key IDs otherwise."""
+    return _split_key_text(text, "vkey")[2]
 
 
 # --- notes -------------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from sqlalchemy.engine import Connection
 
 from tenderproof.store.schema import log_checkpoints, log_cosignatures, log_head, log_tiles, log_witnesses
 
-from .tiles import ENTRIES, TileKey, leaf_tile
+from .tiles import ENTRIES, TileFetch, TileKey, leaf_tile
 
 
 class HeadMoved(RuntimeError):
@@ -201,7 +201,7 @@ class SqlLedgerStore:
         return int(conn.execute(sa.select(sa.func.max(c.size)).where(c.key_name == name)).scalar() or 0)
 
 
-def fetcher(store: LedgerStore, conn: Connection):
+def fetcher(store: LedgerStore, conn: Connection) -> TileFetch:
     """A tile fetch function bound to one connection, for TileHashReader."""
 
     def fetch(keys: Sequence[TileKey]) -> Mapping[TileKey, bytes]:

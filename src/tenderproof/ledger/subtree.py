@@ -17,13 +17,13 @@ failure raises `ProofError` saying why. Python integers are unbounded, so interv
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
 
 from tenderproof.ledger.merkle import (
     EMPTY_ROOT,
     HASH_SIZE,
     HashReader,
     ProofError,
+    Ranges,
     _path,  # RFC 9162 PATH over absolute leaf ranges
     _run,  # two-pass proof assembly over stored hashes
     _split,  # largest power of two smaller than n
@@ -33,12 +33,6 @@ from tenderproof.ledger.merkle import (
 
 #: HASH() — the hash of the empty string, the hash of every empty subtree [x, x) (§4.4.3 step 2).
 EMPTY_HASH = EMPTY_ROOT
-
-
-class _Ranges(Protocol):
-    """What a proof recipe emits to: merkle.py's planning and assembling passes."""
-
-    def range(self, lo: int, hi: int) -> None: ...
 
 
 def _bit_ceil(n: int) -> int:
@@ -99,7 +93,7 @@ def subtree_inclusion_proof(index: int, start: int, end: int, reader: HashReader
     return _run(lambda p: _path(p, index - start, start, end), reader)
 
 
-def _subtree_subproof(p: _Ranges, start: int, end: int, lo: int, hi: int, known: bool) -> None:
+def _subtree_subproof(p: Ranges, start: int, end: int, lo: int, hi: int, known: bool) -> None:
     # SUBTREE_SUBPROOF(start - lo, end - lo, D[lo:hi], known), draft §4.4.1, in absolute indexes.
     if start == lo and end == hi:
         if not known:

@@ -29,6 +29,8 @@ MAX_ENTRY_SIZE = 0xFFFF
 ENTRIES = -1
 
 TileKey = tuple[int, int]  # (level, index); level ENTRIES for entry bundles
+#: Returns the current blobs of the asked tiles (what a TileHashReader reads through).
+TileFetch = Callable[[Sequence[TileKey]], Mapping[TileKey, bytes]]
 
 
 class TileError(ValueError):
@@ -105,7 +107,8 @@ def bundle_entries(entries: Sequence[bytes]) -> bytes:
 
 
 def split_bundle(data: bytes) -> list[bytes]:
-    entries, pos = [], 0
+    entries: list[bytes] = []
+    pos = 0
     while pos < len(data):
         if pos + 2 > len(data):
             raise TileError(f"entry bundle truncated in a length prefix at byte {pos}")
@@ -246,7 +249,7 @@ class TileHashReader:
     """
 
     size: int
-    fetch: Callable[[Sequence[TileKey]], Mapping[TileKey, bytes]]
+    fetch: TileFetch
     cache: TileCache
 
     def _width(self, key: TileKey) -> int:

@@ -18,14 +18,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from .checkpoint import Checkpoint, CheckpointError, open_checkpoint, parse_decimal
 from .merkle import HASH_SIZE, ProofError, leaf_hash, verify_inclusion
 from .note import NoteError, NoteVerifier, b64decode, b64encode, parse_note
-
-if TYPE_CHECKING:
-    from .policy import Policy
+from .policy import Policy
 
 HEADER = "c2sp.org/tlog-proof@v1"
 MAX_PROOF_HASHES = 63

@@ -60,13 +60,14 @@ def add_cosignatures(log: Log, lines: str, size: int | None = None) -> list[str]
     with log.db.writer.begin() as conn:
         stored = log.store.checkpoint(conn, size)
         if stored is None:
-            raise LogError("no checkpoint " + ("yet" if size is None else f"of size {size}") + " to attach cosignatures to")
+            which = "yet" if size is None else f"of size {size}"
+            raise LogError(f"no checkpoint {which} to attach cosignatures to")
         cp_size, note = stored
         witnesses = {name: CosignatureVerifier.from_vkey(v) for name, v in log.store.witnesses(conn).items()}
         try:
             sigs = parse_signature_lines(lines)
             combined = add_signatures(note, lines)
-            opened = open_note(combined, list(witnesses.values()) + [log.log_verifier(conn)])
+            opened = open_note(combined, [*witnesses.values(), log.log_verifier(conn)])
         except NoteError as e:
             raise LogError(f"cosignatures refused: {e}") from None
         by_key = {(v.name, v.key_id): v for v in witnesses.values()}

@@ -22,16 +22,43 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypedDict
 
 from tenderproof.fsutil import atomic_write
 from tenderproof.ledger import merkle
 from tenderproof.ledger.checkpoint import Checkpoint
-from tenderproof.ledger.cosignature import CosignatureSigner
-from tenderproof.ledger.note import NoteError, open_note, parse_note, verifier_from_vkey
+from tenderproof.ledger.cosignature import CosignatureSigner, verifier_from_vkey
+from tenderproof.ledger.note import NoteError, open_note, parse_note
 
 KEY_FILE = "witness.key"
 STATE_FILE = "state.json"
 MAX_PROOF_LINES = 63
+
+
+class LogState(TypedDict):
+    """What the witness holds of one trusted log: its keys and the latest checkpoint it cosigned."""
+
+    vkeys: list[str]
+    size: int
+    root: str | None  # base64; None until the first cosigned checkpoint of size > 0
+    checkpoint: str | None
+
+
+class Evidence(TypedDict):
+    """A refused checkpoint that looks like log misbehaviour, kept with the one the witness held."""
+
+    origin: str
+    reason: str
+    time: int
+    held: str | None
+    offered: str
+
+
+class WitnessState(TypedDict):
+    """The whole of `state.json`: the trusted logs by origin, and the evidence kept."""
+
+    logs: dict[str, LogState]
+    evidence: list[Evidence]
 
 
 class WitnessError(ValueError):
@@ -120,21 +147,22 @@ class Witness:
             return w
         signer = CosignatureSigner.generate(name)
         atomic_write(key_path, (signer.skey + "\n").encode(), mode=0o600)
-        atomic_write(d / STATE_FILE, _dump({"logs": {}, "evidence": []}))
+        atomic_write(d / STATE_FILE, _dump(_empty_state()))
         return cls(d, clock)
 
     @property
     def vkey(self) -> str:
         return self.signer.vkey
 
-    def state(self) -> dict:
+    def state(self) -> WitnessState:
         try:
-            return json.loads((self.dir / STATE_FILE).read_text())
+            state: WitnessState = json.loads((self.dir / STATE_FILE).read_text())
         except FileNotFoundError:
-            return {"logs": {}, "evidence": []}
+            return _empty_state()
+        return state
 
     @contextmanager
-    def _locked(self) -> Iterator[dict]:
+    def _locked(self) -> Iterator[WitnessState]:
         """Hold the witness's exclusive lock; yield its state; the caller saves what changes."""
         with open(self.dir / ".lock", "a") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
@@ -143,14 +171,15 @@ class Witness:
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
 
-    def _save(self, state: dict) -> None:
+    def _save(self, state: WitnessState) -> None:
         atomic_write(self.dir / STATE_FILE, _dump(state))
 
     def trust_log(self, vkey: str) -> str:
         """Trust a log key for the origin it names; returns the origin."""
         verifier = verifier_from_vkey(vkey)
         with self._locked() as state:
-            log = state["logs"].setdefault(verifier.name, {"vkeys": [], "size": 0, "root": None, "checkpoint": None})
+            new: LogState = {"vkeys": [], "size": 0, "root": None, "checkpoint": None}
+            log = state["logs"].setdefault(verifier.name, new)
             if vkey not in log["vkeys"]:
                 log["vkeys"].append(vkey)
             self._save(state)
@@ -185,6 +214,7 @@ class Witness:
                 if req.proof:
                     raise WitnessError("the consistency proof must be empty when the old size is 0")
             elif cp.size > held:
+                assert held_root is not None  # a cosigned size above 0 is always stored with its root
                 try:
                     merkle.verify_consistency(held, cp.size, req.proof, held_root, cp.root)
                 except merkle.ProofError as e:
@@ -193,16 +223,20 @@ class Witness:
             elif req.proof:
                 raise WitnessError("the consistency proof must be empty when the sizes are equal")
             line = self.signer.cosignature_line(text, int(self.clock()))
-            log.update(size=cp.size, root=base64.b64encode(cp.root).decode(), checkpoint=req.note)
+            log["size"], log["root"], log["checkpoint"] = cp.size, base64.b64encode(cp.root).decode(), req.note
             self._save(state)
             return line
 
-    def _keep_evidence(self, state: dict, origin: str, reason: str, held: str | None, req: Request) -> None:
+    def _keep_evidence(self, state: WitnessState, origin: str, reason: str, held: str | None, req: Request) -> None:
         state["evidence"].append(
             {"origin": origin, "reason": reason, "time": int(self.clock()), "held": held, "offered": req.format()}
         )
         self._save(state)
 
 
-def _dump(state: dict) -> bytes:
+def _empty_state() -> WitnessState:
+    return {"logs": {}, "evidence": []}
+
+
+def _dump(state: WitnessState) -> bytes:
     return (json.dumps(state, indent=1, sort_keys=True) + "\n").encode()
