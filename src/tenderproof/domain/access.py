@@ -13,6 +13,7 @@ from . import commands as c
 from .errors import Refused
 from .evaluation import require_declared
 from .events import EventType
+from .guards import require_panel, require_role
 from .model import (
     AUDITOR,
     AWARDED,
@@ -27,12 +28,12 @@ from .model import (
     Actor,
     Event,
 )
-from .tendering import require_panel, require_role
+from .tender import TenderState
 
 READERS = (BUYER, EVALUATOR, SSA, HCA, AUDITOR, REVIEWER)
 
 
-def read(state: dict, cmd: c.ReadConfidential, actor: Actor, now: datetime) -> list[Event]:
+def read(state: TenderState, cmd: c.ReadConfidential, actor: Actor, now: datetime) -> list[Event]:
     require_role(actor, *READERS)
     if actor.role not in (AUDITOR, REVIEWER):
         require_panel(state, actor, actor.role)
@@ -40,7 +41,7 @@ def read(state: dict, cmd: c.ReadConfidential, actor: Actor, now: datetime) -> l
     return [Event(EventType.CONFIDENTIAL_ACCESSED, {"item": cmd.item, "purpose": cmd.purpose})]
 
 
-def disclose(state: dict, cmd: c.Disclose, actor: Actor, now: datetime) -> list[Event]:
+def disclose(state: TenderState, cmd: c.Disclose, actor: Actor, now: datetime) -> list[Event]:
     require_panel(state, actor, BUYER)
     if state["status"] not in (AWARDED, COMPLETE, CANCELLED, UNSUCCESSFUL):
         raise Refused("too-early", "confidential evaluation content is disclosed only after the award "

@@ -14,7 +14,7 @@ import holidays
 
 
 @lru_cache(maxsize=64)
-def _holidays(country: str, year: int):
+def _holidays(country: str, year: int) -> holidays.HolidayBase:
     return holidays.country_holidays(country, years=year)
 
 

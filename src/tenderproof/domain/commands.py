@@ -115,7 +115,8 @@ class AmendTender(Command):
         allowed = {"title", "description", "tender_end", "enquiry_end", "documents", "value", "items"}
         bad = set(self.changes) - allowed
         if not self.changes or bad:
-            raise InvalidCommand(f"an amendment changes some of {', '.join(sorted(allowed))}; got {sorted(self.changes)}")
+            raise InvalidCommand(f"an amendment changes some of {', '.join(sorted(allowed))}; "
+                                 f"got {sorted(self.changes)}")
 
 
 @dataclass(frozen=True)
@@ -366,7 +367,8 @@ class DecideProtest(Command):
         check_text(self.reasoning, "reasoning")
 
 
-COURT_ORDERS = ("tro", "preliminary_injunction", "dissolve_injunction", "remand", "stay_proceedings", "resume_proceedings")
+COURT_ORDERS = ("tro", "preliminary_injunction", "dissolve_injunction", "remand", "stay_proceedings",
+                "resume_proceedings")
 
 
 @dataclass(frozen=True)

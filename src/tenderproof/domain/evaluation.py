@@ -5,13 +5,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, cast
 
 from . import commands as c
 from .errors import Refused
 from .events import EventType
+from .guards import PANEL_ROLES, require_panel, require_role, require_status
 from .integrity import match_events, matches, matches_at_opening, new_matches
 from .model import (
     AWARDED,
@@ -30,10 +32,10 @@ from .model import (
 )
 from .protests import refuse_if_stayed
 from .rulesets import ruleset
-from .tendering import PANEL_ROLES, require_panel, require_role, require_status
+from .tender import Bid, Factor, JSONObject, TenderState
 
 
-def require_declared(state: dict, actor: Actor) -> None:
+def require_declared(state: TenderState, actor: Actor) -> None:
     """An official acts on bids only with a signed declaration of no conflict, and never once
     recused (DESIGN.md §5)."""
     recusal = state["recusals"].get(actor.id)
@@ -48,7 +50,7 @@ def require_declared(state: dict, actor: Actor) -> None:
         raise Refused("conflicted", f"{actor.id} declared a conflict of interest on tender {state['id']}", logged=True)
 
 
-def declare(state: dict, cmd: c.DeclareInterests, actor: Actor, now: datetime) -> list[Event]:
+def declare(state: TenderState, cmd: c.DeclareInterests, actor: Actor, now: datetime) -> list[Event]:
     if not any(actor.id in state["panel"].get(r, []) for r in PANEL_ROLES) or actor.role not in PANEL_ROLES:
         raise Refused("not-on-panel", f"{actor.id} is not an official on tender {state['id']}")
     if cmd.has_conflict and not cmd.details.strip():
@@ -58,8 +60,9 @@ def declare(state: dict, cmd: c.DeclareInterests, actor: Actor, now: datetime) -
         # A declared conflict cannot be declared away: it takes a recusal decision, on the record.
         raise Refused("conflicted", f"{actor.id} declared a conflict of interest on tender {state['id']}; "
                       "a later declaration cannot withdraw it", logged=True)
-    declared = {"details": cmd.details, "holdings": list(cmd.holdings),
-                "prior_employers": [dict(e) for e in cmd.prior_employers], "family_employers": list(cmd.family_employers)}
+    declared: JSONObject = {"details": cmd.details, "holdings": list(cmd.holdings),
+                            "prior_employers": [dict(e) for e in cmd.prior_employers],
+                            "family_employers": list(cmd.family_employers)}
     for e in declared["prior_employers"]:
         if not isinstance(e.get("name"), str) or not e["name"].strip():
             raise Refused("details-needed", "each prior employer needs a name (and its dates)")
@@ -68,9 +71,10 @@ def declare(state: dict, cmd: c.DeclareInterests, actor: Actor, now: datetime) -
     return events + match_events(new_matches(state, matches(state, actor.id, declared)))
 
 
-def submit_share(state: dict, cmd: c.SubmitShare, actor: Actor, now: datetime) -> list[Event]:
+def submit_share(state: TenderState, cmd: c.SubmitShare, actor: Actor, now: datetime) -> list[Event]:
     if actor.id not in state["panel"][OPENING_OFFICIAL]:
-        raise Refused("not-named", f"{actor.id} is not a named bid-opening official of tender {state['id']}", logged=True)
+        raise Refused("not-named", f"{actor.id} is not a named bid-opening official of tender {state['id']}",
+                      logged=True)
     require_role(actor, OPENING_OFFICIAL)
     if state["status"] != OPENING:
         deadline = state["periods"]["tender_end"]
@@ -83,7 +87,7 @@ def submit_share(state: dict, cmd: c.SubmitShare, actor: Actor, now: datetime) -
     return [Event(EventType.OPENING_SHARE_SUBMITTED, {"official": actor.id})]
 
 
-def record_opening(state: dict, cmd: c.RecordOpening, actor: Actor, now: datetime) -> list[Event]:
+def record_opening(state: TenderState, cmd: c.RecordOpening, actor: Actor, now: datetime) -> list[Event]:
     # The opening is mechanical: the app performs it the moment the k-th share arrives. The
     # buyer may also ask for it — which, before k shares are in, is refused and logged.
     require_role(actor, SYSTEM, BUYER)
@@ -96,11 +100,11 @@ def record_opening(state: dict, cmd: c.RecordOpening, actor: Actor, now: datetim
     live = {b["id"]: b for b in state["bids"].values() if b["status"] == "submitted"}
     if set(cmd.results) != set(live):
         raise Refused("incomplete-opening", "the opening must report every live bid, all at once")
-    finals, replaced = final_bids(live, {b: r["bidder"] for b, r in cmd.results.items()})
-    results = {}
+    _finals, replaced = final_bids(live, {b: r["bidder"] for b, r in cmd.results.items()})
+    results: dict[str, JSONObject] = {}
     for bid_id in sorted(cmd.results):
         r = cmd.results[bid_id]
-        entry = {"bidder": c.check_id(r["bidder"], "bidder"), "bidder_name": str(r["bidder_name"])}
+        entry: JSONObject = {"bidder": c.check_id(r["bidder"], "bidder"), "bidder_name": str(r["bidder_name"])}
         if bid_id in replaced:
             entry["replaced_by"] = replaced[bid_id]
         else:
@@ -109,10 +113,10 @@ def record_opening(state: dict, cmd: c.RecordOpening, actor: Actor, now: datetim
                 entry.update(sha256=c.check_sha256(r["sha256"], "plaintext digest"), size=int(r["size"]))
         results[bid_id] = entry
     opened = Event(EventType.BIDS_OPENED, {"status": EVALUATION, "bids": results}, {"revealed": dict(cmd.revealed)})
-    return [opened] + matches_at_opening(_as_opened(state, results, cmd.revealed))
+    return [opened, *matches_at_opening(_as_opened(state, results, cmd.revealed))]
 
 
-def final_bids(live: dict[str, dict], bidder_of: dict[str, str]) -> tuple[set[str], dict[str, str]]:
+def final_bids(live: Mapping[str, Bid], bidder_of: dict[str, str]) -> tuple[set[str], dict[str, str]]:
     """Which live bids count: each bidder's latest (FAR 15.208(e): a proposal may be modified
     before the deadline; the later one replaces the earlier). Returns (finals, replaced→final)."""
     latest: dict[str, str] = {}
@@ -122,15 +126,15 @@ def final_bids(live: dict[str, dict], bidder_of: dict[str, str]) -> tuple[set[st
     return finals, {b: latest[bidder_of[b]] for b in live if b not in finals}
 
 
-def _as_opened(state: dict, results: dict[str, dict], revealed: dict[str, Any]) -> dict:
+def _as_opened(state: TenderState, results: dict[str, JSONObject], revealed: Mapping[str, Any]) -> TenderState:
     """The state with what the opening reveals (bidders, ownership), for checking every
     declaration against every bidder in the opening's own decision."""
     bids = {b: dict(row, **results[b]) if b in results else row for b, row in state["bids"].items()}
     ownership = {**state["ownership"], **revealed.get("ownership", {})}
-    return {**state, "bids": bids, "ownership": ownership}
+    return cast(TenderState, {**state, "bids": bids, "ownership": ownership})
 
 
-def _factor(state: dict, factor_id: str) -> dict:
+def _factor(state: TenderState, factor_id: str) -> Factor:
     for f in state["factors"]:
         if f["id"] == factor_id:
             return f
@@ -138,28 +142,30 @@ def _factor(state: dict, factor_id: str) -> dict:
                   f"stated factors can be rated ({', '.join(f['id'] for f in state['factors'])})")
 
 
-def _check_rating(state: dict, factor: dict, rating: str) -> str:
+def _check_rating(state: TenderState, factor: Factor, rating: str) -> str:
     if factor["kind"] == "price":
         try:
             amount = Decimal(rating)
         except InvalidOperation:
-            raise Refused("bad-rating", f"price factor {factor['id']} takes an evaluated price, not {rating!r}") from None
+            raise Refused("bad-rating",
+                          f"price factor {factor['id']} takes an evaluated price, not {rating!r}") from None
         if not amount.is_finite() or amount < 0:
             raise Refused("bad-rating", "an evaluated price must be a non-negative number")
         return format(amount, "f")
     if rating not in factor["scale"]:
-        raise Refused("bad-rating", f"{rating!r} is not on the scale of factor {factor['id']}: {', '.join(factor['scale'])}")
+        raise Refused("bad-rating",
+                      f"{rating!r} is not on the scale of factor {factor['id']}: {', '.join(factor['scale'])}")
     return rating
 
 
-def _evaluable_bid(state: dict, bid_id: str) -> dict:
+def _evaluable_bid(state: TenderState, bid_id: str) -> Bid:
     bid = state["bids"].get(bid_id)
     if bid is None or bid["status"] != "opened" or not bid.get("readable"):
         raise Refused("not-evaluable", f"bid {bid_id} is not an opened, readable bid of tender {state['id']}")
     return bid
 
 
-def rate(state: dict, cmd: c.RateProposal, actor: Actor, now: datetime) -> list[Event]:
+def rate(state: TenderState, cmd: c.RateProposal, actor: Actor, now: datetime) -> list[Event]:
     require_panel(state, actor, EVALUATOR)
     require_status(state, EVALUATION)
     require_declared(state, actor)
@@ -169,14 +175,15 @@ def rate(state: dict, cmd: c.RateProposal, actor: Actor, now: datetime) -> list[
     key = f"{cmd.bid_id}/{cmd.factor_id}/{actor.id}"
     history = state["ratings"].get(key, [])
     if history and not cmd.reason.strip():
-        raise Refused("reason-needed", f"changing the rating of {cmd.bid_id} on {cmd.factor_id} needs a recorded reason")
+        raise Refused("reason-needed",
+                      f"changing the rating of {cmd.bid_id} on {cmd.factor_id} needs a recorded reason")
     confidential = {"rating": rating, "strengths": cmd.strengths, "weaknesses": cmd.weaknesses,
                     "deficiencies": cmd.deficiencies, "risks": cmd.risks, "reason": cmd.reason}
     return [Event(EventType.EVALUATION_RATED, {"evaluator": actor.id, "bid": cmd.bid_id, "factor": cmd.factor_id,
-                                       "revision": len(history) + 1}, confidential)]
+                                               "revision": len(history) + 1}, confidential)]
 
 
-def consensus(state: dict, cmd: c.RecordConsensus, actor: Actor, now: datetime) -> list[Event]:
+def consensus(state: TenderState, cmd: c.RecordConsensus, actor: Actor, now: datetime) -> list[Event]:
     require_panel(state, actor, BUYER)
     require_status(state, EVALUATION)
     _evaluable_bid(state, cmd.bid_id)
@@ -185,7 +192,7 @@ def consensus(state: dict, cmd: c.RecordConsensus, actor: Actor, now: datetime) 
                   {"rating": rating, "rationale": cmd.rationale})]
 
 
-def competitive_range(state: dict, cmd: c.SetCompetitiveRange, actor: Actor, now: datetime) -> list[Event]:
+def competitive_range(state: TenderState, cmd: c.SetCompetitiveRange, actor: Actor, now: datetime) -> list[Event]:
     require_panel(state, actor, BUYER)
     require_status(state, EVALUATION)
     opened = {b["id"] for b in state["bids"].values() if b["status"] == "opened"}
@@ -197,11 +204,12 @@ def competitive_range(state: dict, cmd: c.SetCompetitiveRange, actor: Actor, now
     for bid_id, reason in cmd.excluded.items():
         if not reason.strip():
             raise Refused("reason-needed", f"excluding bid {bid_id} needs a reason")
-    return [Event(EventType.EVALUATION_COMPETITIVE_RANGE, {"included": sorted(cmd.included), "excluded": sorted(cmd.excluded)},
+    return [Event(EventType.EVALUATION_COMPETITIVE_RANGE,
+                  {"included": sorted(cmd.included), "excluded": sorted(cmd.excluded)},
                   {"reasons": dict(cmd.excluded), "rationale": cmd.rationale})]
 
 
-def current_rating(state: dict, bid_id: str, factor: dict) -> str | None:
+def current_rating(state: TenderState, bid_id: str, factor: Factor) -> str | None:
     """The consensus rating if recorded, else the evaluators' latest ratings combined."""
     agreed = state["consensus"].get(f"{bid_id}/{factor['id']}")
     if agreed is not None:
@@ -214,7 +222,7 @@ def current_rating(state: dict, bid_id: str, factor: dict) -> str | None:
     return max(latest, key=factor["scale"].index)  # the most conservative adjectival rating
 
 
-def ranking(state: dict) -> list[str]:
+def ranking(state: TenderState) -> list[str]:
     """The evaluators' ranking of the bids in the competitive range, best first.
 
     lowestPrice: by evaluated price. LPTA: acceptable bids (no factor rated at the bottom of its
@@ -224,12 +232,13 @@ def ranking(state: dict) -> list[str]:
     pool = state["competitive_range"]["included"] if state["competitive_range"] else [
         b["id"] for b in state["bids"].values() if b["status"] == "opened" and b.get("readable")]
     price_f = next(f for f in state["factors"] if f["kind"] == "price")
-    prices = {b: current_rating(state, b, price_f) for b in pool}
-    priced = [b for b in pool if prices[b] is not None]
+    prices = {b: r for b in pool if (r := current_rating(state, b, price_f)) is not None}
+    priced = list(prices)  # in the pool's order
     if state["criteria"] != "bestValueTradeoff":
         if state["criteria"] == "lowestPriceTechnicallyAcceptable":
-            priced = [b for b in priced if all(
-                current_rating(state, b, f) not in (None, f["scale"][-1]) for f in state["factors"] if f["kind"] == "rating")]
+            rated = [f for f in state["factors"] if f["kind"] == "rating"]
+            priced = [b for b in priced
+                      if all(current_rating(state, b, f) not in (None, f["scale"][-1]) for f in rated)]
         return sorted(priced, key=lambda b: (Decimal(prices[b]), b))
     low = min((Decimal(prices[b]) for b in priced), default=Decimal(0))
 
@@ -249,7 +258,7 @@ def ranking(state: dict) -> list[str]:
     return sorted(priced, key=lambda b: (-score(b), b))
 
 
-def decide_award(state: dict, cmd: c.DecideAward, actor: Actor, now: datetime) -> list[Event]:
+def decide_award(state: TenderState, cmd: c.DecideAward, actor: Actor, now: datetime) -> list[Event]:
     require_panel(state, actor, SSA)
     require_status(state, EVALUATION)
     require_declared(state, actor)
@@ -280,7 +289,7 @@ def decide_award(state: dict, cmd: c.DecideAward, actor: Actor, now: datetime) -
     return [Event(EventType.AWARD_DECIDED, payload)]
 
 
-def debrief(state: dict, cmd: c.GiveDebriefing, actor: Actor, now: datetime) -> list[Event]:
+def debrief(state: TenderState, cmd: c.GiveDebriefing, actor: Actor, now: datetime) -> list[Event]:
     require_panel(state, actor, BUYER)
     require_status(state, AWARDED, COMPLETE)
     award = state["awards"][-1]
@@ -290,7 +299,7 @@ def debrief(state: dict, cmd: c.GiveDebriefing, actor: Actor, now: datetime) -> 
     return [Event(EventType.DEBRIEFING_GIVEN, {"bidder": cmd.bidder_id, "document_sha256": cmd.document_sha256})]
 
 
-def sign_contract(state: dict, cmd: c.SignContract, actor: Actor, now: datetime) -> list[Event]:
+def sign_contract(state: TenderState, cmd: c.SignContract, actor: Actor, now: datetime) -> list[Event]:
     require_panel(state, actor, BUYER)
     require_status(state, AWARDED)
     award = state["awards"][-1]
@@ -300,5 +309,5 @@ def sign_contract(state: dict, cmd: c.SignContract, actor: Actor, now: datetime)
                       "the contract cannot be signed before then", logged=True)
     refuse_if_stayed(state, "contract", now)
     return [Event(EventType.CONTRACT_SIGNED, {"id": cmd.contract_id, "award": award["id"], "value": cmd.value,
-                                      "period_end": iso(cmd.period_end) if cmd.period_end else None,
-                                      "status": COMPLETE})]
+                                              "period_end": iso(cmd.period_end) if cmd.period_end else None,
+                                              "status": COMPLETE})]

@@ -9,13 +9,16 @@ match is recorded. A recusal locks the official out of the tender for good.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 from . import commands as c
 from .errors import Refused
 from .events import EventType
+from .guards import PANEL_ROLES, require_panel, require_role
 from .model import BIDDER, BUYER, Actor, Event, iso
-from .tendering import PANEL_ROLES, require_panel, require_role
+from .tender import CoiMatch, TenderState
 
 _SUFFIXES = {"inc", "incorporated", "llc", "ltd", "limited", "corp", "corporation", "co", "company", "plc", "gmbh",
              "sa", "ag", "america", "services", "the"}
@@ -34,7 +37,7 @@ def _related(a: str, b: str) -> bool:
     return bool(wa and wb) and (wa <= wb or wb <= wa)
 
 
-def official_interests(decl: dict) -> list[tuple[str, str]]:
+def official_interests(decl: Mapping[str, Any]) -> list[tuple[str, str]]:
     """(kind, name) pairs an official declared: holdings, prior employers, family employers."""
     out = [("holding", h) for h in decl.get("holdings", [])]
     out += [("prior employer", e["name"]) for e in decl.get("prior_employers", [])]
@@ -42,7 +45,7 @@ def official_interests(decl: dict) -> list[tuple[str, str]]:
     return out
 
 
-def bidder_names(state: dict) -> dict[str, set[str]]:
+def bidder_names(state: TenderState) -> dict[str, set[str]]:
     """Each known bidder and the names it goes by: its own, its owners', its affiliates'.
 
     Bidders are known from the opening on; before it the state holds no bidder's identity, and a
@@ -56,9 +59,10 @@ def bidder_names(state: dict) -> dict[str, set[str]]:
     return names
 
 
-def matches(state: dict, official: str, decl: dict, bidders: dict[str, set[str]] | None = None) -> list[dict]:
+def matches(state: TenderState, official: str, decl: Mapping[str, Any],
+            bidders: dict[str, set[str]] | None = None) -> list[CoiMatch]:
     """The official's declared interests related to a bidder's names (`bidders`, or every known one)."""
-    found = []
+    found: list[CoiMatch] = []
     for bidder, names in sorted((bidder_names(state) if bidders is None else bidders).items()):
         for kind, interest in official_interests(decl):
             for name in sorted(names):
@@ -68,13 +72,13 @@ def matches(state: dict, official: str, decl: dict, bidders: dict[str, set[str]]
     return found
 
 
-def match_events(found: list[dict]) -> list[Event]:
+def match_events(found: list[CoiMatch]) -> list[Event]:
     """Matches found once bidders are known (from the opening on): that a match exists, with
     the official and the kind of interest, is public; the details are a confidential part."""
     return [Event(EventType.COI_MATCH, {"official": m["official"], "interest": m["interest"]}, dict(m)) for m in found]
 
 
-def new_matches(state: dict, found: list[dict]) -> list[dict]:
+def new_matches(state: TenderState, found: list[CoiMatch]) -> list[CoiMatch]:
     """Only matches not on the record yet (the same interest found again adds nothing)."""
     key = ("official", "bidder", "declared", "matches")
     known = {tuple(m.get(k) for k in key) for m in state["coi_matches"].values()}
@@ -87,7 +91,7 @@ def new_matches(state: dict, found: list[dict]) -> list[dict]:
     return out
 
 
-def matches_for_new_bid(state: dict, bidder: str, bidder_name: str) -> list[dict]:
+def matches_for_new_bid(state: TenderState, bidder: str, bidder_name: str) -> list[CoiMatch]:
     """A new bid's bidder checked against every declaration already made. Only its own name is
     compared, so the check costs nothing in the number of bids already in. The result goes in
     the bid's own sealed part, not in events of its own: a match logged next to a bid would tie
@@ -95,12 +99,12 @@ def matches_for_new_bid(state: dict, bidder: str, bidder_name: str) -> list[dict
     return _found(state, bidder, {bidder_name or bidder})
 
 
-def _found(state: dict, bidder: str, names: set[str]) -> list[dict]:
+def _found(state: TenderState, bidder: str, names: set[str]) -> list[CoiMatch]:
     return new_matches(state, [m for official, decl in state["declarations"].items()
                                for m in matches(state, official, decl, {bidder: names})])
 
 
-def declare_ownership(state: dict, cmd: c.DeclareOwnership, actor: Actor, now: datetime) -> list[Event]:
+def declare_ownership(state: TenderState, cmd: c.DeclareOwnership, actor: Actor, now: datetime) -> list[Event]:
     require_role(actor, BIDDER)
     if not cmd.owners:
         raise Refused("details-needed", "an ownership declaration names at least one owner")
@@ -111,17 +115,17 @@ def declare_ownership(state: dict, cmd: c.DeclareOwnership, actor: Actor, now: d
         # with it, and the opening checks every declaration against every bidder anyway.
         return [Event(EventType.BIDDER_OWNERSHIP_DECLARED, {}, declared | ({"coi_matches": found} if found else {}),
                       extra={"sealed_actor": True})]
-    return [Event(EventType.BIDDER_OWNERSHIP_DECLARED, {}, declared)] + match_events(found)
+    return [Event(EventType.BIDDER_OWNERSHIP_DECLARED, {}, declared), *match_events(found)]
 
 
-def matches_at_opening(state: dict) -> list[Event]:
+def matches_at_opening(state: TenderState) -> list[Event]:
     """At the opening every bidder becomes known: each declaration is checked against them all
     (declarations made after a bid could not be checked against a sealed bidder)."""
     found = [m for official, decl in state["declarations"].items() for m in matches(state, official, decl)]
     return match_events(new_matches(state, found))
 
 
-def recuse(state: dict, cmd: c.Recuse, actor: Actor, now: datetime) -> list[Event]:
+def recuse(state: TenderState, cmd: c.Recuse, actor: Actor, now: datetime) -> list[Event]:
     if actor.id != cmd.official:
         require_panel(state, actor, BUYER)
     if cmd.official in state["recusals"]:
@@ -129,7 +133,7 @@ def recuse(state: dict, cmd: c.Recuse, actor: Actor, now: datetime) -> list[Even
     return [Event(EventType.OFFICIAL_RECUSED, {"official": cmd.official, "reason": cmd.reason})]
 
 
-def employment_contact(state: dict, cmd: c.ReportEmploymentContact, actor: Actor, now: datetime) -> list[Event]:
+def employment_contact(state: TenderState, cmd: c.ReportEmploymentContact, actor: Actor, now: datetime) -> list[Event]:
     if actor.role not in PANEL_ROLES or not any(actor.id in state["panel"].get(r, []) for r in PANEL_ROLES):
         raise Refused("not-on-panel", f"{actor.id} is not an official on tender {state['id']}")
     # Which offeror made the contact would name a bidder: it is sealed to the opening key until
@@ -139,20 +143,20 @@ def employment_contact(state: dict, cmd: c.ReportEmploymentContact, actor: Actor
                     extra={"sealed_content": True})]
     if cmd.response == "recused" and actor.id not in state["recusals"]:
         events.append(Event(EventType.OFFICIAL_RECUSED, {"official": actor.id,
-                                                 "reason": "an offeror's employment contact (FAR 3.104-3(c))"}))
+                                                         "reason": "an offeror's employment contact (FAR 3.104-3(c))"}))
     return events
 
 
-def record_contact(state: dict, cmd: c.RecordContact, actor: Actor, now: datetime) -> list[Event]:
+def record_contact(state: TenderState, cmd: c.RecordContact, actor: Actor, now: datetime) -> list[Event]:
     require_role(actor, *PANEL_ROLES)
     require_panel(state, actor, actor.role)
     if cmd.when > now:
         raise Refused("bad-period", "a contact is recorded after it happened")
     # Who and when are public; what was said is a confidential payload with a public commitment.
     return [Event(EventType.CONTACT_RECORDED, {"official": cmd.official, "party": cmd.party, "when": iso(cmd.when),
-                                       "channel": cmd.channel}, {"summary": cmd.summary})]
+                                               "channel": cmd.channel}, {"summary": cmd.summary})]
 
 
-def record_incident(state: dict, cmd: c.RecordIncident, actor: Actor, now: datetime) -> list[Event]:
+def record_incident(state: TenderState, cmd: c.RecordIncident, actor: Actor, now: datetime) -> list[Event]:
     require_role(actor, *PANEL_ROLES, "auditor")
     return [Event(EventType.INTEGRITY_INCIDENT, {"affected": list(cmd.affected)}, {"description": cmd.description})]

@@ -15,6 +15,7 @@ from datetime import datetime
 from . import commands as c
 from .errors import Refused
 from .events import EventType
+from .guards import require_panel, require_role
 from .model import (
     AWARDED,
     BIDDER,
@@ -39,15 +40,16 @@ from .rulesets import (
     GAO_EXPRESS_DAYS,
     GAO_FILING_DAYS,
     GAO_REPORT_DAYS,
+    RuleSet,
     calendar_deadline,
     ruleset,
 )
-from .tendering import require_panel, require_role
+from .tender import JSONObject, Protest, Stay, TenderState
 
 BLOCKS = {"award": "no award", "contract": "no contract signature", "performance": "no start of performance"}
 
 
-def blocking(state: dict, action: str, now: datetime) -> list[dict]:
+def blocking(state: TenderState, action: str, now: datetime) -> list[Stay]:
     """The stays in force at `now` that forbid `action` (award, contract or performance)."""
     out = []
     for st in state["stays"].values():
@@ -59,7 +61,7 @@ def blocking(state: dict, action: str, now: datetime) -> list[dict]:
     return out
 
 
-def refuse_if_stayed(state: dict, action: str, now: datetime) -> None:
+def refuse_if_stayed(state: TenderState, action: str, now: datetime) -> None:
     stays = blocking(state, action, now)
     if stays:
         st = stays[0]
@@ -68,21 +70,21 @@ def refuse_if_stayed(state: dict, action: str, now: datetime) -> None:
                       f"({st['basis']})", logged=True)
 
 
-def _protest(state: dict, pid: str) -> dict:
+def _protest(state: TenderState, pid: str) -> Protest:
     p = state["protests"].get(pid)
     if p is None:
         raise Refused("not-found", f"no protest {pid} on tender {state['id']}")
     return p
 
 
-def _open_protest(state: dict, pid: str) -> dict:
+def _open_protest(state: TenderState, pid: str) -> Protest:
     p = _protest(state, pid)
     if p["outcome"] is not None:
         raise Refused("protest-closed", f"protest {pid} was already {p['outcome']}")
     return p
 
 
-def file_protest(state: dict, cmd: c.FileProtest, actor: Actor, now: datetime) -> list[Event]:
+def file_protest(state: TenderState, cmd: c.FileProtest, actor: Actor, now: datetime) -> list[Event]:
     require_role(actor, BIDDER)
     if state["status"] in ("draft",):
         raise Refused("wrong-status", "nothing to protest before the solicitation is published")
@@ -99,7 +101,8 @@ def file_protest(state: dict, cmd: c.FileProtest, actor: Actor, now: datetime) -
     return [Event(EventType.PROTEST_FILED, payload)]
 
 
-def _filing_deadline(state: dict, cmd: c.FileProtest, actor: Actor, now: datetime, rules) -> tuple[datetime | None, str]:
+def _filing_deadline(state: TenderState, cmd: c.FileProtest, actor: Actor, now: datetime,
+                     rules: RuleSet) -> tuple[datetime | None, str]:
     """When the protest had to be filed, and the rule that says so."""
     closing = parse_time(state["periods"]["tender_end"])
     if cmd.forum == "cofc":
@@ -119,14 +122,14 @@ def _filing_deadline(state: dict, cmd: c.FileProtest, actor: Actor, now: datetim
             "due within 10 days after the basis was known")
 
 
-def docket(state: dict, cmd: c.DocketProtest, actor: Actor, now: datetime) -> list[Event]:
+def docket(state: TenderState, cmd: c.DocketProtest, actor: Actor, now: datetime) -> list[Event]:
     require_role(actor, REVIEWER)
     p = _open_protest(state, cmd.protest_id)
     if p["docketed"]:
         raise Refused("exists", f"protest {cmd.protest_id} is already docketed")
     rules = ruleset(state["ruleset"])
     filed = parse_time(p["filed"])
-    payload: dict = {"protest": p["id"], "notice": iso(now)}
+    payload: JSONObject = {"protest": p["id"], "notice": iso(now)}
     events = []
     if p["forum"] == "gao":
         payload["report_due"] = iso(calendar_deadline(now, GAO_REPORT_DAYS, rules))
@@ -147,7 +150,7 @@ def docket(state: dict, cmd: c.DocketProtest, actor: Actor, now: datetime) -> li
     return events
 
 
-def _cica_stay(state: dict, p: dict, notice: datetime, rules) -> dict | None:
+def _cica_stay(state: TenderState, p: Protest, notice: datetime, rules: RuleSet) -> JSONObject | None:
     # What counts is when the agency gets notice, not when the protest was filed.
     if not state["awards"]:
         return {"id": f"stay-{p['id']}", "kind": "CICA stay", "blocks": ["award"],
@@ -160,33 +163,36 @@ def _cica_stay(state: dict, p: dict, notice: datetime, rules) -> dict | None:
     if notice > window:
         return None  # noticed too late for an automatic stay: the protest goes on without one
     return {"id": f"stay-{p['id']}", "kind": "CICA stay", "blocks": ["contract", "performance"],
-            "basis": "31 U.S.C. 3553(d): performance suspended, notice within 10 days after award / 5 days after debriefing"}
+            "basis": "31 U.S.C. 3553(d): performance suspended, notice within 10 days after award / "
+                     "5 days after debriefing"}
 
 
-def agency_report(state: dict, cmd: c.FileAgencyReport, actor: Actor, now: datetime) -> list[Event]:
+def agency_report(state: TenderState, cmd: c.FileAgencyReport, actor: Actor, now: datetime) -> list[Event]:
     require_panel(state, actor, BUYER)
     p = _open_protest(state, cmd.protest_id)
     if not p["docketed"] or p["forum"] != "gao":
         raise Refused("wrong-status", f"protest {p['id']} awaits no agency report")
     rules = ruleset(state["ruleset"])
-    return [Event(EventType.PROTEST_AGENCY_REPORT, {"protest": p["id"], "summary": cmd.summary,
-                                            "comments_due": iso(calendar_deadline(now, GAO_COMMENTS_DAYS, rules))})]
+    comments_due = iso(calendar_deadline(now, GAO_COMMENTS_DAYS, rules))
+    return [Event(EventType.PROTEST_AGENCY_REPORT,
+                  {"protest": p["id"], "summary": cmd.summary, "comments_due": comments_due})]
 
 
-def comments(state: dict, cmd: c.FileComments, actor: Actor, now: datetime) -> list[Event]:
+def comments(state: TenderState, cmd: c.FileComments, actor: Actor, now: datetime) -> list[Event]:
     require_role(actor, BIDDER)
     p = _protest(state, cmd.protest_id)
     if p["protester"] != actor.id:
         raise Refused("forbidden-role", "only the protester files comments on the agency report")
-    if not p.get("comments_due"):
+    comments_due = p["comments_due"]
+    if not comments_due:
         raise Refused("wrong-status", "there is no agency report to comment on yet")
-    if now > parse_time(p["comments_due"]):  # even once the worker has dismissed the protest
-        raise Refused("late-comments", f"comments were due by {p['comments_due']}", logged=True)
+    if now > parse_time(comments_due):  # even once the worker has dismissed the protest
+        raise Refused("late-comments", f"comments were due by {comments_due}", logged=True)
     _open_protest(state, cmd.protest_id)
     return [Event(EventType.PROTEST_COMMENTS, {"protest": p["id"], "summary": cmd.summary})]
 
 
-def decide_protest(state: dict, cmd: c.DecideProtest, actor: Actor, now: datetime) -> list[Event]:
+def decide_protest(state: TenderState, cmd: c.DecideProtest, actor: Actor, now: datetime) -> list[Event]:
     p = _open_protest(state, cmd.protest_id)
     if cmd.outcome == "withdrawn":
         if actor.id != p["protester"]:
@@ -196,29 +202,32 @@ def decide_protest(state: dict, cmd: c.DecideProtest, actor: Actor, now: datetim
     if cmd.outcome == "sustained" and not cmd.recommended_action.strip():
         raise Refused("reason-needed", "a sustained protest recommends corrective action")
     return [Event(EventType.PROTEST_DECIDED, {"protest": p["id"], "outcome": cmd.outcome, "reasoning": cmd.reasoning,
-                                      "recommended_action": cmd.recommended_action or None})]
+                                              "recommended_action": cmd.recommended_action or None})]
 
 
-def dismiss_for_missing_comments(state: dict, protest_id: str, now: datetime) -> list[Event]:
+def dismiss_for_missing_comments(state: TenderState, protest_id: str, now: datetime) -> list[Event]:
     """What the deadline worker does when a protester's comments are overdue (4 CFR 21.3(i))."""
     p = _open_protest(state, protest_id)
+    if p["comments_due"] is None:
+        raise Refused("wrong-status", f"protest {protest_id} has no agency report: no comments are due")
     due = parse_time(p["comments_due"])
     if now <= due:
         raise Refused("too-early", f"comments are due by {p['comments_due']}")
     if p["comments"]:
         raise Refused("wrong-status", "comments were filed")
-    return [Event(EventType.PROTEST_DECIDED, {"protest": p["id"], "outcome": "dismissed", "recommended_action": None,
-                                      "reasoning": "no comments on the agency report within 10 days (4 CFR 21.3(i))"},
+    return [Event(EventType.PROTEST_DECIDED,
+                  {"protest": p["id"], "outcome": "dismissed", "recommended_action": None,
+                   "reasoning": "no comments on the agency report within 10 days (4 CFR 21.3(i))"},
                   at=due)]
 
 
-def court_order(state: dict, cmd: c.CourtOrder, actor: Actor, now: datetime) -> list[Event]:
+def court_order(state: TenderState, cmd: c.CourtOrder, actor: Actor, now: datetime) -> list[Event]:
     require_role(actor, REVIEWER)
     # An injunction can be dissolved even after judgment; every other order needs a pending case.
     p = _protest(state, cmd.protest_id) if cmd.order == "dissolve_injunction" else _open_protest(state, cmd.protest_id)
     if p["forum"] != "cofc":
         raise Refused("wrong-forum", f"protest {p['id']} is before {p['forum']}, not the Court of Federal Claims")
-    payload: dict = {"protest": p["id"], "order": cmd.order, "text": cmd.text}
+    payload: JSONObject = {"protest": p["id"], "order": cmd.order, "text": cmd.text}
     if cmd.order in ("tro", "preliminary_injunction"):
         payload["stay"] = {"id": f"{cmd.order}-{p['id']}-{state['events'] + 1}", "kind": cmd.order.replace("_", " "),
                            "blocks": ["contract", "performance"], "until": iso(cmd.until) if cmd.until else None,
@@ -226,7 +235,7 @@ def court_order(state: dict, cmd: c.CourtOrder, actor: Actor, now: datetime) -> 
     return [Event(EventType.COURT_ORDER, payload)]
 
 
-def voluntary_hold(state: dict, cmd: c.VoluntaryHold, actor: Actor, now: datetime) -> list[Event]:
+def voluntary_hold(state: TenderState, cmd: c.VoluntaryHold, actor: Actor, now: datetime) -> list[Event]:
     require_panel(state, actor, BUYER)
     if cmd.until <= now:
         raise Refused("bad-period", "a hold must run until a time in the future")
@@ -235,7 +244,7 @@ def voluntary_hold(state: dict, cmd: c.VoluntaryHold, actor: Actor, now: datetim
     return [Event(EventType.STAY_VOLUNTARY_HOLD, {"protest": cmd.protest_id or None, "stay": stay})]
 
 
-def override(state: dict, cmd: c.OverrideStay, actor: Actor, now: datetime) -> list[Event]:
+def override(state: TenderState, cmd: c.OverrideStay, actor: Actor, now: datetime) -> list[Event]:
     require_panel(state, actor, HCA)
     st = state["stays"].get(cmd.stay_id)
     if st is None or st["status"] != "in-force":
@@ -246,7 +255,7 @@ def override(state: dict, cmd: c.OverrideStay, actor: Actor, now: datetime) -> l
     return [Event(EventType.STAY_OVERRIDDEN, {"stay": st["id"], "ground": cmd.ground, "finding": cmd.finding})]
 
 
-def corrective_action(state: dict, cmd: c.TakeCorrectiveAction, actor: Actor, now: datetime) -> list[Event]:
+def corrective_action(state: TenderState, cmd: c.TakeCorrectiveAction, actor: Actor, now: datetime) -> list[Event]:
     require_panel(state, actor, BUYER)
     if state["status"] in (CANCELLED, "unsuccessful"):
         raise Refused("ended", f"tender {state['id']} is {state['status']}")
@@ -263,7 +272,7 @@ def corrective_action(state: dict, cmd: c.TakeCorrectiveAction, actor: Actor, no
     return [Event(EventType.CORRECTIVE_ACTION_TAKEN, payload)]
 
 
-def start_performance(state: dict, cmd: c.StartPerformance, actor: Actor, now: datetime) -> list[Event]:
+def start_performance(state: TenderState, cmd: c.StartPerformance, actor: Actor, now: datetime) -> list[Event]:
     require_panel(state, actor, BUYER)
     if state["contract"] is None:
         raise Refused("no-contract", "there is no signed contract to perform")
@@ -273,12 +282,12 @@ def start_performance(state: dict, cmd: c.StartPerformance, actor: Actor, now: d
     return [Event(EventType.PERFORMANCE_STARTED, {"contract": state["contract"]["id"], "scope": cmd.scope})]
 
 
-def lapse(state: dict, cmd: c.LapseProtest, actor: Actor, now: datetime) -> list[Event]:
+def lapse(state: TenderState, cmd: c.LapseProtest, actor: Actor, now: datetime) -> list[Event]:
     require_role(actor, SYSTEM)
     return dismiss_for_missing_comments(state, cmd.protest_id, now)
 
 
-def end_stay(state: dict, cmd: c.EndStay, actor: Actor, now: datetime) -> list[Event]:
+def end_stay(state: TenderState, cmd: c.EndStay, actor: Actor, now: datetime) -> list[Event]:
     require_role(actor, SYSTEM)
     st = state["stays"].get(cmd.stay_id)
     if st is None or st["status"] != "in-force" or not st["until"]:

@@ -14,9 +14,11 @@ Rows never mutate a row in place: `put` stores a new row, so an earlier state st
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, TypeVar, overload
 
 Row = Any  # one JSON value: a dict for most collections, a list of revisions for ratings
+R = TypeVar("R")
+T = TypeVar("T")
 
 #: The collections of the state, by name. Everything else in the state is the core.
 COLLECTIONS = (
@@ -27,26 +29,31 @@ COLLECTIONS = (
 LISTS = ("refusals", "coi_matches", "employment_contacts", "contacts", "incidents", "disclosed")
 
 
-class Rows(Mapping[str, Row]):
+class Rows(Mapping[str, R]):
     """One collection: the rows of `base` (any mapping: a dict, a table, an older Rows) under this
     layer's own changes. `put` and `patch` write to this layer only."""
 
     __slots__ = ("_base", "_changes")
 
-    def __init__(self, base: Mapping[str, Row] | None = None) -> None:
-        self._base: Mapping[str, Row] = {} if base is None else base
-        self._changes: dict[str, Row] = {}
+    def __init__(self, base: Mapping[str, R] | None = None) -> None:
+        self._base: Mapping[str, R] = {} if base is None else base
+        self._changes: dict[str, R] = {}
 
-    def layer(self) -> Rows:
+    def layer(self) -> Rows[R]:
         """A new Rows over this one (what `evolve` gives the next state)."""
         return Rows(self)
 
-    def __getitem__(self, key: str) -> Row:
+    def __getitem__(self, key: str) -> R:
         if key in self._changes:
             return self._changes[key]
         return self._base[key]
 
-    def get(self, key: str, default: Any = None) -> Any:
+    @overload
+    def get(self, key: str, /) -> R | None: ...
+    @overload
+    def get(self, key: str, /, default: R | T) -> R | T: ...
+
+    def get(self, key: str, /, default: Any = None) -> Any:
         if key in self._changes:
             return self._changes[key]
         return self._base.get(key, default)
@@ -61,16 +68,16 @@ class Rows(Mapping[str, Row]):
     def __len__(self) -> int:
         return len(set(self._base) | set(self._changes))
 
-    def put(self, key: str, row: Row) -> None:
+    def put(self, key: str, row: R) -> None:
         self._changes[key] = row
 
     def patch(self, key: str, **fields: Any) -> None:
-        self._changes[key] = {**self[key], **fields}
+        self._changes[key] = {**self[key], **fields}  # type: ignore[assignment, dict-item]  # rows patched are dicts
 
-    def changes(self) -> dict[str, Row]:
+    def changes(self) -> dict[str, R]:
         """Every row written since the innermost mapping that is not a Rows (the stored base)."""
-        out: dict[str, Row] = {}
-        layer: Mapping[str, Row] = self
+        out: dict[str, R] = {}
+        layer: Mapping[str, R] = self
         chain = []
         while isinstance(layer, Rows):
             chain.append(layer._changes)
@@ -79,8 +86,8 @@ class Rows(Mapping[str, Row]):
             out.update(ch)
         return out
 
-    def root(self) -> Mapping[str, Row]:
-        layer: Mapping[str, Row] = self
+    def root(self) -> Mapping[str, R]:
+        layer: Mapping[str, R] = self
         while isinstance(layer, Rows):
             layer = layer._base
         return layer

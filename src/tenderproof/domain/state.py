@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from . import access, evaluation, integrity, protests, tendering
 from . import commands as c
@@ -17,8 +17,22 @@ from .errors import Refused
 from .events import EventType
 from .model import DRAFT, Actor, Event
 from .rows import COLLECTIONS, Rows, seq_key
+from .tender import (
+    Award,
+    CoiMatchRow,
+    CompetitiveRange,
+    Consensus,
+    CorrectiveAction,
+    Document,
+    Envelope,
+    JSONObject,
+    RatingRevision,
+    TenderState,
+)
 
-Decider = Callable[[Any, Any, Actor, datetime], list[Event]]
+Decider = Callable[[TenderState, Any, Actor, datetime], list[Event]]
+#: Folds one event into a state: (state, payload, confidential part, envelope).
+Handler = Callable[[TenderState, JSONObject, JSONObject, Envelope], None]
 
 DECIDERS: dict[type, Decider] = {
     c.AmendTender: tendering.amend,
@@ -61,7 +75,7 @@ DECIDERS: dict[type, Decider] = {
 }
 
 
-def decide(state: dict | None, cmd: c.Command, actor: Actor, now: datetime) -> list[Event]:
+def decide(state: TenderState | None, cmd: c.Command, actor: Actor, now: datetime) -> list[Event]:
     """The events `cmd` produces, or Refused. Never mutates `state`."""
     if now.tzinfo is None:
         raise ValueError("the clock must give timezone-aware times")
@@ -72,7 +86,7 @@ def decide(state: dict | None, cmd: c.Command, actor: Actor, now: datetime) -> l
     return DECIDERS[type(cmd)](state, cmd, actor, now)
 
 
-def _created(p: dict, e: dict) -> dict:
+def _created(p: JSONObject, e: Envelope) -> TenderState:
     core = {
         "id": e["tender"], "title": p["title"], "description": p["description"], "buyer": p["buyer"],
         "method": p["method"], "criteria": p["criteria"], "ruleset": p["ruleset"], "items": p["items"],
@@ -80,15 +94,20 @@ def _created(p: dict, e: dict) -> dict:
         "opening_threshold": p["opening_threshold"], "illustrative": p["illustrative"],
         "periods": {"enquiry_end": p["enquiry_end"], "tender_end": p["tender_end"]},
         "status": DRAFT, "created": e["time"], "published": None, "opening": None,
-        "documents": [dict(d, date=e["time"]) for d in p["documents"]],
+        "documents": [_document(d, e) for d in p["documents"]],
         "amendments": [], "shares": [], "competitive_range": None, "awards": [], "contract": None,
         "cancellation": None, "opened": None, "accesses": 0, "performance": None, "corrective_actions": [],
         "bids_live": 0, "events": 0, "last_event": None,
     }
-    return core | {name: Rows() for name in COLLECTIONS}
+    collections: dict[str, Rows[Any]] = {name: Rows() for name in COLLECTIONS}
+    return cast(TenderState, core | collections)
 
 
-def evolve(state: dict | None, e: dict) -> dict:
+def _document(d: JSONObject, e: Envelope) -> Document:
+    return {"id": d["id"], "title": d["title"], "sha256": d["sha256"], "size": d["size"], "date": e["time"]}
+
+
+def evolve(state: TenderState | None, e: Envelope) -> TenderState:
     """Apply one event envelope {type, tender, seq, time, actor, payload, confidential?}; return the
     new state. The old state is left as it was: the core is copied (handlers replace, never
     mutate, its nested values) and each collection gets a new copy-on-write layer."""
@@ -98,7 +117,7 @@ def evolve(state: dict | None, e: dict) -> dict:
     else:
         if state is None:
             raise ValueError(f"event {t} for tender {e['tender']} comes before its creation")
-        s = {k: (v.layer() if isinstance(v, Rows) else v) for k, v in state.items()}
+        s = cast(TenderState, {k: (v.layer() if isinstance(v, Rows) else v) for k, v in state.items()})
         apply = _APPLY.get(t)
         if apply is None and t not in _CORE_ONLY:
             raise ValueError(f"unknown event type {t!r}: no rule folds it into a tender's state")
@@ -115,33 +134,43 @@ def evolve(state: dict | None, e: dict) -> dict:
 _CORE_ONLY = frozenset({EventType.TENDER_ENQUIRIES_CLOSED, EventType.TENDER_TENDERING_CLOSED})
 
 
-def _amended(s, p, conf, e) -> None:
+def _amended(s: TenderState, p: JSONObject, conf: JSONObject, e: Envelope) -> None:
     ch = p["changes"]
-    for k in ("title", "description", "value", "items"):
-        if k in ch:
-            s[k] = ch[k]
-    s["periods"] = {**s["periods"], **{k: ch[k] for k in ("tender_end", "enquiry_end") if k in ch}}
-    s["documents"] = s["documents"] + [dict(d, date=e["time"]) for d in ch.get("documents", [])]
+    if "title" in ch:
+        s["title"] = ch["title"]
+    if "description" in ch:
+        s["description"] = ch["description"]
+    if "value" in ch:
+        s["value"] = ch["value"]
+    if "items" in ch:
+        s["items"] = ch["items"]
+    periods = s["periods"].copy()
+    if "tender_end" in ch:
+        periods["tender_end"] = ch["tender_end"]
+    if "enquiry_end" in ch:
+        periods["enquiry_end"] = ch["enquiry_end"]
+    s["periods"] = periods
+    s["documents"] = s["documents"] + [_document(d, e) for d in ch.get("documents", [])]
     s["amendments"] = s["amendments"] + [{"id": p["id"], "date": e["time"], "rationale": p["rationale"],
                                           "changes": sorted(ch)}]
 
 
-def _published(s, p, conf, e) -> None:
+def _published(s: TenderState, p: JSONObject, conf: JSONObject, e: Envelope) -> None:
     s["published"] = e["time"]
     s["opening"] = p["opening"]
 
 
-def _asked(s, p, conf, e) -> None:
+def _asked(s: TenderState, p: JSONObject, conf: JSONObject, e: Envelope) -> None:
     # The author is in the confidential part, sealed to the opening key: never in the state.
     s["enquiries"].put(p["id"], {"id": p["id"], "date": e["time"], "question": p["question"], "answer": None,
                                  "answered": None})
 
 
-def _answered(s, p, conf, e) -> None:
+def _answered(s: TenderState, p: JSONObject, conf: JSONObject, e: Envelope) -> None:
     s["enquiries"].patch(p["id"], answer=p["answer"], answered=e["time"])
 
 
-def _bid(s, p, conf, e) -> None:
+def _bid(s: TenderState, p: JSONObject, conf: JSONObject, e: Envelope) -> None:
     # Who bid is sealed to the tender's opening key; the opening names every bidder at once.
     s["bids"].put(p["id"], {"id": p["id"], "seq": e["seq"], "status": "submitted", "date": e["time"],
                             "sealed_sha256": p["sealed_sha256"], "sealed_size": p["sealed_size"],
@@ -149,22 +178,22 @@ def _bid(s, p, conf, e) -> None:
     s["bids_live"] += 1
 
 
-def _withdrawn(s, p, conf, e) -> None:
+def _withdrawn(s: TenderState, p: JSONObject, conf: JSONObject, e: Envelope) -> None:
     s["bids"].patch(p["id"], status="withdrawn")
     s["bids_live"] -= 1
 
 
-def _declared(s, p, conf, e) -> None:
+def _declared(s: TenderState, p: JSONObject, conf: JSONObject, e: Envelope) -> None:
     s["declarations"].put(p["official"], {
-        "date": e["time"], "has_conflict": p["has_conflict"],
-        **{k: conf.get(k, []) for k in ("holdings", "prior_employers", "family_employers")}})
+        "date": e["time"], "has_conflict": p["has_conflict"], "holdings": conf.get("holdings", []),
+        "prior_employers": conf.get("prior_employers", []), "family_employers": conf.get("family_employers", [])})
 
 
-def _share(s, p, conf, e) -> None:
+def _share(s: TenderState, p: JSONObject, conf: JSONObject, e: Envelope) -> None:
     s["shares"] = s["shares"] + [p["official"]]
 
 
-def _opened(s, p, conf, e) -> None:
+def _opened(s: TenderState, p: JSONObject, conf: JSONObject, e: Envelope) -> None:
     for bid_id, r in p["bids"].items():
         if "replaced_by" in r:
             s["bids"].patch(bid_id, status="replaced", bidder=r["bidder"], bidder_name=r["bidder_name"],
@@ -184,97 +213,112 @@ def _opened(s, p, conf, e) -> None:
     s["bids_live"] = 0
 
 
-def _rated(s, p, conf, e) -> None:
+def _rated(s: TenderState, p: JSONObject, conf: JSONObject, e: Envelope) -> None:
     key = f"{p['bid']}/{p['factor']}/{p['evaluator']}"
-    s["ratings"].put(key, [*s["ratings"].get(key, []), {"revision": p["revision"], "date": e["time"], **conf}])
+    # The confidential part is the rest of the revision (evaluation.rate): rating, strengths, … reason.
+    revision = cast(RatingRevision, {"revision": p["revision"], "date": e["time"], **conf})
+    s["ratings"].put(key, [*s["ratings"].get(key, []), revision])
 
 
-def _consensus(s, p, conf, e) -> None:
-    s["consensus"].put(f"{p['bid']}/{p['factor']}", {"date": e["time"], **conf})
+def _consensus(s: TenderState, p: JSONObject, conf: JSONObject, e: Envelope) -> None:
+    s["consensus"].put(f"{p['bid']}/{p['factor']}", cast(Consensus, {"date": e["time"], **conf}))  # rating, rationale
 
 
-def _range(s, p, conf, e) -> None:
-    s["competitive_range"] = {"date": e["time"], "included": p["included"], "excluded": p["excluded"], **conf}
+def _range(s: TenderState, p: JSONObject, conf: JSONObject, e: Envelope) -> None:
+    cr: CompetitiveRange = {"date": e["time"], "included": p["included"], "excluded": p["excluded"]}
+    if conf:  # the reasons and rationale, where the reader holds the confidential part
+        cr |= {"reasons": conf["reasons"], "rationale": conf["rationale"]}
+    s["competitive_range"] = cr
 
 
-def _award(s, p, conf, e) -> None:
-    s["awards"] = s["awards"] + [{k: v for k, v in p.items() if k != "status"} | {"date": e["time"]}]
+def _award(s: TenderState, p: JSONObject, conf: JSONObject, e: Envelope) -> None:
+    award: Award = {
+        "id": p["id"], "date": e["time"], "bid": p["bid"], "supplier": p["supplier"], "value": p["value"],
+        "rationale": p["rationale"], "ranking": p["ranking"], "departs_from_ranking": p["departs_from_ranking"],
+        "departure_reason": p["departure_reason"], "supersedes": p["supersedes"],
+        "standstill_end": p["standstill_end"], "standstill_basis": p["standstill_basis"]}
+    s["awards"] = [*s["awards"], award]
     s["periods"] = {**s["periods"], "standstill_end": p["standstill_end"]}
 
 
-def _debriefed(s, p, conf, e) -> None:
+def _debriefed(s: TenderState, p: JSONObject, conf: JSONObject, e: Envelope) -> None:
     s["debriefings"].put(p["bidder"], {"date": e["time"], "document_sha256": p["document_sha256"]})
 
 
-def _contract(s, p, conf, e) -> None:
-    s["contract"] = {k: v for k, v in p.items() if k != "status"} | {"date": e["time"]}
+def _contract(s: TenderState, p: JSONObject, conf: JSONObject, e: Envelope) -> None:
+    s["contract"] = {"id": p["id"], "date": e["time"], "award": p["award"], "value": p["value"],
+                     "period_end": p["period_end"]}
 
 
-def _cancelled(s, p, conf, e) -> None:
+def _cancelled(s: TenderState, p: JSONObject, conf: JSONObject, e: Envelope) -> None:
     s["cancellation"] = {"date": e["time"], "reason": p["reason"]}
     if p.get("contract_terminated") and s["contract"]:
         s["contract"] = {**s["contract"], "terminated": e["time"]}
 
 
-def _unsuccessful(s, p, conf, e) -> None:
+def _unsuccessful(s: TenderState, p: JSONObject, conf: JSONObject, e: Envelope) -> None:
     s["status"] = "unsuccessful"
     s["cancellation"] = {"date": e["time"], "reason": p["reason"]}
 
 
-def _refused(s, p, conf, e) -> None:
+def _refused(s: TenderState, p: JSONObject, conf: JSONObject, e: Envelope) -> None:
     # A bidder's refused attempt names only the role until the opening reveals who it was.
     s["refusals"].put(seq_key(e["seq"]), {"date": e["time"], "command": p["command"], "code": p["code"],
                                           "reason": p["reason"], "actor": e["actor"]})
 
 
-def _accessed(s, p, conf, e) -> None:
+def _accessed(s: TenderState, p: JSONObject, conf: JSONObject, e: Envelope) -> None:
     s["accesses"] += 1
 
 
-def _disclosed(s, p, conf, e) -> None:
+def _disclosed(s: TenderState, p: JSONObject, conf: JSONObject, e: Envelope) -> None:
     for i, item in enumerate(p["items"]):
         s["disclosed"].put(f"{seq_key(e['seq'])}/{i:04d}", item["commitment"])
 
 
-def _filed(s, p, conf, e) -> None:
-    s["protests"].put(p["id"], {**p, "filed": e["time"], "docketed": None, "report_due": None, "decision_due": None,
-                                "comments_due": None, "report": None, "comments": None, "outcome": None,
-                                "decided": None, "reasoning": None, "recommended_action": None, "orders": []})
+def _filed(s: TenderState, p: JSONObject, conf: JSONObject, e: Envelope) -> None:
+    s["protests"].put(p["id"], {
+        "id": p["id"], "forum": p["forum"], "protester": p["protester"], "grounds": p["grounds"], "kind": p["kind"],
+        "timely": p["timely"], "due": p["due"], "timeliness_rule": p["timeliness_rule"], "express": p["express"],
+        "filed": e["time"], "docketed": None, "report_due": None, "decision_due": None, "comments_due": None,
+        "report": None, "comments": None, "outcome": None, "decided": None, "reasoning": None,
+        "recommended_action": None, "orders": []})
 
 
-def _add_stay(s, stay: dict, e: dict, protest: str | None) -> None:
-    s["stays"].put(stay["id"], {"until": None, **stay, "protest": protest, "from": e["time"], "status": "in-force",
-                                "ended": None, "override": None})
+def _add_stay(s: TenderState, stay: JSONObject, e: Envelope, protest: str | None) -> None:
+    s["stays"].put(stay["id"], {"id": stay["id"], "kind": stay["kind"], "blocks": stay["blocks"],
+                                "basis": stay["basis"], "until": stay.get("until"), "protest": protest,
+                                "from": e["time"], "status": "in-force", "ended": None, "override": None})
 
 
-def _docketed(s, p, conf, e) -> None:
+def _docketed(s: TenderState, p: JSONObject, conf: JSONObject, e: Envelope) -> None:
     s["protests"].patch(p["protest"], docketed=e["time"], report_due=p.get("report_due"),
                         decision_due=p.get("decision_due"))
     if p.get("stay"):
         _add_stay(s, p["stay"], e, p["protest"])
 
 
-def _report(s, p, conf, e) -> None:
+def _report(s: TenderState, p: JSONObject, conf: JSONObject, e: Envelope) -> None:
     s["protests"].patch(p["protest"], report=e["time"], comments_due=p["comments_due"])
 
 
-def _comments(s, p, conf, e) -> None:
+def _comments(s: TenderState, p: JSONObject, conf: JSONObject, e: Envelope) -> None:
     s["protests"].patch(p["protest"], comments=e["time"])
 
 
-def _lift(s, e: dict, protest: str, kinds: tuple[str, ...] | None = None) -> None:
+def _lift(s: TenderState, e: Envelope, protest: str, kinds: tuple[str, ...] | None = None) -> None:
     for sid, st in s["stays"].items():
         if st["protest"] == protest and st["status"] == "in-force" and (kinds is None or st["kind"] in kinds):
             s["stays"].patch(sid, status="lifted", ended=e["time"])
 
 
-def _protest_decided(s, p, conf, e) -> None:
+def _protest_decided(s: TenderState, p: JSONObject, conf: JSONObject, e: Envelope) -> None:
     s["protests"].patch(p["protest"], outcome=p["outcome"], decided=e["time"], reasoning=p["reasoning"],
                         recommended_action=p["recommended_action"])
     _lift(s, e, p["protest"])  # the decision ends every stay, hold or injunction of the protest
 
 
-def _court_order(s, p, conf, e) -> None:
+def _court_order(s: TenderState, p: JSONObject, conf: JSONObject, e: Envelope) -> None:
     orders = s["protests"][p["protest"]]["orders"]
     s["protests"].patch(p["protest"], orders=[*orders, {"date": e["time"], "order": p["order"], "text": p["text"]}])
     if p.get("stay"):
@@ -283,56 +327,60 @@ def _court_order(s, p, conf, e) -> None:
         _lift(s, e, p["protest"], ("tro", "preliminary injunction"))
 
 
-def _hold(s, p, conf, e) -> None:
+def _hold(s: TenderState, p: JSONObject, conf: JSONObject, e: Envelope) -> None:
     _add_stay(s, p["stay"], e, p["protest"])
 
 
-def _overridden(s, p, conf, e) -> None:
+def _overridden(s: TenderState, p: JSONObject, conf: JSONObject, e: Envelope) -> None:
     s["stays"].patch(p["stay"], status="overridden", ended=e["time"],
                      override={"ground": p["ground"], "finding": p["finding"], "by": e["actor"]["id"]})
 
 
-def _stay_ended(s, p, conf, e) -> None:
+def _stay_ended(s: TenderState, p: JSONObject, conf: JSONObject, e: Envelope) -> None:
     s["stays"].patch(p["stay"], status="ended", ended=e["time"])
 
 
-def _corrective(s, p, conf, e) -> None:
-    s["corrective_actions"] = s["corrective_actions"] + [
-        {k: v for k, v in p.items() if k != "status"} | {"date": e["time"], "seq": e["seq"]}]
+def _corrective(s: TenderState, p: JSONObject, conf: JSONObject, e: Envelope) -> None:
+    action: CorrectiveAction = {"date": e["time"], "seq": e["seq"], "kind": p["kind"], "rationale": p["rationale"],
+                                "revisits": p["revisits"], "factors": p["factors"], "protest": p["protest"]}
+    s["corrective_actions"] = [*s["corrective_actions"], action]
 
 
-def _performance(s, p, conf, e) -> None:
+def _performance(s: TenderState, p: JSONObject, conf: JSONObject, e: Envelope) -> None:
     s["performance"] = {"date": e["time"], "scope": p["scope"]}
 
 
-def _ownership(s, p, conf, e) -> None:
+def _ownership(s: TenderState, p: JSONObject, conf: JSONObject, e: Envelope) -> None:
     # Before the opening the declaration is sealed to the opening key (conf is empty here) and the
     # opening folds it in; after the opening it is folded as it comes.
     if conf.get("bidder"):
         s["ownership"].put(conf["bidder"], {"owners": conf.get("owners", []), "affiliates": conf.get("affiliates", [])})
 
 
-def _match(s, p, conf, e) -> None:
-    s["coi_matches"].put(seq_key(e["seq"]), {"date": e["time"], **p, **conf})
+def _match(s: TenderState, p: JSONObject, conf: JSONObject, e: Envelope) -> None:
+    row: CoiMatchRow = {"date": e["time"], "official": p["official"], "interest": p["interest"]}
+    if conf:
+        row |= {"bidder": conf["bidder"], "declared": conf["declared"], "matches": conf["matches"]}
+    s["coi_matches"].put(seq_key(e["seq"]), row)
 
 
-def _recused(s, p, conf, e) -> None:
+def _recused(s: TenderState, p: JSONObject, conf: JSONObject, e: Envelope) -> None:
     s["recusals"].put(p["official"], {"date": e["time"], "reason": p["reason"]})
 
 
-def _employment(s, p, conf, e) -> None:
+def _employment(s: TenderState, p: JSONObject, conf: JSONObject, e: Envelope) -> None:
     s["employment_contacts"].put(seq_key(e["seq"]), {"date": e["time"], **p})
 
 
-def _contact(s, p, conf, e) -> None:
+def _contact(s: TenderState, p: JSONObject, conf: JSONObject, e: Envelope) -> None:
     s["contacts"].put(seq_key(e["seq"]), {"recorded": e["time"], **p})
 
 
-def _incident(s, p, conf, e) -> None:
+def _incident(s: TenderState, p: JSONObject, conf: JSONObject, e: Envelope) -> None:
     s["incidents"].put(seq_key(e["seq"]), {"date": e["time"], **p})
 
 
-_APPLY = {
+_APPLY: dict[EventType, Handler] = {
     EventType.PROTEST_FILED: _filed,
     EventType.PROTEST_DOCKETED: _docketed,
     EventType.PROTEST_AGENCY_REPORT: _report,

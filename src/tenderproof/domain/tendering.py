@@ -12,6 +12,8 @@ from typing import Any
 from . import commands as c
 from .errors import Refused
 from .events import EventType
+from .guards import PANEL_ROLES, require_panel, require_role, require_status
+from .integrity import matches_for_new_bid
 from .model import (
     BIDDER,
     BUYER,
@@ -20,7 +22,6 @@ from .model import (
     DRAFT,
     ENQUIRIES,
     EVALUATOR,
-    HCA,
     OPENING,
     OPENING_OFFICIAL,
     SSA,
@@ -32,24 +33,7 @@ from .model import (
     parse_time,
 )
 from .rulesets import ruleset
-
-PANEL_ROLES = (BUYER, EVALUATOR, SSA, OPENING_OFFICIAL, HCA)
-
-
-def require_role(actor: Actor, *roles: str) -> None:
-    if actor.role not in roles:
-        raise Refused("forbidden-role", f"{actor.role} may not do this; it needs the role {' or '.join(roles)}")
-
-
-def require_panel(state: dict, actor: Actor, role: str) -> None:
-    require_role(actor, role)
-    if actor.id not in state["panel"].get(role, []):
-        raise Refused("not-on-panel", f"{actor.id} is not named as {role} on tender {state['id']}", logged=True)
-
-
-def require_status(state: dict, *statuses: str) -> None:
-    if state["status"] not in statuses:
-        raise Refused("wrong-status", f"tender {state['id']} is {state['status']}; this needs {' or '.join(statuses)}")
+from .tender import TenderState
 
 
 def _factors(factors: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -83,7 +67,7 @@ def _documents(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def create(state: dict | None, cmd: c.CreateTender, actor: Actor, now: datetime) -> list[Event]:
+def create(state: TenderState | None, cmd: c.CreateTender, actor: Actor, now: datetime) -> list[Event]:
     require_role(actor, BUYER)
     if state is not None:
         raise Refused("exists", f"tender {cmd.tender_id} already exists")
@@ -102,7 +86,8 @@ def create(state: dict | None, cmd: c.CreateTender, actor: Actor, now: datetime)
         raise Refused("panel-incomplete", "the panel needs a source selection authority and at least one evaluator")
     n = len(panel[OPENING_OFFICIAL])
     if not 1 <= cmd.opening_threshold <= n:
-        raise Refused("bad-threshold", f"opening threshold {cmd.opening_threshold} must be between 1 and the {n} opening officials")
+        raise Refused("bad-threshold",
+                      f"opening threshold {cmd.opening_threshold} must be between 1 and the {n} opening officials")
     items = [{"id": c.check_id(i.get("id", ""), "item id"),
               "description": c.check_text(i.get("description", ""), "item description", 2000),
               "classification": {"scheme": str(i["classification"]["scheme"]), "id": str(i["classification"]["id"])},
@@ -118,7 +103,7 @@ def create(state: dict | None, cmd: c.CreateTender, actor: Actor, now: datetime)
     return [Event(EventType.TENDER_CREATED, payload)]
 
 
-def amend(state: dict, cmd: c.AmendTender, actor: Actor, now: datetime) -> list[Event]:
+def amend(state: TenderState, cmd: c.AmendTender, actor: Actor, now: datetime) -> list[Event]:
     require_panel(state, actor, BUYER)
     require_status(state, DRAFT, ENQUIRIES, TENDERING)
     changes = dict(cmd.changes)
@@ -149,10 +134,10 @@ def amend(state: dict, cmd: c.AmendTender, actor: Actor, now: datetime) -> list[
                       f"{live_bids} bids were already received; an amendment must extend the submission "
                       f"deadline beyond {iso(old_end)}")
     return [Event(EventType.TENDER_AMENDED, {"id": f"amendment-{len(state['amendments']) + 1}",
-                                     "rationale": cmd.rationale, "changes": changes})]
+                                             "rationale": cmd.rationale, "changes": changes})]
 
 
-def publish(state: dict, cmd: c.PublishTender, actor: Actor, now: datetime) -> list[Event]:
+def publish(state: TenderState, cmd: c.PublishTender, actor: Actor, now: datetime) -> list[Event]:
     require_panel(state, actor, BUYER)
     require_status(state, DRAFT)
     if parse_time(state["periods"]["tender_end"]) <= now:
@@ -167,7 +152,7 @@ def publish(state: dict, cmd: c.PublishTender, actor: Actor, now: datetime) -> l
     return [Event(EventType.TENDER_PUBLISHED, {"status": status, "opening": dict(o)})]
 
 
-def ask(state: dict, cmd: c.AskQuestion, actor: Actor, now: datetime) -> list[Event]:
+def ask(state: TenderState, cmd: c.AskQuestion, actor: Actor, now: datetime) -> list[Event]:
     require_role(actor, BIDDER)
     require_status(state, ENQUIRIES, TENDERING)
     end = state["periods"]["enquiry_end"] or state["periods"]["tender_end"]
@@ -180,7 +165,7 @@ def ask(state: dict, cmd: c.AskQuestion, actor: Actor, now: datetime) -> list[Ev
                   extra={"sealed_actor": True})]
 
 
-def answer(state: dict, cmd: c.AnswerQuestion, actor: Actor, now: datetime) -> list[Event]:
+def answer(state: TenderState, cmd: c.AnswerQuestion, actor: Actor, now: datetime) -> list[Event]:
     require_panel(state, actor, BUYER)
     require_status(state, ENQUIRIES, TENDERING)
     q = state["enquiries"].get(cmd.enquiry_id)
@@ -191,7 +176,7 @@ def answer(state: dict, cmd: c.AnswerQuestion, actor: Actor, now: datetime) -> l
     return [Event(EventType.ENQUIRY_ANSWERED, {"id": cmd.enquiry_id, "answer": cmd.answer})]
 
 
-def submit_bid(state: dict, cmd: c.SubmitBid, actor: Actor, now: datetime) -> list[Event]:
+def submit_bid(state: TenderState, cmd: c.SubmitBid, actor: Actor, now: datetime) -> list[Event]:
     require_role(actor, BIDDER)
     deadline = parse_time(state["periods"]["tender_end"])
     if state["status"] != DRAFT and now >= deadline:
@@ -211,9 +196,7 @@ def submit_bid(state: dict, cmd: c.SubmitBid, actor: Actor, now: datetime) -> li
     # before the deadline).
     payload = {"id": cmd.bid_id, "sealed_sha256": cmd.sealed_sha256, "sealed_size": cmd.sealed_size,
                "withdrawal": cmd.withdrawal}
-    from .integrity import matches_for_new_bid  # (integrity imports this module)
-
-    sealed = who_bid(actor, cmd.bidder_name)
+    sealed: dict[str, Any] = who_bid(actor, cmd.bidder_name)
     if found := matches_for_new_bid(state, actor.id, cmd.bidder_name):
         sealed["coi_matches"] = found
     return [Event(EventType.BID_SUBMITTED, payload, sealed, extra={"sealed_actor": True})]
@@ -229,7 +212,7 @@ def withdrawal_commitment(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def withdraw_bid(state: dict, cmd: c.WithdrawBid, actor: Actor, now: datetime) -> list[Event]:
+def withdraw_bid(state: TenderState, cmd: c.WithdrawBid, actor: Actor, now: datetime) -> list[Event]:
     require_role(actor, BIDDER)
     bid = state["bids"].get(cmd.bid_id)
     if bid is None or not hmac.compare_digest(withdrawal_commitment(cmd.withdrawal_key), bid["withdrawal"]):
@@ -241,16 +224,19 @@ def withdraw_bid(state: dict, cmd: c.WithdrawBid, actor: Actor, now: datetime) -
     return [Event(EventType.BID_WITHDRAWN, {"id": cmd.bid_id}, extra={"sealed_actor": True})]
 
 
-def close_enquiries(state: dict, cmd: c.CloseEnquiries, actor: Actor, now: datetime) -> list[Event]:
+def close_enquiries(state: TenderState, cmd: c.CloseEnquiries, actor: Actor, now: datetime) -> list[Event]:
     require_role(actor, SYSTEM)
     require_status(state, ENQUIRIES)
-    end = parse_time(state["periods"]["enquiry_end"])
+    enquiry_end = state["periods"]["enquiry_end"]
+    if enquiry_end is None:  # publish enters ENQUIRIES only with an enquiry period
+        raise Refused("no-enquiry-period", f"tender {state['id']} has no enquiry period")
+    end = parse_time(enquiry_end)
     if now < end:
         raise Refused("too-early", f"the enquiry period runs until {iso(end)}")
     return [Event(EventType.TENDER_ENQUIRIES_CLOSED, {"status": TENDERING}, at=end)]
 
 
-def close_tendering(state: dict, cmd: c.CloseTendering, actor: Actor, now: datetime) -> list[Event]:
+def close_tendering(state: TenderState, cmd: c.CloseTendering, actor: Actor, now: datetime) -> list[Event]:
     require_role(actor, SYSTEM)
     require_status(state, ENQUIRIES, TENDERING)
     end = parse_time(state["periods"]["tender_end"])
@@ -262,10 +248,12 @@ def close_tendering(state: dict, cmd: c.CloseTendering, actor: Actor, now: datet
     return [Event(EventType.TENDER_TENDERING_CLOSED, {"status": OPENING, "bids": live}, at=end)]
 
 
-def cancel(state: dict, cmd: c.CancelTender, actor: Actor, now: datetime) -> list[Event]:
+def cancel(state: TenderState, cmd: c.CancelTender, actor: Actor, now: datetime) -> list[Event]:
     require_panel(state, actor, BUYER)
     if state["status"] in (CANCELLED, "unsuccessful"):
         raise Refused("ended", f"tender {state['id']} is already {state['status']}")
     # A cancellation after the contract terminates it (as DoD did with JEDI in 2021).
-    terminated = state["contract"]["id"] if state.get("contract") else None
-    return [Event(EventType.TENDER_CANCELLED, {"status": CANCELLED, "reason": cmd.reason, "contract_terminated": terminated})]
+    contract = state["contract"]
+    terminated = contract["id"] if contract else None
+    return [Event(EventType.TENDER_CANCELLED,
+                  {"status": CANCELLED, "reason": cmd.reason, "contract_terminated": terminated})]
