@@ -110,7 +110,7 @@ def test_a_full_copy_before_opening_reveals_no_bid(tmp_path: Path) -> None:
     for _ in range(20):
         guess = dataclasses.replace(base, group_index=K - 1, value=os.urandom(len(base.value)))
         envelope = template[:5] + _ids(TENDER, missing) + guess.mnemonic().encode()
-        with pytest.raises(SealError, match="Invalid digest|does not match"):
+        with pytest.raises(SealError, match=r"Invalid digest|does not match"):
             open_key(TENDER, public_key, {**honest, missing: envelope}, K)
 
     # 3. Positive control: with the k-th official the same copy opens, and the markers appear.

@@ -72,7 +72,7 @@ def test_fewer_than_k_shares(tender_a: OpeningKey, shares_a: dict[str, bytes]) -
 def test_more_than_k_shares_are_all_checked(tender_a: OpeningKey, shares_a: dict[str, bytes]) -> None:
     assert open_key(A, tender_a.public_key, shares_a, 3).matches(tender_a.public_key)
     forged = _forge(shares_a[IDS[4]])
-    with pytest.raises(SealError, match="official-04.*inconsistent"):
+    with pytest.raises(SealError, match=r"official-04.*inconsistent"):
         open_key(A, tender_a.public_key, {**shares_a, IDS[4]: forged}, 3)
 
 
@@ -87,7 +87,7 @@ def test_decrypted_share_from_another_tender(
 ) -> None:
     from_b = decrypt_some(B, tender_b, KEYS, [IDS[2]])
     mixed = {IDS[0]: shares_a[IDS[0]], IDS[1]: shares_a[IDS[1]], **from_b}
-    with pytest.raises(SealError, match="official-02.*is for tender 'TENDER-B', not 'TENDER-A'"):
+    with pytest.raises(SealError, match=r"official-02.*is for tender 'TENDER-B', not 'TENDER-A'"):
         open_key(A, tender_a.public_key, mixed, 3)
 
 
@@ -157,7 +157,7 @@ def test_public_key_check_catches_forgery_when_k_is_1() -> None:
     keys = officials(2)
     opening = create_opening_key(A, publics(keys), 1)
     share = decrypt_some(A, opening, keys, [IDS[0]])[IDS[0]]
-    with pytest.raises(SealError, match="does not match tender 'TENDER-A'.s published public key"):
+    with pytest.raises(SealError, match=r"does not match tender 'TENDER-A'.s published public key"):
         open_key(A, opening.public_key, {IDS[0]: _forge(share)}, 1)
 
 

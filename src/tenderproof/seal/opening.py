@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-import shamir_mnemonic  # type: ignore[import-untyped]
+import shamir_mnemonic
 from shamir_mnemonic import MnemonicError, Share
 
 from . import _hpke
@@ -233,7 +233,7 @@ def open_key(
     seed = _combine(base)
     for oid in ids[k:]:  # each extra share must rebuild the same seed with k-1 checked ones
         try:
-            consistent = _combine(base[: k - 1] + [parsed[oid]]) == seed
+            consistent = _combine([*base[: k - 1], parsed[oid]]) == seed
         except SealError:
             consistent = False
         if not consistent:
