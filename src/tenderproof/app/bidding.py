@@ -29,6 +29,7 @@ from tenderproof.ledger.tlogproof import TlogProof
 from tenderproof.store.schema import confidential, events, key_shares, officials
 
 from . import envelope
+from .access import read_confidential_document
 from .service import Logged, Procurement
 
 OPENER = Actor("bid-opening", SYSTEM)
@@ -232,8 +233,6 @@ def _unseal(p: Procurement, conn: Connection, tender_id: str, key) -> tuple[dict
 
 def read_bid(p: Procurement, tender_id: str, bid_id: str, actor: Actor) -> bytes:
     """An opened bid's plaintext package, for the panel or an auditor; the read is logged."""
-    from .access import read_confidential_document
-
     state = p.state(tender_id)
     if state is None or bid_id not in state["bids"]:
         raise Refused("not-found", f"no bid {bid_id} on tender {tender_id}")

@@ -21,20 +21,18 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from tenderproof.domain import Refused
 from tenderproof.domain.model import iso
-from tenderproof.ledger.log import MAX_RETRIES
+from tenderproof.ledger.log import MAX_RETRIES, Log
 from tenderproof.ledger.storage import Head, HeadMoved
+from tenderproof.store.db import Database
 
 from .unit_of_work import Conflict, UnitOfWork
-
-if TYPE_CHECKING:
-    from .service import Procurement
 
 #: At most this many commands in one batch (bounds a batch's memory and its latency).
 MAX_BATCH = 256
@@ -42,6 +40,19 @@ MAX_BATCH = 256
 IDLE_SECONDS = 2.0
 
 Body = Callable[[Connection, datetime], Any]
+
+
+class Host(Protocol):
+    """What the writer needs of the service whose commands it commits (`service.Procurement`).
+    Written as a protocol so that the writer does not import the service, which owns it."""
+
+    db: Database
+    log: Log
+    clock: Callable[[], datetime]
+
+    def next_due(self, conn: Connection) -> str | None: ...
+
+    def fire_due(self, conn: Connection, now: datetime) -> list[Any]: ...
 
 
 class _Batch:
@@ -55,7 +66,7 @@ class _Batch:
 
 
 class GroupCommit:
-    def __init__(self, p: Procurement) -> None:
+    def __init__(self, p: Host) -> None:
         self.p = p
         self._queue: queue.SimpleQueue[tuple[Body, Future]] = queue.SimpleQueue()
         self._lock = threading.Lock()

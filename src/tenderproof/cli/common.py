@@ -1,8 +1,10 @@
-"""What every command shares: the --data-dir/--db options, opening the log, error reporting."""
+"""What every command shares: the --data-dir/--db options, opening the log and the service, error reporting."""
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -11,6 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from sqlalchemy.exc import SQLAlchemyError
 
+from tenderproof.app.service import Procurement, utcnow
 from tenderproof.domain.errors import Refused
 from tenderproof.instance import Settings, open_log
 from tenderproof.ledger.log import Log
@@ -50,6 +53,12 @@ def settings(data_dir: Path | None, db: str | None) -> Settings:
 
 def log_for(data_dir: Path | None, db: str | None, signing: bool = False) -> Log:
     return open_log(settings(data_dir, db), signing=signing)
+
+
+def service(data_dir: Path | None, db: str | None, clock: Callable[[], datetime] = utcnow,
+            signing: bool = True) -> Procurement:
+    """The installation's procurement service (on the real clock unless given another)."""
+    return Procurement(log_for(data_dir, db, signing=signing), settings(data_dir, db).data_dir, clock)
 
 
 def progress() -> Progress:

@@ -11,9 +11,12 @@ from typing import Annotated
 import sqlalchemy as sa
 import typer
 
+from tenderproof.app.publication import stored_releases
 from tenderproof.fsutil import atomic_writer
+from tenderproof.ocds import packages
+from tenderproof.store.schema import tenders
 
-from .common import DataDir, Db, err, fail, progress
+from .common import DataDir, Db, err, fail, progress, service
 
 
 def flags(
@@ -30,6 +33,8 @@ def flags(
     db: Db = None,
 ) -> None:
     """Compute red flags (OCP codes R…, agreeing with Cardinal; TP… from the ledger)."""
+    # Only here: any module of tenderproof.flags loads the package, and with it DuckDB, which is
+    # slow to import and which no other command needs.
     from tenderproof.flags import run
     from tenderproof.flags.results import write_json
 
@@ -60,13 +65,8 @@ def flags(
 
 
 def _ledger(data_dir, db, tender, settings_file, map_, no_meta):
-    from tenderproof.app.publication import stored_releases
-    from tenderproof.flags import run
+    from tenderproof.flags import run  # only here: it loads DuckDB (see `flags`)
     from tenderproof.flags.ledger_flags import ledger_flags
-    from tenderproof.ocds import packages
-    from tenderproof.store.schema import tenders
-
-    from .procurement_cmd import service
 
     p = service(data_dir, db)
     with p.db.reader.connect() as conn:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 from datetime import datetime
 from pathlib import Path
@@ -16,15 +17,17 @@ from tenderproof.app import bidding
 from tenderproof.app.envelope import canonical
 from tenderproof.app.publication import stored_releases
 from tenderproof.app.rebuild import rebuild as rebuild_projections
-from tenderproof.app.service import Procurement
 from tenderproof.domain import Actor
 from tenderproof.domain.model import parse_time
 from tenderproof.fsutil import atomic_write
 from tenderproof.instance import init as init_instance
+from tenderproof.ledger.cosignature import verifier_from_vkey
+from tenderproof.ledger.tlogproof import TlogProof, verify_tlog_proof
 from tenderproof.ocds import packages
 from tenderproof.scenario.runner import Clock, Runner, Scenario
+from tenderproof.store.schema import tenders
 
-from .common import DataDir, Db, fail, log_for, progress, settings, text_or_file
+from .common import DataDir, Db, fail, log_for, progress, service, settings, text_or_file
 
 scenario_app = typer.Typer(help="Replay procurement scenarios with their own dates.", no_args_is_help=True)
 ocds_app = typer.Typer(help="Open Contracting Data Standard output.", no_args_is_help=True)
@@ -32,12 +35,6 @@ bid_app = typer.Typer(help="Bidders: seal a bid on your own machine, submit it, 
 official_app = typer.Typer(help="Officials: key pairs for bid opening.", no_args_is_help=True)
 
 PUBLISHER = {"name": "tenderproof"}
-
-
-def service(data_dir: Path | None, db: str | None, clock=None) -> Procurement:
-    s = settings(data_dir, db)
-    log = log_for(data_dir, db, signing=True)
-    return Procurement(log, s.data_dir, clock) if clock else Procurement(log, s.data_dir)
 
 
 @scenario_app.command("run")
@@ -173,9 +170,7 @@ SEALED_MAGIC = b"TPSB"
 
 def _http_submit(api: str, token: str, tender: str, path: Path, vkey: str | None) -> tuple[dict, str]:
     """Seal PATH here (unless it is already sealed), POST it, return (response, log vkey)."""
-    import hashlib
-
-    import httpx
+    import httpx  # only here: the HTTP client is slow to import, and only this command talks to a server
 
     headers = {"Authorization": f"Bearer {token}"}
     with httpx.Client(base_url=api.rstrip("/"), headers=headers, timeout=60) as http:
@@ -225,9 +220,6 @@ def bid_submit(
     db: Db = None,
 ) -> None:
     """Seal on your machine, submit, and keep a receipt verified offline before reporting success."""
-    from tenderproof.ledger.note import verifier_from_vkey
-    from tenderproof.ledger.tlogproof import TlogProof, verify_tlog_proof
-
     receipt = receipt or Path(f"receipt-{tender}.tlog-proof")
     if vkey:
         vkey = text_or_file(vkey)
@@ -265,8 +257,6 @@ tender_app = typer.Typer(help="Read tenders and their events.", no_args_is_help=
 @tender_app.command("list")
 def tender_list(data_dir: DataDir = None, db: Db = None) -> None:
     """List tenders with their status."""
-    from tenderproof.store.schema import tenders
-
     p = service(data_dir, db)
     with p.db.reader.connect() as conn:
         for r in conn.execute(sa.select(tenders.c.id, tenders.c.status, tenders.c.title).order_by(tenders.c.id)):

@@ -21,7 +21,7 @@ from tenderproof.ledger.policy import Policy, PolicyError
 from tenderproof.record import ROLES, export_record, holds, lift_hold, place_hold, purge_documents, verify_record
 from tenderproof.record.retention import HOLD_ROLES
 
-from .common import DataDir, Db, fail, log_for, settings, text_or_file
+from .common import DataDir, Db, fail, service, text_or_file
 
 app = typer.Typer(help="The administrative record: export and verify bundles; litigation holds.", no_args_is_help=True)
 hold_app = typer.Typer(help="Litigation holds: while one is on a tender, nothing of its record is deleted.",
@@ -32,7 +32,7 @@ app.add_typer(hold_app, name="hold")
 @contextmanager
 def _service(data_dir: Path | None, db: str | None, signing: bool = False) -> Iterator[Procurement]:
     """The installation's service, its connections closed when the command is done."""
-    p = Procurement(log_for(data_dir, db, signing=signing), settings(data_dir, db).data_dir)
+    p = service(data_dir, db, signing=signing)
     try:
         yield p
     finally:

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
+import sys
 import threading
 from typing import Annotated
 
 import typer
 
-from tenderproof.app import demo as demo_setup
 from tenderproof.app.service import Procurement
 from tenderproof.instance import Settings, open_log
+from tenderproof.scenario import demo as demo_setup
 
 from .common import DataDir, Db, err, log_for, settings
 
@@ -36,7 +38,7 @@ def serve(
                                                                 "they take turns at the log)")] = 1,
 ) -> None:
     """Serve the API, the portal and the log's tiles over HTTP for an existing data directory."""
-    import uvicorn
+    import uvicorn  # only here: the server is heavy to import, and every other command starts without it
 
     s = settings(data_dir, db)
     log_for(data_dir, db, signing=True).db.dispose()  # fail here, once, if the installation is unusable
@@ -50,7 +52,7 @@ def serve(
 
 def served_app(s: Settings | None = None):
     """The ASGI app of one server process, with its deadline worker."""
-    from tenderproof.api import create_app
+    from tenderproof.api import create_app  # only here: FastAPI is heavy to import, other commands need none of it
 
     s = s or Settings.resolve()
     p = Procurement(open_log(s, signing=True), s.data_dir)
@@ -61,9 +63,6 @@ def served_app(s: Settings | None = None):
 
 def _me() -> str:
     """How this command was invoked (e.g. .venv/bin/tenderproof), so the hint can be pasted."""
-    import shlex
-    import sys
-
     arg0 = sys.argv[0]
     return shlex.quote(arg0) if arg0.endswith("tenderproof") else "tenderproof"
 

@@ -7,11 +7,12 @@ from typing import Annotated
 
 import typer
 
-from tenderproof.ledger.note import verifier_from_vkey
+from tenderproof.ledger.cosignature import verifier_from_vkey
 from tenderproof.ledger.policy import Policy
 from tenderproof.ledger.tlogproof import TlogProof, verify_tlog_proof
 
 from .common import fail, text_or_file
+from .record_cmd import verify_record_file
 
 
 def _read(path: Path, what: str) -> bytes:
@@ -29,8 +30,6 @@ def verify(
 ) -> None:
     """Verify offline: a tlog-proof of ENTRY, or an administrative record (.zip). Exit 0 if valid, 1 if not."""
     if proof.suffix == ".zip":
-        from .record_cmd import verify_record_file
-
         raise typer.Exit(verify_record_file(proof, policy, vkey))
     if entry is None:
         fail("give --entry FILE with the exact bytes of the entry the proof is for", code=2)

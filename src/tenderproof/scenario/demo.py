@@ -1,5 +1,7 @@
 """The demo installation: JEDI replayed, plus a live sandbox tender with demo accounts.
 
+It composes a scenario replay with live use of the app, so it sits above both (`tenderproof demo`).
+
 The sandbox tender's submission deadline is a few hours ahead, so a visitor can seal and submit a
 bid through the API with a printed token and watch it appear (sealed) on the portal. Tokens are
 written to `demo-accounts.json` in the data directory (mode 0600) and printed once.
@@ -13,14 +15,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from tenderproof import seal
+from tenderproof.app import accounts, bidding
+from tenderproof.app.service import Procurement
 from tenderproof.domain import Actor
 from tenderproof.domain import commands as c
 from tenderproof.fsutil import atomic_write
 from tenderproof.instance import Settings, init
-from tenderproof.scenario.runner import Clock, Runner, Scenario
 
-from . import accounts, bidding
-from .service import Procurement
+from .runner import Clock, Runner, Scenario
 
 SANDBOX = "SANDBOX-1"
 ACCOUNTS = {  # person id: (name, role)
@@ -68,7 +70,8 @@ def setup(settings: Settings, hours: float = 3.0) -> DemoInfo:
     buyer = Actor("demo-buyer", "buyer")
     live.execute(c.CreateTender(
         SANDBOX, title="Sandbox: managed cloud storage (live demo tender)",
-        description="A live tender for trying tenderproof: seal a bid on your machine and submit it through the API.",
+        description="A live tender for trying tenderproof: seal a bid on your machine and submit it "
+                    "through the API.",
         buyer={"id": "demo-agency", "name": "Demo Agency"}, method="open", criteria="lowestPriceTechnicallyAcceptable",
         items=[{"id": "storage", "description": "Managed object storage, 1 PB",
                 "classification": {"scheme": "CPV", "id": "72317000"}}],
