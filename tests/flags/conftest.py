@@ -6,6 +6,10 @@ from pathlib import Path
 
 import pytest
 
+# The app's procurement fixture, for the flags the ledger raises (test_ledger_flags); a fixture is
+# found by its name in a conftest, so it is imported here rather than shadowed in the test module.
+from ..app.conftest import world  # noqa: F401
+
 SHARED = Path(__file__).resolve().parents[3] / "shared"
 CARDINAL = SHARED / "testdata" / "cardinal"
 REAL_EXAMPLES = SHARED / "testdata" / "ocds" / "real-examples"

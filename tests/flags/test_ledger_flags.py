@@ -14,7 +14,7 @@ from tenderproof.instance import init
 from tenderproof.scenario.runner import Clock as ScenarioClock
 from tenderproof.scenario.runner import Runner, Scenario
 
-from ..app.conftest import EVAL, OPENERS, SSA, TID, world  # noqa: F401 - world is a fixture
+from ..app.conftest import EVAL, OPENERS, SSA, TID
 
 
 @pytest.fixture(scope="module")

@@ -210,14 +210,14 @@ def test_r060_long_time_to_signature(tmp_path: Path) -> None:
 
 def test_r061_r062_decision_period(tmp_path: Path) -> None:
     data = [_dated(f"p{d}", award=d) for d in (10, 12, 11, 13, 9)]
-    short = data + [_dated("before-close", award=-5),
-                    _dated("unsuccessful-first", award=11) | {"awards": [
-                        {"id": "u", "status": "unsuccessful", "date": day(-20)},
-                        {"id": "a", "status": "active", "date": day(11)}]}]
+    short = [*data, _dated("before-close", award=-5),
+             _dated("unsuccessful-first", award=11) | {"awards": [
+                 {"id": "u", "status": "unsuccessful", "date": day(-20)},
+                 {"id": "a", "status": "active", "date": day(11)}]}]
     result = flags(tmp_path, short, "[R061]\n", meta=True)
     assert result["OCID"] == {"before-close": {"R061": -5.0}}
     assert result["Meta"]["R061"]["lower_fence"] > 0
-    long = data + [_dated("late", award=100), _dated("no-award", award=None)]
+    long = [*data, _dated("late", award=100), _dated("no-award", award=None)]
     assert flags(tmp_path, long, "[R062]\n") == {"OCID": {"late": {"R062": 100.0}}}
     assert flags(tmp_path, long, "[R062]\nthreshold = 13\n") == {"OCID": {"p13": {"R062": 13.0},
                                                                          "late": {"R062": 100.0}}}

@@ -153,11 +153,11 @@ def tile_path(level: int | str, n: int, width: int = 256) -> str:
 
 
 def _level_counts(size: int) -> list[int]:
-    """Hashes at each tile level: floor(size / 256**l), for every level that has any."""
-    counts, l = [], 0
-    while size // 256**l:
-        counts.append(size // 256**l)
-        l += 1
+    """Hashes at each tile level: floor(size / 256**level), for every level that has any."""
+    counts, level = [], 0
+    while size // 256**level:
+        counts.append(size // 256**level)
+        level += 1
     return counts
 
 
@@ -173,34 +173,34 @@ def _read_tile(d: Path, level, n: int, width: int) -> bytes:
 
 
 def read_levels(d: Path, size: int) -> list[list[bytes]]:
-    """Fetch every hash tile a tree of `size` needs; check widths and level l+1 against level l."""
+    """Fetch every hash tile a tree of `size` needs; check widths and each level against the one below."""
     levels = []
-    for l, count in enumerate(_level_counts(size)):
+    for level, count in enumerate(_level_counts(size)):
         hashes = []
         for n in range((count + 255) // 256):
             width = min(256, count - n * 256)
-            data = _read_tile(d, l, n, width)
+            data = _read_tile(d, level, n, width)
             if len(data) != 32 * width:
-                raise AssertionError(f"{tile_path(l, n, width)}: {len(data)} bytes, expected {32 * width}")
+                raise AssertionError(f"{tile_path(level, n, width)}: {len(data)} bytes, expected {32 * width}")
             hashes += [data[i : i + 32] for i in range(0, len(data), 32)]
-        if l:
+        if level:
             for i, h in enumerate(hashes):
-                if h != _perfect_root(levels[l - 1][i * 256 : (i + 1) * 256]):
-                    raise AssertionError(f"level {l} hash {i} != MTH of full tile {i} at level {l - 1}")
+                if h != _perfect_root(levels[level - 1][i * 256 : (i + 1) * 256]):
+                    raise AssertionError(f"level {level} hash {i} != MTH of full tile {i} at level {level - 1}")
         levels.append(hashes)
     return levels
 
 
 def root_from_levels(levels: list[list[bytes]], size: int) -> bytes:
-    """MTH(D[0:size]) per RFC 9162, using tile hashes for aligned 256**l-sized subtrees."""
+    """MTH(D[0:size]) per RFC 9162, using tile hashes for aligned 256**level-sized subtrees."""
     def sub(lo: int, hi: int) -> bytes:
-        n, l = hi - lo, 0
-        while 256 ** (l + 1) <= n:
-            l += 1
-        if n == 256**l and lo % n == 0:
-            if lo // n >= len(levels[l]):
-                raise AssertionError(f"no tile hash for level {l} index {lo // n}")
-            return levels[l][lo // n]
+        n, level = hi - lo, 0
+        while 256 ** (level + 1) <= n:
+            level += 1
+        if n == 256**level and lo % n == 0:
+            if lo // n >= len(levels[level]):
+                raise AssertionError(f"no tile hash for level {level} index {lo // n}")
+            return levels[level][lo // n]
         k = 1 << ((n - 1).bit_length() - 1)
         return node_hash(sub(lo, lo + k), sub(lo + k, hi))
     return sha256(b"") if size == 0 else sub(0, size)

@@ -36,7 +36,7 @@ def tp_many(arglists: list[list]) -> list[subprocess.CompletedProcess]:
     procs = [subprocess.Popen([str(CLI), *map(str, a)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=ENV)
              for a in arglists]
     outs = [p.communicate(timeout=300) for p in procs]
-    return [subprocess.CompletedProcess(a, p.returncode, *o) for a, p, o in zip(arglists, procs, outs)]
+    return [subprocess.CompletedProcess(a, p.returncode, *o) for a, p, o in zip(arglists, procs, outs, strict=True)]
 
 
 SPECIAL = {1: b"", 3: b"x" * 300, 4: "gr\u00fc\u00df \u20ac".encode(), 6: b"tab\tsep", 7: b"y" * 65535}
@@ -188,14 +188,14 @@ BIG_PROOFS = [0, 255, 256, 65535, 65536, 69999]
 
 
 def _tiles_of(size: int) -> set[tuple]:
-    out, l = set(), 0
-    while size // 256**l:
-        count = size // 256**l
+    out, level = set(), 0
+    while size // 256**level:
+        count = size // 256**level
         for n in range((count + 255) // 256):
-            out.add((l, n, min(256, count - n * 256)))
-            if l == 0:
+            out.add((level, n, min(256, count - n * 256)))
+            if level == 0:
                 out.add(("entries", n, min(256, count - n * 256)))
-        l += 1
+        level += 1
     return out
 
 
@@ -207,11 +207,11 @@ def expected_paths(size: int, earlier=()) -> set[str]:
     ... available")."""
     tiles = _tiles_of(size)
     for s in earlier:
-        for l, n, w in _tiles_of(s):
-            level = 0 if l == "entries" else l
+        for tile_level, n, w in _tiles_of(s):
+            level = 0 if tile_level == "entries" else tile_level
             if w < 256 and size // 256**level < (n + 1) * 256:
-                tiles.add((l, n, w))
-    return {"checkpoint"} | {c2sp.tile_path(l, n, w) for l, n, w in tiles}
+                tiles.add((tile_level, n, w))
+    return {"checkpoint"} | {c2sp.tile_path(tile_level, n, w) for tile_level, n, w in tiles}
 
 
 def grow(base: Path, sizes: list[int], proofs: dict[int, list[int]], fresh: bool = True, signed_only=()) -> dict:
@@ -236,7 +236,8 @@ def grow(base: Path, sizes: list[int], proofs: dict[int, list[int]], fresh: bool
         results = tp_many(batch)
         for r in results[:len(idx)] + results[len(idx) + 1:]:
             assert r.returncode == 0, f"tenderproof {r.args} failed: {r.stderr.decode()[-3000:]}"
-        log["proofs"].update({(size, i): r.stdout.decode() for i, r in zip(idx, results)})
+        # The first len(idx) results are the proofs; the rest (beyond, fresh export) come after.
+        log["proofs"].update({(size, i): r.stdout.decode() for i, r in zip(idx, results, strict=False)})
         log["beyond"].append(results[len(idx)])
         if fresh:
             log["fresh"][size] = base / f"fresh-{size}"

@@ -28,6 +28,7 @@ from tenderproof.flags.compiling import compile_releases
 from tenderproof.flags.flatten import Loader, create_tables, insert_select
 from tenderproof.flags.indicators import Context
 from tenderproof.flags.readers import Reader
+from tenderproof.flags.report import write_report
 from tenderproof.flags.results import Results
 from tenderproof.flags.settings import CODES, Settings, load_settings
 
@@ -205,7 +206,5 @@ def run(path: Path, settings_path: Path | None, *, map: bool, no_meta: bool,
             shutil.rmtree(spill, ignore_errors=True)
     output = results.as_json(map=map, no_meta=no_meta, codes=CODES)
     if html is not None:
-        from tenderproof.flags.report import write_report
-
         write_report(html, results, settings, source=path, processes=processes, problems=errors)
     return output, errors

@@ -8,6 +8,7 @@ which `prepare` builds, with `price_ok` for the indicators that compare prices.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -62,13 +63,13 @@ def histogram(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, object
               marks: dict[str, float], log: bool, bins: int) -> dict[str, Any]:
     """Counts of the values of `sql` in equal bins over [0.5th, 99.5th percentile] (widened to
     show the marks near the data); values beyond fall in the end bins, counted apart."""
-    import math
-
     v = "log10(v)" if log else "v"
     where = "v IS NOT NULL AND isfinite(v)" + (" AND v > 0" if log else "")
-    n, lo, hi, p_lo, p_hi = con.execute(
+    row = con.execute(
         f"SELECT count(*), min({v}), max({v}), quantile_disc({v}, 0.005), quantile_disc({v}, 0.995) "
         f"FROM ({sql}) t(v) WHERE {where}", params).fetchone()
+    assert row is not None  # an aggregate without GROUP BY is always one row
+    n, lo, hi, p_lo, p_hi = row
     shown = {k: m for k, m in marks.items() if m is not None and math.isfinite(m) and (not log or m > 0)}
     out: dict[str, Any] = {"label": label, "log": log, "n": n, "marks": shown, "counts": [], "edges": [],
                            "below": 0, "above": 0, "min": lo, "max": hi}

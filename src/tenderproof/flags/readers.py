@@ -306,14 +306,14 @@ def _shapes(f: IO[bytes]) -> tuple[list[Shape], str | None]:
                     shapes[-1].keys.add(value)
                 elif event == "end_map":
                     shape = shapes[-1]
-                    shape.kind = classify(dict.fromkeys(shape.keys, []))
+                    shape.kind = classify(_keys_only(shape.keys))
                 elif event != "end_array":
                     shapes.append(Shape("scalar"))
             elif prefix == "version" and event == "string" and shapes and shapes[-1].kind == "object":
                 shapes[-1].version = value
     except (ijson.JSONError, ValueError) as e:
         if shapes and shapes[-1].kind == "object":
-            shapes[-1].kind = classify(dict.fromkeys(shapes[-1].keys, []))
+            shapes[-1].kind = classify(_keys_only(shapes[-1].keys))
         return shapes, _message(e)
     return shapes, None
 
@@ -322,6 +322,11 @@ def _message(e: Exception) -> str:
     """The first line of a parser's message (yajl appends a multi-line excerpt)."""
     lines = str(e).strip().splitlines()
     return lines[0].strip() if lines else type(e).__name__
+
+
+def _keys_only(keys: set[str]) -> dict[str, Any]:
+    """An object seen only by its keys, for `classify`: a list stands for every value."""
+    return {k: [] for k in keys}
 
 
 def classify(value: dict[str, Any]) -> str:

@@ -197,9 +197,11 @@ def render(results: Results, settings: Settings, *, source: str, processes: int,
             if not chart["n"]:
                 parts.append(f'<p class="note">No values of {_e(chart["label"])} in the data.</p>')
                 continue
+            low = chart["min"] if not chart["log"] else 10 ** chart["min"]
+            high = chart["max"] if not chart["log"] else 10 ** chart["max"]
             parts += ['<figure>', histogram_svg(chart, f"{c}-chart{k}"),
-                      f'<figcaption>{_e(chart["label"])}: {chart["n"]:,} values, from {_e(_fmt(chart["min"] if not chart["log"] else 10 ** chart["min"]))} '
-                      f'to {_e(_fmt(chart["max"] if not chart["log"] else 10 ** chart["max"]))}; dashed lines mark '
+                      f'<figcaption>{_e(chart["label"])}: {chart["n"]:,} values, from {_e(_fmt(low))} '
+                      f'to {_e(_fmt(high))}; dashed lines mark '
                       f'{_e(", ".join(chart["marks"]) or "no limit")}.</figcaption>', '</figure>']
         any_rows = False
         for group in GROUPS:
