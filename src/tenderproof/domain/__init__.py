@@ -1,8 +1,9 @@
 """The procurement rules: commands in, events out. No I/O; the clock is an argument."""
 
 from .commands import InvalidCommand
+from .decide import decide
 from .errors import Refused
 from .model import Actor, Event
-from .state import decide, evolve
+from .state import evolve
 
 __all__ = ["Actor", "Event", "InvalidCommand", "Refused", "decide", "evolve"]

@@ -1,0 +1,102 @@
+"""Commands: what an actor asks the procurement to do. Each is validated on construction.
+
+The domain decides on a command with `decide(state, command, actor, now)`; the shapes here are
+the whole input, so the app, the API and the scenario runner all speak the same language.
+One module per rule module of the domain: tendering, evaluation, access, protests, integrity.
+"""
+
+from .access import Disclose, ReadConfidential
+from .base import Command, InvalidCommand, check_id, check_sha256, check_text, money
+from .evaluation import (
+    DecideAward,
+    DeclareInterests,
+    GiveDebriefing,
+    RateProposal,
+    RecordConsensus,
+    RecordOpening,
+    SetCompetitiveRange,
+    SignContract,
+    SubmitShare,
+)
+from .integrity import DeclareOwnership, RecordContact, RecordIncident, Recuse, ReportEmploymentContact
+from .protests import (
+    CORRECTIVE_KINDS,
+    COURT_ORDERS,
+    FORUMS,
+    PROTEST_OUTCOMES,
+    CourtOrder,
+    DecideProtest,
+    DocketProtest,
+    EndStay,
+    FileAgencyReport,
+    FileComments,
+    FileProtest,
+    LapseProtest,
+    OverrideStay,
+    StartPerformance,
+    TakeCorrectiveAction,
+    VoluntaryHold,
+)
+from .tendering import (
+    AmendTender,
+    AnswerQuestion,
+    AskQuestion,
+    CancelTender,
+    CloseEnquiries,
+    CloseTendering,
+    CreateTender,
+    PublishTender,
+    SubmitBid,
+    WithdrawBid,
+)
+
+__all__ = [
+    "CORRECTIVE_KINDS",
+    "COURT_ORDERS",
+    "FORUMS",
+    "PROTEST_OUTCOMES",
+    "AmendTender",
+    "AnswerQuestion",
+    "AskQuestion",
+    "CancelTender",
+    "CloseEnquiries",
+    "CloseTendering",
+    "Command",
+    "CourtOrder",
+    "CreateTender",
+    "DecideAward",
+    "DecideProtest",
+    "DeclareInterests",
+    "DeclareOwnership",
+    "Disclose",
+    "DocketProtest",
+    "EndStay",
+    "FileAgencyReport",
+    "FileComments",
+    "FileProtest",
+    "GiveDebriefing",
+    "InvalidCommand",
+    "LapseProtest",
+    "OverrideStay",
+    "PublishTender",
+    "RateProposal",
+    "ReadConfidential",
+    "RecordConsensus",
+    "RecordContact",
+    "RecordIncident",
+    "RecordOpening",
+    "Recuse",
+    "ReportEmploymentContact",
+    "SetCompetitiveRange",
+    "SignContract",
+    "StartPerformance",
+    "SubmitBid",
+    "SubmitShare",
+    "TakeCorrectiveAction",
+    "VoluntaryHold",
+    "WithdrawBid",
+    "check_id",
+    "check_sha256",
+    "check_text",
+    "money",
+]

@@ -1,0 +1,75 @@
+"""Commands of the integrity controls: ownership, recusals, employment contacts, outside
+contacts, incidents (rules in domain/integrity.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from .base import Command, InvalidCommand, check_id, check_text
+
+
+@dataclass(frozen=True)
+class DeclareOwnership(Command):
+    """A bidder declares its owners and affiliates (cross-checked with officials' declarations)."""
+
+    owners: list[str]
+    affiliates: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Recuse(Command):
+    """An official is recused from the tender (by themself or the buyer): locked out from then on."""
+
+    official: str
+    reason: str
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        check_id(self.official, "official")
+        check_text(self.reason, "reason")
+
+
+@dataclass(frozen=True)
+class ReportEmploymentContact(Command):
+    """FAR 3.104-3(c): an official reports an offeror's contact about employment, and rejects it
+    or is recused."""
+
+    bidder_id: str
+    contact_date: datetime
+    response: str  # "rejected" | "recused"
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.response not in ("rejected", "recused"):
+            raise InvalidCommand("the response to an employment contact is rejected or recused")
+
+
+@dataclass(frozen=True)
+class RecordContact(Command):
+    """A communication between an official and an outside party about the procurement."""
+
+    official: str
+    party: str
+    when: datetime
+    channel: str
+    summary: str
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        check_text(self.party, "outside party", 300)
+        check_text(self.channel, "channel", 100)
+        check_text(self.summary, "summary")
+
+
+@dataclass(frozen=True)
+class RecordIncident(Command):
+    """A disclosure incident, e.g. proprietary information released to a competitor."""
+
+    description: str
+    affected: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        check_text(self.description, "description")

@@ -1,0 +1,149 @@
+"""Commands of bid protests, stays and corrective action, and the deadline worker's own
+(rules in domain/protests.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from .base import Command, InvalidCommand, check_id, check_text
+
+FORUMS = ("gao", "cofc", "agency", "eu-review")
+
+
+@dataclass(frozen=True)
+class FileProtest(Command):
+    """An interested party files a protest with a forum; `basis_known` dates the grounds."""
+
+    protest_id: str
+    forum: str
+    grounds: str
+    solicitation_terms: bool = False  # a challenge to the terms: due before the closing time
+    basis_known: datetime | None = None
+    express: bool = False
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        check_id(self.protest_id, "protest id")
+        if self.forum not in FORUMS:
+            raise InvalidCommand(f"forum {self.forum!r} is not one of {', '.join(FORUMS)}")
+        check_text(self.grounds, "grounds")
+
+
+@dataclass(frozen=True)
+class DocketProtest(Command):
+    """The forum dockets the protest and notifies the agency (GAO: within one day)."""
+
+    protest_id: str
+
+
+@dataclass(frozen=True)
+class FileAgencyReport(Command):
+    protest_id: str
+    summary: str
+
+
+@dataclass(frozen=True)
+class FileComments(Command):
+    protest_id: str
+    summary: str
+
+
+PROTEST_OUTCOMES = ("dismissed", "denied", "sustained", "withdrawn")
+
+
+@dataclass(frozen=True)
+class DecideProtest(Command):
+    protest_id: str
+    outcome: str
+    reasoning: str
+    recommended_action: str = ""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.outcome not in PROTEST_OUTCOMES:
+            raise InvalidCommand(f"outcome {self.outcome!r} is not one of {', '.join(PROTEST_OUTCOMES)}")
+        check_text(self.reasoning, "reasoning")
+
+
+COURT_ORDERS = ("tro", "preliminary_injunction", "dissolve_injunction", "remand", "stay_proceedings",
+                "resume_proceedings")
+
+
+@dataclass(frozen=True)
+class CourtOrder(Command):
+    """An order of the court in a protest: TRO, preliminary injunction, remand, …"""
+
+    protest_id: str
+    order: str
+    text: str
+    until: datetime | None = None
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.order not in COURT_ORDERS:
+            raise InvalidCommand(f"court order {self.order!r} is not one of {', '.join(COURT_ORDERS)}")
+        check_text(self.text, "order text")
+
+
+@dataclass(frozen=True)
+class VoluntaryHold(Command):
+    """The agency agrees to hold performance (no automatic stay at the Court of Federal Claims)."""
+
+    until: datetime
+    reason: str
+    protest_id: str = ""
+
+
+@dataclass(frozen=True)
+class OverrideStay(Command):
+    """The HCA overrides a CICA stay, only with a written finding (31 U.S.C. 3553(c)(2), (d)(3))."""
+
+    stay_id: str
+    ground: str  # "best-interests" | "urgent-compelling"
+    finding: str
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.ground not in ("best-interests", "urgent-compelling"):
+            raise InvalidCommand("the override ground is best-interests or urgent-compelling")
+        check_text(self.finding, "written finding")
+
+
+CORRECTIVE_KINDS = ("reevaluate", "amend-solicitation", "revised-proposals", "new-decision")
+
+
+@dataclass(frozen=True)
+class TakeCorrectiveAction(Command):
+    kind: str
+    rationale: str
+    revisits: list[int] = field(default_factory=list)  # the tender's event numbers (seq) it revisits
+    factors: list[str] = field(default_factory=list)
+    protest_id: str = ""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.kind not in CORRECTIVE_KINDS:
+            raise InvalidCommand(f"corrective action {self.kind!r} is not one of {', '.join(CORRECTIVE_KINDS)}")
+        check_text(self.rationale, "rationale")
+
+
+@dataclass(frozen=True)
+class StartPerformance(Command):
+    """Notice to proceed under the signed contract."""
+
+    scope: str = "full performance"
+
+@dataclass(frozen=True)
+class LapseProtest(Command):
+    """Issued by the deadline worker: comments on the agency report are overdue (dismissal)."""
+
+    protest_id: str
+
+
+@dataclass(frozen=True)
+class EndStay(Command):
+    """Issued by the deadline worker when a stay with an end date runs out."""
+
+    stay_id: str

@@ -1,0 +1,70 @@
+"""The one entry point of the rules: `decide(state, command, actor, now)` -> events.
+
+Each command type has one decider, in the rule module of its part of the procedure; the table
+below is the only place that says which. Pure: no I/O, the time is given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from . import access, evaluation, integrity, protests, tendering
+from . import commands as c
+from .errors import Refused
+from .model import Actor, Event
+from .tender import TenderState
+
+Decider = Callable[[TenderState, Any, Actor, datetime], list[Event]]
+
+DECIDERS: dict[type, Decider] = {
+    c.AmendTender: tendering.amend,
+    c.PublishTender: tendering.publish,
+    c.AskQuestion: tendering.ask,
+    c.AnswerQuestion: tendering.answer,
+    c.SubmitBid: tendering.submit_bid,
+    c.WithdrawBid: tendering.withdraw_bid,
+    c.CloseEnquiries: tendering.close_enquiries,
+    c.CloseTendering: tendering.close_tendering,
+    c.CancelTender: tendering.cancel,
+    c.DeclareInterests: evaluation.declare,
+    c.SubmitShare: evaluation.submit_share,
+    c.RecordOpening: evaluation.record_opening,
+    c.RateProposal: evaluation.rate,
+    c.RecordConsensus: evaluation.consensus,
+    c.SetCompetitiveRange: evaluation.competitive_range,
+    c.DecideAward: evaluation.decide_award,
+    c.GiveDebriefing: evaluation.debrief,
+    c.SignContract: evaluation.sign_contract,
+    c.ReadConfidential: access.read,
+    c.Disclose: access.disclose,
+    c.FileProtest: protests.file_protest,
+    c.DocketProtest: protests.docket,
+    c.FileAgencyReport: protests.agency_report,
+    c.FileComments: protests.comments,
+    c.DecideProtest: protests.decide_protest,
+    c.CourtOrder: protests.court_order,
+    c.VoluntaryHold: protests.voluntary_hold,
+    c.OverrideStay: protests.override,
+    c.TakeCorrectiveAction: protests.corrective_action,
+    c.StartPerformance: protests.start_performance,
+    c.LapseProtest: protests.lapse,
+    c.EndStay: protests.end_stay,
+    c.DeclareOwnership: integrity.declare_ownership,
+    c.Recuse: integrity.recuse,
+    c.ReportEmploymentContact: integrity.employment_contact,
+    c.RecordContact: integrity.record_contact,
+    c.RecordIncident: integrity.record_incident,
+}
+
+
+def decide(state: TenderState | None, cmd: c.Command, actor: Actor, now: datetime) -> list[Event]:
+    """The events `cmd` produces, or Refused. Never mutates `state`."""
+    if now.tzinfo is None:
+        raise ValueError("the clock must give timezone-aware times")
+    if isinstance(cmd, c.CreateTender):
+        return tendering.create(state, cmd, actor, now)
+    if state is None:
+        raise Refused("not-found", f"no tender {cmd.tender_id}")
+    return DECIDERS[type(cmd)](state, cmd, actor, now)
