@@ -14,7 +14,7 @@ Rows never mutate a row in place: `put` stores a new row, so an earlier state st
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any, TypeVar, overload
+from typing import Any, TypeVar, cast, overload
 
 Row = Any  # one JSON value: a dict for most collections, a list of revisions for ratings
 R = TypeVar("R")
@@ -108,11 +108,14 @@ def materialize(state: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def settle(state: dict[str, Any]) -> dict[str, Any]:
+S = TypeVar("S", bound=Mapping[str, Any])
+
+
+def settle(state: S) -> S:
     """Fold each collection's layers into its in-memory base (a dict), so that a state evolved
     event after event (a replay) does not stack a layer per event. The states it was evolved
     from must not be used afterwards: they share that base."""
-    out = dict(state)
+    out: dict[str, Any] = dict(state)
     for name in COLLECTIONS:
         rows = state[name]
         base = rows.root()
@@ -120,4 +123,4 @@ def settle(state: dict[str, Any]) -> dict[str, Any]:
             raise TypeError(f"only a state over in-memory rows can be settled, not {type(base).__name__}")
         base.update(rows.changes())
         out[name] = Rows(base)
-    return out
+    return cast(S, out)
