@@ -1,7 +1,7 @@
 """The procurement rules: commands in, events out. No I/O; the clock is an argument."""
 
 from .commands import InvalidCommand
-from .decide import decide
+from .deciders import decide
 from .errors import Refused
 from .model import Actor, Event
 from .state import evolve
