@@ -26,9 +26,10 @@ import re
 import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 from tenderproof import __version__
+from tenderproof.domain.events import EventType
 
 FORMAT = "tenderproof-record/v1"
 TOOL = f"tenderproof {__version__}"
@@ -57,7 +58,9 @@ WITHHELD_REASONS = {
 }
 WITHHELD_KINDS = ALL_KINDS | {"confidential"}
 
-ACCESS_ITEM = "administrative record export ({role}): every confidential payload and opened bid logged before this event"
+ACCESS_ITEM = (
+    "administrative record export ({role}): every confidential payload and opened bid logged before this event"
+)
 
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
@@ -133,6 +136,13 @@ def _digest(value: Any) -> str | None:
     return value if isinstance(value, str) and _HEX64.fullmatch(value) else None
 
 
+def _tender_documents(docs: Any) -> list[tuple[str, Any]]:
+    """The digests of a tender's document list (created or amended), whatever `docs` holds."""
+    if not isinstance(docs, list):
+        return []
+    return [("tender-document", d.get("sha256")) for d in docs if isinstance(d, dict)]
+
+
 def references(env: Mapping[str, Any]) -> list[Reference]:
     """The documents an event envelope refers to by SHA-256.
 
@@ -143,20 +153,18 @@ def references(env: Mapping[str, Any]) -> list[Reference]:
     if not isinstance(p, dict) or not isinstance(seq, int):
         return []
     out: list[tuple[str, Any]] = []
-    if t == "tender.created":
-        docs = p.get("documents")
-        out += [("tender-document", d.get("sha256")) for d in docs if isinstance(d, dict)] if isinstance(docs, list) else []
-    elif t == "tender.amended":
+    if t == EventType.TENDER_CREATED:
+        out += _tender_documents(p.get("documents"))
+    elif t == EventType.TENDER_AMENDED:
         ch = p.get("changes")
-        docs = ch.get("documents") if isinstance(ch, dict) else None
-        out += [("tender-document", d.get("sha256")) for d in docs if isinstance(d, dict)] if isinstance(docs, list) else []
-    elif t == "bid.submitted":
+        out += _tender_documents(ch.get("documents") if isinstance(ch, dict) else None)
+    elif t == EventType.BID_SUBMITTED:
         out.append(("sealed-bid", p.get("sealed_sha256")))
-    elif t == "bids.opened":
+    elif t == EventType.BIDS_OPENED:
         bids = p.get("bids")
         if isinstance(bids, dict):
             out += [("bid-package", r.get("sha256")) for _, r in sorted(bids.items()) if isinstance(r, dict)]
-    elif t == "debriefing.given":
+    elif t == EventType.DEBRIEFING_GIVEN:
         out.append(("debriefing", p.get("document_sha256")))
     return [Reference(kind, d, seq) for kind, v in out if (d := _digest(v)) is not None]
 
@@ -168,8 +176,44 @@ def commitment_of(env: Mapping[str, Any]) -> str | None:
 
 # --- the manifest ------------------------------------------------------------------------------
 
-MANIFEST_FIELDS = frozenset({"format", "tool", "tender", "role", "events", "checkpoint_size", "access_event",
-                             "withheld", "files", "self_sha256"})
+class Withheld(TypedDict):
+    """A referenced item that is not in the bundle, and why (a key of WITHHELD_REASONS)."""
+
+    kind: str  # one of WITHHELD_KINDS
+    sha256: str
+    reason: str
+
+
+class ConfidentialItem(TypedDict):
+    """confidential/<commitment hex>.json: the content with the salt that opens its commitment."""
+
+    commitment: str  # sha256:<hex>
+    salt: str  # hex
+    content: Any
+
+
+class FileEntry(TypedDict):
+    path: str
+    sha256: str
+    size: int
+
+
+class Manifest(TypedDict):
+    """manifest.json, as `manifest_bytes` writes it (the verifier checks every field's shape)."""
+
+    format: str
+    tool: str
+    tender: str
+    role: str  # a key of ROLES
+    events: int
+    checkpoint_size: int
+    access_event: int | None  # the seq of a court or auditor export's own access record
+    withheld: list[Withheld]
+    files: list[FileEntry]
+    self_sha256: str
+
+
+MANIFEST_FIELDS = frozenset(Manifest.__annotations__)
 
 
 def dump_json(value: Any) -> bytes:
@@ -187,13 +231,14 @@ def self_digest(manifest: Mapping[str, Any]) -> str:
 
 
 def manifest_bytes(*, tender: str, role: str, events: int, checkpoint_size: int, access_event: int | None,
-                   withheld: list[dict[str, str]], files: Mapping[str, bytes]) -> bytes:
-    m: dict[str, Any] = {
+                   withheld: list[Withheld], files: Mapping[str, bytes]) -> bytes:
+    m: Manifest = {
         "format": FORMAT, "tool": TOOL, "tender": tender, "role": role, "events": events,
         "checkpoint_size": checkpoint_size, "access_event": access_event,
         "withheld": sorted(withheld, key=lambda w: (w["kind"], w["sha256"])),
         "files": [{"path": path, "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
                   for path, data in sorted(files.items())],
+        "self_sha256": "",  # the checksum of all the rest, which self_digest leaves this field out of
     }
     m["self_sha256"] = self_digest(m)
     return dump_json(m)

@@ -13,11 +13,13 @@ from dataclasses import dataclass, field
 from itertools import groupby
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 
 from tenderproof.app import envelope
 from tenderproof.app.service import Logged, Procurement
 from tenderproof.domain import Actor, Refused
 from tenderproof.domain import commands as c
+from tenderproof.domain.events import EventType
 from tenderproof.ledger.checkpoint import Checkpoint
 from tenderproof.ledger.log import Log
 from tenderproof.ledger.note import parse_note
@@ -35,7 +37,9 @@ from .bundle import (
     PUBLIC_KINDS,
     ROLES,
     VKEY,
+    ConfidentialItem,
     RecordError,
+    Withheld,
     commitment_of,
     confidential_name,
     document_name,
@@ -59,7 +63,7 @@ class Exported:
     checkpoint_size: int
     documents: int
     confidential: int
-    withheld: list[dict[str, str]] = field(default_factory=list)
+    withheld: list[Withheld] = field(default_factory=list)
     access_event: Logged | None = None
 
 
@@ -88,7 +92,7 @@ def export_record(
         if actor.role != want_role:
             raise RecordError(f"a {role} export is made by a {want_role}, not a {actor.role}")
         logged = p.execute(c.ReadConfidential(tender_id, ACCESS_ITEM.format(role=role), purpose or ""), actor)
-        access = next(lg for lg in logged if lg.envelope["type"] == "confidential.accessed")
+        access = next(lg for lg in logged if lg.envelope["type"] == EventType.CONFIDENTIAL_ACCESSED)
 
     note = p.log.checkpoint()
     size = Checkpoint.parse(parse_note(note)[0]).size
@@ -99,7 +103,8 @@ def export_record(
     events = [lg for lg in p.events(tender_id) if lg.index < size]
     seqs = [lg.envelope["seq"] for lg in events]
     if seqs != list(range(1, len(events) + 1)):
-        raise RecordError(f"the events of tender {tender_id} are not numbered 1..{len(events)}; run `tenderproof rebuild --check`")
+        raise RecordError(f"the events of tender {tender_id} are not numbered 1..{len(events)}; "
+                          "run `tenderproof rebuild --check`")
 
     files: dict[str, bytes] = {CHECKPOINT: note.encode("utf-8")}
     with p.db.reader.connect() as conn:
@@ -108,14 +113,15 @@ def export_record(
         for lg in events:
             entry = entries[lg.index]
             if entry != envelope.canonical(lg.envelope):
-                raise RecordError(f"ledger entry {lg.index} differs from the projected event {tender_id}#{lg.envelope['seq']}; "
+                raise RecordError(f"ledger entry {lg.index} differs from the projected event "
+                                  f"{tender_id}#{lg.envelope['seq']}; "
                                   "run `tenderproof log audit` and `tenderproof rebuild --check`")
             proof = TlogProof(index=lg.index, hashes=p.log.inclusion_proof(lg.index, size, conn), checkpoint=note)
             files[event_name(lg.envelope["seq"])] = entry
             files[event_name(lg.envelope["seq"], "tlog-proof")] = proof.format().encode("utf-8")
 
     cutoff = access.envelope["seq"] if access is not None else None
-    withheld: dict[tuple[str, str], dict[str, str]] = {}
+    withheld: dict[tuple[str, str], Withheld] = {}
     kinds = PUBLIC_KINDS if want_role is None else ALL_KINDS
     ndocs = 0
     for ref in (r for lg in events for r in references(lg.envelope)):
@@ -156,7 +162,8 @@ def export_record(
         for seq, com in commitments:
             if seq > cutoff:
                 hex_ = com.split(":", 1)[1]
-                withheld.setdefault(("confidential", hex_), {"kind": "confidential", "sha256": hex_, "reason": "after-access"})
+                late: Withheld = {"kind": "confidential", "sha256": hex_, "reason": "after-access"}
+                withheld.setdefault(("confidential", hex_), late)
 
     held = list(withheld.values())
     files[MANIFEST] = manifest_bytes(
@@ -175,7 +182,7 @@ def _stored_note(log: Log, size: int) -> str:
         return note + "".join(line for line in log.store.cosignature_lines(conn, size) if line not in note)
 
 
-def _entries(log: Log, indexes: list[int], conn) -> dict[int, bytes]:
+def _entries(log: Log, indexes: list[int], conn: Connection) -> dict[int, bytes]:
     """The entries at `indexes`, reading each entry bundle once."""
     out: dict[int, bytes] = {}
     size = log.head(conn).size
@@ -187,8 +194,8 @@ def _entries(log: Log, indexes: list[int], conn) -> dict[int, bytes]:
     return out
 
 
-def _confidential(p: Procurement, tender_id: str, commitments: list[str]) -> dict[str, dict]:
-    out: dict[str, dict] = {}
+def _confidential(p: Procurement, tender_id: str, commitments: list[str]) -> dict[str, ConfidentialItem]:
+    out: dict[str, ConfidentialItem] = {}
     with p.db.reader.connect() as conn:
         for i in range(0, len(commitments), 500):
             rows = conn.execute(sa.select(confidential.c.commitment, confidential.c.salt, confidential.c.content).where(

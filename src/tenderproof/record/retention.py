@@ -118,12 +118,14 @@ def purge_documents(p: Procurement, tender_id: str, older_than: datetime | timed
         if hold is not None:
             a = hold["actor"]
             raise Refused("litigation-hold", f"tender {tender_id} is under a litigation hold placed {hold['placed']} "
-                          f"by {a['id']} ({a['role']}): {hold['reason']}; no record of it may be deleted until the hold is lifted")
+                          f"by {a['id']} ({a['role']}): {hold['reason']}; "
+                          "no record of it may be deleted until the hold is lifted")
         s = p.state(tender_id)
         if s is None:
             raise Refused("not-found", f"no tender {tender_id}")
         if s["status"] not in ENDED:
-            raise Refused("still-needed", f"tender {tender_id} is {s['status']}: its documents are needed until it ends")
+            raise Refused("still-needed",
+                          f"tender {tender_id} is {s['status']}: its documents are needed until it ends")
         if parse_time(s["last_event"]) > cutoff:
             raise Refused("retention-period", f"tender {tender_id} had an event at {s['last_event']}, "
                           f"after the retention cutoff {iso(cutoff)}")
