@@ -10,6 +10,7 @@ from tenderproof.app.service import QUIET, deadlines_of
 from tenderproof.domain import evolve
 from tenderproof.domain.rows import settle
 from tenderproof.ocds import release_for
+from tenderproof.ocds.releases import RELEASES, NoRelease
 
 from ..ocds import procurement
 from .test_jedi import replay
@@ -44,3 +45,8 @@ def test_quiet_events_of_the_ocds_procurements_publish_nothing():
         build(ledger)
     seen = _check([env for env, _ in ledger.entries])
     assert {"bid.submitted", "bid.withdrawn", "command.refused", "evaluation.consensus"} <= seen
+
+
+def test_quiet_events_publish_nothing_by_the_release_table():
+    """What the service skips, the OCDS table says publishes nothing, whatever the state."""
+    assert {t: RELEASES[t] for t in QUIET if not isinstance(RELEASES[t], NoRelease)} == {}

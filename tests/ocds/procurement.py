@@ -13,6 +13,7 @@ from typing import Any
 
 from tenderproof.domain import Actor, Refused, decide, evolve
 from tenderproof.domain import commands as c
+from tenderproof.domain.events import EventType
 from tenderproof.domain.model import iso
 from tenderproof.domain.tendering import withdrawal_commitment
 from tenderproof.ocds import release_for
@@ -73,12 +74,16 @@ class Tender:
         except Refused as r:
             if not r.logged:
                 raise
-            return [self.append("command.refused", {"command": cmd.name, "code": r.code, "reason": r.reason},
+            return [self.append(EventType.COMMAND_REFUSED, {"command": cmd.name, "code": r.code, "reason": r.reason},
                                 None, actor, now)]
         return [self.append(e.type, e.payload, e.confidential, actor, e.at or now) for e in events]
 
 
-def create(ledger: Ledger, tid: str, *, tender_end: datetime = t(20, 12), criteria: str = "bestValueTradeoff") -> Tender:
+TENDER_END = t(20, 12)
+PUBLISHED = t(2)
+
+
+def create(ledger: Ledger, tid: str, *, tender_end: datetime = TENDER_END, criteria: str = "bestValueTradeoff") -> Tender:
     tender = Tender(ledger, tid)
     tender.do(c.CreateTender(
         tid, title=f"Enterprise cloud capability ({tid})", description="Commercial cloud services, all classification levels.",
@@ -97,7 +102,7 @@ def create(ledger: Ledger, tid: str, *, tender_end: datetime = t(20, 12), criter
     return tender
 
 
-def publish(tender: Tender, when: datetime = t(2)) -> None:
+def publish(tender: Tender, when: datetime = PUBLISHED) -> None:
     opening = {"suite": "test", "public_key": "pk", "threshold": 2,
                "encrypted_shares": {o.id: f"share-{o.id}" for o in OPENERS}}
     tender.do(c.PublishTender(tender.id, opening=opening), BUYER, when)

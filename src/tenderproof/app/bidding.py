@@ -22,6 +22,7 @@ from tenderproof import seal
 from tenderproof.domain import Actor, Refused, decide
 from tenderproof.domain import commands as c
 from tenderproof.domain.evaluation import final_bids
+from tenderproof.domain.events import EventType
 from tenderproof.domain.model import OPENING_OFFICIAL, SYSTEM
 from tenderproof.domain.rows import seq_key
 from tenderproof.domain.tendering import who_bid, withdrawal_commitment
@@ -220,13 +221,13 @@ def _unseal(p: Procurement, conn: Connection, tender_id: str, key) -> tuple[dict
             salt=salt, content=envelope.canonical(content).decode(), sealed=None))
         actor = content.get(envelope.SEALED_ACTOR_KEY)
         t, payload = env["type"], env["payload"]
-        if t == "bid.submitted":
+        if t == EventType.BID_SUBMITTED:
             identities[payload["id"]] = {"bidder": content["bidder"], "bidder_name": content["bidder_name"]}
-        elif t == "bid.withdrawn":
+        elif t == EventType.BID_WITHDRAWN:
             revealed["withdrawals"][payload["id"]] = actor["id"]
-        elif t == "command.refused":
+        elif t == EventType.COMMAND_REFUSED:
             revealed["refusals"][seq_key(r.seq)] = actor
-        elif t == "bidder.ownership_declared":
+        elif t == EventType.BIDDER_OWNERSHIP_DECLARED:
             revealed["ownership"][content["bidder"]] = {"owners": content["owners"], "affiliates": content["affiliates"]}
     return identities, revealed
 

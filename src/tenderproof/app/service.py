@@ -27,6 +27,7 @@ from sqlalchemy.engine import Connection
 from tenderproof import seal as sealing
 from tenderproof.domain import Actor, Event, Refused, decide, evolve
 from tenderproof.domain import commands as c
+from tenderproof.domain.events import EventType
 from tenderproof.domain.model import BIDDER, ENQUIRIES, SYSTEM, TENDERING, iso, parse_time
 from tenderproof.domain.rows import COLLECTIONS, Rows, materialize
 from tenderproof.ledger.log import Log
@@ -62,9 +63,10 @@ def utcnow() -> datetime:
 #: it on every event of the JEDI replay): no release is computed for them, which would cost a
 #: read of the whole tender.
 QUIET = frozenset({
-    "bid.submitted", "bid.withdrawn", "command.refused", "coi.match", "coi.declared", "bidder.ownership_declared",
-    "confidential.accessed", "opening.share_submitted", "integrity.employment_contact", "integrity.incident",
-    "contact.recorded", "official.recused", "evaluation.rated", "evaluation.consensus",
+    EventType.BID_SUBMITTED, EventType.BID_WITHDRAWN, EventType.COMMAND_REFUSED, EventType.COI_MATCH,
+    EventType.COI_DECLARED, EventType.BIDDER_OWNERSHIP_DECLARED, EventType.CONFIDENTIAL_ACCESSED,
+    EventType.OPENING_SHARE_SUBMITTED, EventType.INTEGRITY_EMPLOYMENT_CONTACT, EventType.INTEGRITY_INCIDENT,
+    EventType.CONTACT_RECORDED, EventType.OFFICIAL_RECUSED, EventType.EVALUATION_RATED, EventType.EVALUATION_CONSENSUS,
 })
 
 
@@ -148,7 +150,7 @@ class Procurement:
                 # The refused attempt is itself part of the record; it goes in on its own. It does
                 # not say which bidder tried to bid, or tried anything before the opening.
                 hide = isinstance(cmd, c.SubmitBid) or (actor.role == BIDDER and state["opened"] is None)
-                note = Event("command.refused", {"command": cmd.name, "code": r.code, "reason": r.reason},
+                note = Event(EventType.COMMAND_REFUSED, {"command": cmd.name, "code": r.code, "reason": r.reason},
                              extra={"sealed_actor": hide})
                 self.commit_events(conn, cmd.tender_id, state, [note], actor, now)
             raise

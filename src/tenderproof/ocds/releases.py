@@ -1,5 +1,6 @@
 """OCDS 1.1 releases: what each state change of a tender publishes (DESIGN.md §6).
 
+`RELEASES` says, for every event type, which release it publishes (its tags) or why it publishes none.
 Every release is a full snapshot of the tender's *public* side, computed by one projection
 (`public_view`) from the folded state. A state change publishes a release only when that
 projection changes, so events whose content is confidential (ratings, consensus, declarations,
@@ -18,8 +19,11 @@ what the domain itself decides, so lots can be added with the lots extension lat
 from __future__ import annotations
 
 import base64
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
+
+from tenderproof.domain.events import EventType
 
 #: tenderproof tender.status -> OCDS 1.1 tenderStatus codelist (closed).
 #: "planned": "A contracting process is scheduled, but is not yet taking place" - a draft has
@@ -47,13 +51,84 @@ AWARD_CRITERIA = {
     "bestValueTradeoff": ("ratedCriteria", "Best-value tradeoff (FAR 15.101-1) on weighted factors"),
 }
 
-#: Release tags (OCDS releaseTag codelist) by event type; other public changes are tenderUpdate.
-_TAGS = {
-    "tender.created": ["planning"],
-    "tender.published": ["tender"],
-    "tender.cancelled": ["tenderCancellation"],
-    "award.decided": ["award"],
-    "contract.signed": ["awardUpdate", "contract"],
+PLANNING_UPDATE = ("planningUpdate",)
+
+
+@dataclass(frozen=True)
+class Publishes:
+    """The event publishes a release whenever it changes the tender's public side (`public_view`),
+    tagged `tags` (OCDS releaseTag codelist), or `in_draft` while the tender is still a draft."""
+
+    tags: tuple[str, ...]
+    in_draft: tuple[str, ...] = PLANNING_UPDATE
+
+    def tags_after(self, state_before: dict | None) -> list[str]:
+        draft = state_before is not None and state_before["status"] == "draft"
+        return list(self.in_draft if draft else self.tags)
+
+
+@dataclass(frozen=True)
+class NoRelease:
+    """The event never changes the tender's public side, so it publishes nothing: `why`."""
+
+    why: str
+
+
+def _always(*tags: str) -> Publishes:
+    return Publishes(tags, in_draft=tags)
+
+
+_UPDATE = Publishes(("tenderUpdate",))
+_PROTEST = NoRelease("protests, stays and court orders are not part of OCDS 1.1; the log and the record hold them")
+_INTEGRITY = NoRelease("integrity records (ownership, conflicts of interest, recusals, contacts, incidents) "
+                       "are not published in OCDS")
+
+#: What each event type publishes: one entry for every event type (tests/ocds check the table
+#: against the releases of the JEDI replay and of the test procurements).
+RELEASES: dict[EventType, Publishes | NoRelease] = {
+    EventType.TENDER_CREATED: _always("planning"),
+    EventType.TENDER_AMENDED: Publishes(("tenderAmendment",)),
+    EventType.TENDER_PUBLISHED: _always("tender"),
+    EventType.ENQUIRY_ASKED: _UPDATE,  # the first one: hasEnquiries (the question is published with its answer)
+    EventType.ENQUIRY_ANSWERED: _UPDATE,
+    EventType.TENDER_ENQUIRIES_CLOSED: NoRelease("only the phase changes: the OCDS tender.status is active in every "
+                                                 "phase, and the end of the enquiry period was published before"),
+    EventType.BID_SUBMITTED: NoRelease("sealed: bids are published at the opening, with their tenderers"),
+    EventType.BID_WITHDRAWN: NoRelease("sealed: the opening publishes the withdrawn bids, without their bidders"),
+    EventType.TENDER_TENDERING_CLOSED: NoRelease("only the phase changes (the OCDS tender.status stays active); the "
+                                                 "opening publishes the bids"),
+    EventType.TENDER_UNSUCCESSFUL: _UPDATE,
+    EventType.TENDER_CANCELLED: _always("tenderCancellation"),
+    EventType.COI_DECLARED: NoRelease("conflict-of-interest declarations are not published"),
+    EventType.OPENING_SHARE_SUBMITTED: NoRelease("key shares are not public; the opening is an event of its own"),
+    EventType.BIDS_OPENED: _UPDATE,
+    EventType.EVALUATION_RATED: NoRelease("ratings and their narratives are confidential"),
+    EventType.EVALUATION_CONSENSUS: NoRelease("consensus ratings are confidential"),
+    EventType.EVALUATION_COMPETITIVE_RANGE: _UPDATE,  # bids.details: valid, or disqualified
+    EventType.AWARD_DECIDED: _always("award"),
+    EventType.DEBRIEFING_GIVEN: NoRelease("a debriefing is given to its offeror, not published"),
+    EventType.CONTRACT_SIGNED: _always("awardUpdate", "contract"),
+    EventType.PERFORMANCE_STARTED: NoRelease("the contract's implementation is not published"),
+    EventType.PROTEST_FILED: _PROTEST,
+    EventType.PROTEST_DOCKETED: _PROTEST,
+    EventType.PROTEST_AGENCY_REPORT: _PROTEST,
+    EventType.PROTEST_COMMENTS: _PROTEST,
+    EventType.PROTEST_DECIDED: _PROTEST,
+    EventType.COURT_ORDER: _PROTEST,
+    EventType.STAY_VOLUNTARY_HOLD: _PROTEST,
+    EventType.STAY_OVERRIDDEN: _PROTEST,
+    EventType.STAY_ENDED: _PROTEST,
+    EventType.CORRECTIVE_ACTION_TAKEN: _UPDATE,  # a re-evaluation makes a complete tender active again
+    EventType.BIDDER_OWNERSHIP_DECLARED: _INTEGRITY,
+    EventType.COI_MATCH: _INTEGRITY,
+    EventType.OFFICIAL_RECUSED: _INTEGRITY,
+    EventType.INTEGRITY_EMPLOYMENT_CONTACT: _INTEGRITY,
+    EventType.CONTACT_RECORDED: _INTEGRITY,
+    EventType.INTEGRITY_INCIDENT: _INTEGRITY,
+    EventType.CONFIDENTIAL_ACCESSED: NoRelease("reads of confidential parts are on the log, not in OCDS"),
+    EventType.CONFIDENTIAL_DISCLOSED: NoRelease("disclosed parts are published on the log with their salts; "
+                                                "OCDS has no field for them"),
+    EventType.COMMAND_REFUSED: NoRelease("a refused command changes nothing but the record of its refusal"),
 }
 
 
@@ -69,23 +144,15 @@ def ocid_for(ocid_prefix: str, tender_id: str) -> str:
 def release_for(state_before: dict | None, state_after: dict, envelope: dict, *, ocid_prefix: str, index: int,
                 document_base_url: str | None = None) -> dict | None:
     """The OCDS release published by applying `envelope` (ledger `index`), or None if nothing public changed."""
+    publishes = RELEASES[EventType(envelope["type"])]
+    if isinstance(publishes, NoRelease):
+        return None
     after = public_view(state_after, document_base_url=document_base_url)
     if state_before is not None and public_view(state_before, document_base_url=document_base_url) == after:
         return None
     ocid = ocid_for(ocid_prefix, state_after["id"])
-    return {"ocid": ocid, "id": f"{ocid}-{index}", "date": envelope["time"],
-            "tag": _tag(envelope["type"], state_before), "initiationType": "tender", "language": "en", **after}
-
-
-def _tag(event_type: str, state_before: dict | None) -> list[str]:
-    if event_type == "tender.amended":
-        draft = state_before is not None and state_before["status"] == "draft"
-        return ["planningUpdate"] if draft else ["tenderAmendment"]
-    if event_type in _TAGS:
-        return list(_TAGS[event_type])
-    if state_before is not None and state_before["status"] == "draft":
-        return ["planningUpdate"]
-    return ["tenderUpdate"]
+    return {"ocid": ocid, "id": f"{ocid}-{index}", "date": envelope["time"], "tag": publishes.tags_after(state_before),
+            "initiationType": "tender", "language": "en", **after}
 
 
 def public_view(s: dict, *, document_base_url: str | None = None) -> dict[str, Any]:
@@ -161,8 +228,8 @@ _CHANGED = {"title": "tender.title", "description": "tender.description", "value
 
 
 def _item(i: dict) -> dict[str, Any]:
-    item: dict[str, Any] = {"id": i["id"], "description": i["description"],
-                            "classification": {"scheme": i["classification"]["scheme"], "id": i["classification"]["id"]}}
+    classification = {"scheme": i["classification"]["scheme"], "id": i["classification"]["id"]}
+    item: dict[str, Any] = {"id": i["id"], "description": i["description"], "classification": classification}
     if "quantity" in i:
         item["quantity"] = i["quantity"]
     return item

@@ -29,6 +29,7 @@ from tenderproof.app.debriefing import debriefing_document
 from tenderproof.app.service import Procurement
 from tenderproof.domain import Actor, Refused
 from tenderproof.domain import commands as c
+from tenderproof.domain.events import EventType
 from tenderproof.domain.model import parse_time
 from tenderproof.fsutil import atomic_write
 
@@ -175,8 +176,7 @@ class Runner:
         if do == "disclose_evaluation":
             state = self.p.state(tid)
             commitments = [e.envelope["confidential"] for e in self.p.events(tid)
-                           if e.envelope["type"] in ("evaluation.rated", "evaluation.consensus",
-                                                     "evaluation.competitive_range") and "confidential" in e.envelope]
+                           if e.envelope["type"] in EVALUATION and "confidential" in e.envelope]
             return len(disclose(self.p, tid, [x for x in commitments if x not in state["disclosed"]], actor))
         if do == "amend" and "tender_end" in a.get("changes", {}):
             a["changes"]["tender_end"] = parse_time(a["changes"]["tender_end"])
@@ -236,3 +236,6 @@ COMMANDS: dict[str, Callable[..., c.Command]] = {
     "incident": c.RecordIncident,
 }
 TIME_ARGS = {"basis_known", "until", "when", "contact_date", "period_end"}
+#: The events whose confidential parts `disclose_evaluation` discloses.
+EVALUATION = frozenset({EventType.EVALUATION_RATED, EventType.EVALUATION_CONSENSUS,
+                        EventType.EVALUATION_COMPETITIVE_RANGE})
