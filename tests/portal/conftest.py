@@ -45,9 +45,15 @@ class World:
     clock: Clock
 
     def app(self) -> FastAPI:
-        app = FastAPI()
-        app.include_router(router(lambda: self.p))
-        return app
+        return portal_app(self.p)
+
+
+def portal_app(p: Procurement) -> FastAPI:
+    """The portal alone, over `p` (the API mounts it the same way)."""
+    app = FastAPI()
+    app.state.procurement = p
+    app.include_router(router)
+    return app
 
 
 def replay(data_dir: Path, until: str | None = None) -> World:

@@ -6,6 +6,7 @@ labelled form fields, table headers with scope, landmarks, no scripts, a titled 
 
 from __future__ import annotations
 
+import itertools
 from html.parser import HTMLParser
 
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
@@ -75,7 +76,7 @@ class Page(HTMLParser):
             out.append(f"{self.headings.count(1)} <h1> elements, not one")
         if self.headings and self.headings[0] != 1:
             out.append("the first heading is not <h1>")
-        for prev, cur in zip(self.headings, self.headings[1:]):
+        for prev, cur in itertools.pairwise(self.headings):
             if cur > prev + 1:
                 out.append(f"heading level jumps from h{prev} to h{cur}")
         for f in self.fields:

@@ -7,7 +7,6 @@ import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from tenderproof import seal
@@ -17,8 +16,8 @@ from tenderproof.domain import Actor
 from tenderproof.domain import commands as c
 from tenderproof.instance import init, open_log
 from tenderproof.ledger.tlogproof import TlogProof, verify_tlog_proof
-from tenderproof.portal import router
 
+from .conftest import portal_app
 from .htmlcheck import Page
 
 T0 = datetime(2031, 3, 3, 10, 0, tzinfo=UTC)
@@ -40,9 +39,7 @@ def portal(settings):
     p = Procurement(log, settings.data_dir, clock)
     for o in ("op1", "op2"):
         bidding.register_official(p, o, o, seal.OfficialKeyPair.generate().public_bytes())
-    app = FastAPI()
-    app.include_router(router(lambda: p))
-    with TestClient(app) as client:
+    with TestClient(portal_app(p)) as client:
         yield p, clock, client
     log.db.dispose()
 
@@ -107,9 +104,7 @@ def test_a_read_only_portal_serves_proofs_from_the_latest_checkpoint(portal, set
         assert ro_log.latest_checkpoint() == p.log.latest_checkpoint() and p.log.head().size == 2
         # An installation without the key signs nothing: what it appends is newer than any checkpoint.
         create(ro, clock, "T-RO2", "Desks", enquiries=False)
-        app = FastAPI()
-        app.include_router(router(lambda: ro))
-        with TestClient(app) as ro_client:
+        with TestClient(portal_app(ro)) as ro_client:
             entry = ro_client.get("/events/1/entry").content
             proof = TlogProof.parse(ro_client.get("/events/1/proof").text)
             cp = verify_tlog_proof(proof, entry, verifiers=[ro_log.log_verifier()])

@@ -33,5 +33,5 @@ def create_app(procurement: Procurement, *, portal: bool = True) -> FastAPI:
         except ImportError:  # the portal is optional for API-only deployments
             pass
         else:
-            app.include_router(portal_router(lambda: app.state.procurement))
+            app.include_router(portal_router)
     return app

@@ -16,14 +16,13 @@ import json
 import types
 import typing
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-import sqlalchemy as sa
-from fastapi import APIRouter, Depends, Header, Request
+from fastapi import APIRouter, Header, Request
 from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, create_model
 
-from tenderproof.app import bidding
+from tenderproof.app import bidding, queries
 from tenderproof.app.access import disclose
 from tenderproof.app.debriefing import debriefing_document
 from tenderproof.app.envelope import canonical
@@ -31,13 +30,13 @@ from tenderproof.app.service import Logged, Procurement
 from tenderproof.app.writer import Conflict
 from tenderproof.domain import Refused
 from tenderproof.domain import commands as c
-from tenderproof.store.schema import idempotency
 
-from .security import authorize, bearer_secret, person, procurement
+from .security import PersonId, ProcurementDep, authorize, bearer_secret
 
 router = APIRouter()
-IdempotencyKey = Header(None, alias="Idempotency-Key", max_length=200,
-                        description="Any unique string; a retried POST with the same key returns the first answer")
+IdempotencyKey = Annotated[str | None, Header(
+    alias="Idempotency-Key", max_length=200,
+    description="Any unique string; a retried POST with the same key returns the first answer")]
 
 
 class EventRef(BaseModel):
@@ -69,7 +68,7 @@ def _aware(hint: Any) -> Any:
     if hint is dt.datetime:
         return AwareDatetime
     if typing.get_origin(hint) in (typing.Union, types.UnionType):
-        return typing.Optional[AwareDatetime] if dt.datetime in typing.get_args(hint) else hint
+        return AwareDatetime | None if dt.datetime in typing.get_args(hint) else hint
     return hint
 
 
@@ -90,46 +89,35 @@ def body_model(cmd: type, exclude: tuple[str, ...] = ("tender_id",), name: str |
     return create_model(name or f"{cmd.__name__}Body", __config__=ConfigDict(extra="forbid"), **fields)
 
 
-def _lookup(p: Procurement, key: str):
-    with p.db.reader.connect() as conn:
-        return conn.execute(sa.select(idempotency).where(idempotency.c.person_id == "",
-                                                         idempotency.c.key == key)).first()
-
-
-_RECORD = sa.insert(idempotency)
-
-
 def _row_key(request: Request, person_id: str, key: str) -> str:
     """An idempotency record's key: HMAC(bearer token, person ‖ key), so the table does not say
     who sent which request (a bid's receipt would name its bidder before the opening)."""
     return hmac.new(bearer_secret(request), f"{person_id}\0{key}".encode(), hashlib.sha256).hexdigest()
 
 
-def run(request: Request, person_id: str, key: str | None, request_hash: str, tender_id: str,
+def run(request: Request, p: Procurement, person_id: str, key: str | None, request_hash: str, tender_id: str,
         execute: Callable[[Callable], Any], finish: Callable[[Any], dict] | None = None) -> JSONResponse:
     """Execute once per idempotency key; the stored response is replayed for a retry."""
-    p = procurement(request)
     given, key = key, (_row_key(request, person_id, key) if key else None)
 
-    def replay(hit) -> JSONResponse:
+    def replay(hit: queries.StoredAnswer) -> JSONResponse:
         if hit.request_sha256 != request_hash:
             raise Refused("idempotency-mismatch", f"Idempotency-Key {given!r} was used for a different request")
         body = json.loads(hit.body)
         return JSONResponse(finish(body) if finish else body, status_code=hit.status)
 
-    if key and (hit := _lookup(p, key)) is not None:
+    if key and (hit := queries.stored_answer(p, key)) is not None:
         return replay(hit)
 
     def record(conn, _state, logged):
         if key:
-            conn.execute(_RECORD, {"person_id": "", "key": key, "request_sha256": request_hash, "status": 201,
-                                   "body": json.dumps(_result(tender_id, logged))})
+            queries.record_answer(conn, key, request_hash, json.dumps(_result(tender_id, logged)))
         return []
 
     try:
         outcome = execute(record)
     except (Refused, Conflict):
-        if key and (hit := _lookup(p, key)) is not None:
+        if key and (hit := queries.stored_answer(p, key)) is not None:
             return replay(hit)
         raise
     body = _result(tender_id, outcome)
@@ -161,7 +149,8 @@ SPECS: list[tuple[str, type, "str | tuple[str, ...]", str]] = [
     ("/tenders/{tender_id}/protests/agency-report", c.FileAgencyReport, "buyer", "File the agency report"),
     ("/tenders/{tender_id}/protests/comments", c.FileComments, "bidder", "File the protester's comments"),
     ("/tenders/{tender_id}/protests/decision", c.DecideProtest, "reviewer", "Decide a protest"),
-    ("/tenders/{tender_id}/protests/withdrawal", c.DecideProtest, "bidder", "Withdraw your protest (outcome: withdrawn)"),
+    ("/tenders/{tender_id}/protests/withdrawal", c.DecideProtest, "bidder",
+     "Withdraw your protest (outcome: withdrawn)"),
     ("/tenders/{tender_id}/court-orders", c.CourtOrder, "reviewer", "Enter a court order (TRO, injunction, remand, …)"),
     ("/tenders/{tender_id}/holds", c.VoluntaryHold, "buyer", "Put performance on a voluntary hold"),
     ("/tenders/{tender_id}/stay-overrides", c.OverrideStay, "hca", "Override a CICA stay with a written finding"),
@@ -179,24 +168,29 @@ SPECS: list[tuple[str, type, "str | tuple[str, ...]", str]] = [
 def _register(path: str, cmd: type, role: "str | tuple[str, ...]", summary: str) -> None:
     """One POST endpoint for a command. A tuple of roles means any official role: the caller
     names the one it acts in with `?role=`."""
-    Model = body_model(cmd)
+    Model = body_model(cmd)  # a class built at run time: mypy cannot see it as a type
+    endpoint: Callable[..., Any]
     if isinstance(role, tuple):
         Role = Literal[role]  # type: ignore[valid-type]
 
-        def endpoint(tender_id: str, body: Model, request: Request, role: Role, person_id: str = Depends(person),
-                     key: str | None = IdempotencyKey) -> CommandResult:
-            return _execute(request, tender_id, body, role, person_id, key)
-    else:
-        def endpoint(tender_id: str, body: Model, request: Request, person_id: str = Depends(person),
-                     key: str | None = IdempotencyKey) -> CommandResult:
-            return _execute(request, tender_id, body, role, person_id, key)
+        def as_named_role(tender_id: str, body: Model, request: Request, p: ProcurementDep,  # type: ignore[valid-type]
+                          role: Role, person_id: PersonId, key: IdempotencyKey = None) -> CommandResult:
+            return _execute(request, p, tender_id, body, role, person_id, key)
 
-    def _execute(request, tender_id, body, acting_role, person_id, key):
-        p = procurement(request)
+        endpoint = as_named_role
+    else:
+        def as_role(tender_id: str, body: Model, request: Request, p: ProcurementDep,  # type: ignore[valid-type]
+                    person_id: PersonId, key: IdempotencyKey = None) -> CommandResult:
+            return _execute(request, p, tender_id, body, role, person_id, key)
+
+        endpoint = as_role
+
+    def _execute(request: Request, p: Procurement, tender_id: str, body: BaseModel, acting_role: str,
+                 person_id: str, key: str | None) -> Any:
         actor = authorize(p, person_id, acting_role, tender_id)
         command = cmd(tender_id=tender_id, **body.model_dump())
-        return run(request, person_id, key, _hash(path, tender_id, acting_role, body.model_dump(mode="json")), tender_id,
-                   lambda work: p.execute(command, actor, work=work))
+        return run(request, p, person_id, key, _hash(path, tender_id, acting_role, body.model_dump(mode="json")),
+                   tender_id, lambda work: p.execute(command, actor, work=work))
 
     endpoint.__name__ = cmd.__name__
     who = " or ".join(role) if isinstance(role, tuple) else role
@@ -211,26 +205,27 @@ for _spec in SPECS:
 
 # --- commands with their own shapes ---------------------------------------------------------
 
-CreateBody = body_model(c.CreateTender, exclude=(), name="CreateTenderBody")
+if typing.TYPE_CHECKING:
+    CreateBody = BaseModel
+else:  # built at run time from the command's dataclass
+    CreateBody = body_model(c.CreateTender, exclude=(), name="CreateTenderBody")
 
 
 @router.post("/tenders", response_model=CommandResult, status_code=201, tags=["commands"],
              summary="Draft a new tender (role: buyer, granted for all tenders)")
-def create_tender(body: CreateBody, request: Request, person_id: str = Depends(person),
-                  key: str | None = IdempotencyKey):
-    p = procurement(request)
+def create_tender(body: CreateBody, request: Request, p: ProcurementDep, person_id: PersonId,
+                  key: IdempotencyKey = None):
     actor = authorize(p, person_id, "buyer", None)
     command = c.CreateTender(**body.model_dump())
-    return run(request, person_id, key, _hash("create", body.model_dump(mode="json")), command.tender_id,
+    return run(request, p, person_id, key, _hash("create", body.model_dump(mode="json")), command.tender_id,
                lambda work: p.execute(command, actor, work=work))
 
 
 @router.post("/tenders/{tender_id}/publication", response_model=CommandResult, status_code=201, tags=["commands"],
              summary="Publish: creates the bid-opening key for the named officials (role: buyer)")
-def publish(tender_id: str, request: Request, person_id: str = Depends(person), key: str | None = IdempotencyKey):
-    p = procurement(request)
+def publish(tender_id: str, request: Request, p: ProcurementDep, person_id: PersonId, key: IdempotencyKey = None):
     actor = authorize(p, person_id, "buyer", tender_id)
-    return run(request, person_id, key, _hash("publish", tender_id), tender_id,
+    return run(request, p, person_id, key, _hash("publish", tender_id), tender_id,
                lambda work: bidding.publish(p, tender_id, actor, work=work))
 
 
@@ -253,14 +248,13 @@ class DeclarationBody(BaseModel):
 
 @router.post("/tenders/{tender_id}/declarations", response_model=CommandResult, status_code=201, tags=["commands"],
              summary="Sign your conflict-of-interest declaration for this tender (any official role)")
-def declare(tender_id: str, body: DeclarationBody, request: Request, person_id: str = Depends(person),
-            key: str | None = IdempotencyKey):
-    p = procurement(request)
+def declare(tender_id: str, body: DeclarationBody, request: Request, p: ProcurementDep, person_id: PersonId,
+            key: IdempotencyKey = None):
     actor = authorize(p, person_id, body.role, tender_id)
     command = c.DeclareInterests(tender_id, body.has_conflict, body.details, list(body.holdings),
                                  [e.model_dump(by_alias=True, exclude_none=True) for e in body.prior_employers],
                                  list(body.family_employers))
-    return run(request, person_id, key, _hash("declare", tender_id, body.model_dump()), tender_id,
+    return run(request, p, person_id, key, _hash("declare", tender_id, body.model_dump()), tender_id,
                lambda work: p.execute(command, actor, work=work))
 
 
@@ -268,16 +262,16 @@ def declare(tender_id: str, body: DeclarationBody, request: Request, person_id: 
              summary="Submit a sealed bid (role: bidder); the body is the sealed blob from `tenderproof bid seal`",
              openapi_extra={"requestBody": {"required": True, "content": {"application/octet-stream": {
                  "schema": {"type": "string", "format": "binary"}}}}})
-async def submit_bid(tender_id: str, request: Request, person_id: str = Depends(person),
-                     key: str | None = IdempotencyKey):
+async def submit_bid(tender_id: str, request: Request, p: ProcurementDep, person_id: PersonId,
+                     key: IdempotencyKey = None):
     sealed = await request.body()
     from starlette.concurrency import run_in_threadpool
 
-    return await run_in_threadpool(_submit_bid, request, tender_id, person_id, key, sealed)
+    return await run_in_threadpool(_submit_bid, request, p, tender_id, person_id, key, sealed)
 
 
-def _submit_bid(request: Request, tender_id: str, person_id: str, key, sealed: bytes):
-    p = procurement(request)
+def _submit_bid(request: Request, p: Procurement, tender_id: str, person_id: str, key: str | None,
+                sealed: bytes) -> JSONResponse:
     actor = authorize(p, person_id, "bidder", tender_id)
     name = request.state.person_name
 
@@ -297,7 +291,7 @@ def _submit_bid(request: Request, tender_id: str, person_id: str, key, sealed: b
         fresh[receipt.index] = canonical(receipt.envelope)
         return [Logged(receipt.index, receipt.envelope)]
 
-    return run(request, person_id, key, hashlib.sha256(sealed).hexdigest(), tender_id, execute, finish)
+    return run(request, p, person_id, key, hashlib.sha256(sealed).hexdigest(), tender_id, execute, finish)
 
 
 class WithdrawalBody(BaseModel):
@@ -309,11 +303,10 @@ class WithdrawalBody(BaseModel):
              summary="Withdraw your bid before the deadline (role: bidder)",
              description="Role: **bidder**. The bid is found by the withdrawal key your token derives, not by "
                          "your name: nothing on the record links the withdrawal to you before the opening.")
-def withdraw_bid(tender_id: str, body: WithdrawalBody, request: Request, person_id: str = Depends(person),
-                 key: str | None = IdempotencyKey):
-    p = procurement(request)
+def withdraw_bid(tender_id: str, body: WithdrawalBody, request: Request, p: ProcurementDep, person_id: PersonId,
+                 key: IdempotencyKey = None):
     actor = authorize(p, person_id, "bidder", tender_id)
-    return run(request, person_id, key, _hash("withdraw", tender_id, body.bid_id), tender_id,
+    return run(request, p, person_id, key, _hash("withdraw", tender_id, body.bid_id), tender_id,
                lambda work: bidding.withdraw_bid(p, tender_id, actor, body.bid_id, bearer_secret(request), work=work))
 
 
@@ -321,15 +314,14 @@ def withdraw_bid(tender_id: str, body: WithdrawalBody, request: Request, person_
              summary="Hand in your decrypted key share (role: opening_official); the k-th opens every bid",
              openapi_extra={"requestBody": {"required": True, "content": {"application/octet-stream": {
                  "schema": {"type": "string", "format": "binary"}}}}})
-async def submit_share(tender_id: str, request: Request, person_id: str = Depends(person),
-                       key: str | None = IdempotencyKey):
+async def submit_share(tender_id: str, request: Request, p: ProcurementDep, person_id: PersonId,
+                       key: IdempotencyKey = None):
     share = await request.body()
     from starlette.concurrency import run_in_threadpool
 
     def go():
-        p = procurement(request)
         actor = authorize(p, person_id, "opening_official", tender_id)
-        return run(request, person_id, key, hashlib.sha256(share).hexdigest(), tender_id,
+        return run(request, p, person_id, key, hashlib.sha256(share).hexdigest(), tender_id,
                    lambda work: bidding.submit_share(p, tender_id, actor, share, work=work))
 
     return await run_in_threadpool(go)
@@ -337,10 +329,9 @@ async def submit_share(tender_id: str, request: Request, person_id: str = Depend
 
 @router.post("/tenders/{tender_id}/opening", response_model=CommandResult, status_code=201, tags=["commands"],
              summary="Ask for the opening (role: buyer): refused and logged before k shares are in")
-def open_bids(tender_id: str, request: Request, person_id: str = Depends(person), key: str | None = IdempotencyKey):
-    p = procurement(request)
+def open_bids(tender_id: str, request: Request, p: ProcurementDep, person_id: PersonId, key: IdempotencyKey = None):
     actor = authorize(p, person_id, "buyer", tender_id)
-    return run(request, person_id, key, _hash("open", tender_id), tender_id,
+    return run(request, p, person_id, key, _hash("open", tender_id), tender_id,
                lambda work: bidding.open_bids(p, tender_id, actor, work=work))
 
 
@@ -351,9 +342,8 @@ class DebriefingBody(BaseModel):
 
 @router.post("/tenders/{tender_id}/debriefings", response_model=CommandResult, status_code=201, tags=["commands"],
              summary="Give an unsuccessful offeror its written debriefing (FAR 15.506) (role: buyer)")
-def debrief(tender_id: str, body: DebriefingBody, request: Request, person_id: str = Depends(person),
-            key: str | None = IdempotencyKey):
-    p = procurement(request)
+def debrief(tender_id: str, body: DebriefingBody, request: Request, p: ProcurementDep, person_id: PersonId,
+            key: IdempotencyKey = None):
     actor = authorize(p, person_id, "buyer", tender_id)
     state = p.state(tender_id)
     if state is None:
@@ -371,7 +361,7 @@ def debrief(tender_id: str, body: DebriefingBody, request: Request, person_id: s
         return []
 
     command = c.GiveDebriefing(tender_id, body.bidder_id, digest)
-    return run(request, person_id, key, _hash("debrief", tender_id, body.bidder_id), tender_id,
+    return run(request, p, person_id, key, _hash("debrief", tender_id, body.bidder_id), tender_id,
                lambda work: p.execute(command, actor, work=[store, work]))
 
 
@@ -385,9 +375,8 @@ class DisclosureBody(BaseModel):
 
 @router.post("/tenders/{tender_id}/disclosures", response_model=CommandResult, status_code=201, tags=["commands"],
              summary="Disclose confidential payloads with their salts after the award (role: buyer)")
-def disclose_payloads(tender_id: str, body: DisclosureBody, request: Request, person_id: str = Depends(person),
-                      key: str | None = IdempotencyKey):
-    p = procurement(request)
+def disclose_payloads(tender_id: str, body: DisclosureBody, request: Request, p: ProcurementDep, person_id: PersonId,
+                      key: IdempotencyKey = None):
     actor = authorize(p, person_id, "buyer", tender_id)
-    return run(request, person_id, key, _hash("disclose", tender_id, body.commitments), tender_id,
+    return run(request, p, person_id, key, _hash("disclose", tender_id, body.commitments), tender_id,
                lambda work: disclose(p, tender_id, body.commitments, actor, work=work))

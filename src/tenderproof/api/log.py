@@ -6,10 +6,13 @@ any CDN; partial tiles and the checkpoint change as the log grows and are served
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException
 from fastapi.responses import PlainTextResponse, Response
 
 from tenderproof.ledger import witnessing
+from tenderproof.ledger.log import Log
 from tenderproof.ledger.tiles import (
     ENTRIES,
     TILE_HEIGHT,
@@ -20,30 +23,33 @@ from tenderproof.ledger.tiles import (
     split_bundle,
 )
 
-from .security import procurement
+from .security import ProcurementDep
 
 router = APIRouter(prefix="/log", tags=["log"])
 IMMUTABLE = "public, max-age=31536000, immutable"
 FRESH = "no-cache"
 
 
-def _log(request: Request):
-    return procurement(request).log
+def _log(p: ProcurementDep) -> Log:
+    return p.log
 
 
-@router.get("/checkpoint", response_class=PlainTextResponse, summary="The latest signed checkpoint (C2SP tlog-checkpoint)")
-def checkpoint(request: Request):
-    return PlainTextResponse(_log(request).checkpoint(), headers={"Cache-Control": FRESH})
+LogDep = Annotated[Log, Depends(_log)]
+
+
+@router.get("/checkpoint", response_class=PlainTextResponse,
+            summary="The latest signed checkpoint (C2SP tlog-checkpoint)")
+def checkpoint(log: LogDep):
+    return PlainTextResponse(log.checkpoint(), headers={"Cache-Control": FRESH})
 
 
 @router.get("/tile/{path:path}", summary="A tile or entry bundle (C2SP tlog-tiles)",
             responses={200: {"content": {"application/octet-stream": {}}}})
-def tile(path: str, request: Request):
+def tile(path: str, log: LogDep):
     try:
         level, index, width = parse_tile_path("tile/" + path)
     except TileError as e:
         raise HTTPException(404, str(e)) from None
-    log = _log(request)
     size = log.head().size
     count = size if level == ENTRIES else size >> (TILE_HEIGHT * level)
     have = min(TILE_WIDTH, count - index * TILE_WIDTH)
@@ -61,23 +67,24 @@ def tile(path: str, request: Request):
 
 
 @router.get("/proof/{index}", response_class=PlainTextResponse, summary="A C2SP tlog-proof of entry INDEX")
-def proof(index: int, request: Request):
-    return PlainTextResponse(_log(request).tlog_proof(index).format())
+def proof(index: int, log: LogDep):
+    return PlainTextResponse(log.tlog_proof(index).format())
 
 
-@router.get("/entries/{index}", summary="The exact bytes of entry INDEX", responses={200: {"content": {"application/octet-stream": {}}}})
-def entry(index: int, request: Request):
+@router.get("/entries/{index}", summary="The exact bytes of entry INDEX",
+            responses={200: {"content": {"application/octet-stream": {}}}})
+def entry(index: int, log: LogDep):
     if index < 0:
         raise HTTPException(404, "entry indexes start at 0")
-    return Response(_log(request).entry(index), media_type="application/octet-stream",
+    return Response(log.entry(index), media_type="application/octet-stream",
                     headers={"Cache-Control": IMMUTABLE})
 
 
 @router.get("/vkey", response_class=PlainTextResponse, summary="The log's verifier key (C2SP signed-note)")
-def vkey(request: Request):
-    return PlainTextResponse(_log(request).head().vkey + "\n")
+def vkey(log: LogDep):
+    return PlainTextResponse(log.head().vkey + "\n")
 
 
 @router.get("/policy", response_class=PlainTextResponse, summary="A C2SP tlog-policy: log key, witnesses, quorum")
-def policy(request: Request):
-    return PlainTextResponse(witnessing.policy(_log(request)))
+def policy(log: LogDep):
+    return PlainTextResponse(witnessing.policy(log))

@@ -9,9 +9,9 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException
 
+from tenderproof.app.queries import RefusedValue
 from tenderproof.app.service import Conflict
 from tenderproof.domain import InvalidCommand, Refused
 from tenderproof.ledger.log import LogError
@@ -30,6 +30,10 @@ STATUS = {
           "bad-opening-key", "no-official-key", "nothing", "bad-share", "deadline-past", "amendment-needs-extension",
           "idempotency-mismatch"},
 }
+
+
+#: Problem types of FastAPI's own HTTP errors.
+HTTP_CODES = {401: "unauthenticated", 403: "forbidden", 404: "not-found", 405: "method-not-allowed"}
 
 
 #: What a problem looks like, for the OpenAPI document (RFC 9457 §3; extension members allowed).
@@ -100,8 +104,8 @@ def install(app: FastAPI) -> None:
     async def log_error(_: Request, e: LogError):
         return problem(404, "not-in-log", str(e))
 
-    @app.exception_handler(DataError)
-    async def data_error(_: Request, e: DataError):
+    @app.exception_handler(RefusedValue)
+    async def data_error(_: Request, e: RefusedValue):
         # The database refused a value (PostgreSQL: a NUL character in text): bad input, not a crash.
         return problem(422, "invalid-characters", "the request holds characters the record cannot store (e.g. NUL)")
 
@@ -111,7 +115,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def http(_: Request, e: HTTPException):
-        code = {401: "unauthenticated", 403: "forbidden", 404: "not-found", 405: "method-not-allowed"}.get(e.status_code, "error")
+        code = HTTP_CODES.get(e.status_code, "error")
         resp = problem(e.status_code, code, str(e.detail))
         for k, v in (e.headers or {}).items():
             resp.headers[k] = v

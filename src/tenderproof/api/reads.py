@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import json
-from datetime import UTC
+from typing import Annotated, Any
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import PlainTextResponse, Response
 from pydantic import BaseModel, Field
 
-from tenderproof.app import bidding
-from tenderproof.app.public import public_view
-from tenderproof.app.publication import stored_releases
+from tenderproof.app import bidding, queries
+from tenderproof.domain.model import iso
 from tenderproof.ocds import packages
-from tenderproof.store.schema import events, tenders
 
 from . import problems
-from .security import authorize, person, procurement
+from .security import PersonId, ProcurementDep, authorize
 
 router = APIRouter()
 PUBLISHER = {"name": "tenderproof"}
@@ -44,37 +40,32 @@ class FeedPage(BaseModel):
     next_after: int = Field(description="Pass as ?after= to continue; the feed is strictly in ledger order")
 
 
+Search = Annotated[str | None, Query(max_length=200)]
+StatusFilter = Annotated[str | None, Query(max_length=40)]
+Cursor = Annotated[str | None, Query(max_length=100)]
+ReaderRole = Annotated[str, Query(pattern="^(buyer|evaluator|ssa|hca|auditor|reviewer)$")]
+
+
 @router.get("/tenders", response_model=TenderPage, tags=["tenders"], summary="List tenders (search, filter, cursor)")
-def list_tenders(request: Request, q: str | None = Query(None, max_length=200), status: str | None = Query(None, max_length=40),
-                 cursor: str | None = Query(None, max_length=100), limit: int = Query(50, ge=1, le=200)):
-    p = procurement(request)
-    t = tenders.c
-    query = sa.select(t.id, t.title, t.status).order_by(t.id).limit(limit + 1)
-    if q:
-        like = f"%{q.lower()}%"
-        query = query.where(sa.or_(sa.func.lower(t.title).like(like), sa.func.lower(t.id).like(like)))
-    if status:
-        query = query.where(t.status == status)
-    if cursor:
-        query = query.where(t.id > cursor)
-    with p.db.reader.connect() as conn:
-        rows = conn.execute(query).all()
-    items = [TenderSummary(id=r.id, title=r.title, status=r.status) for r in rows[:limit]]
-    return TenderPage(items=items, next_cursor=items[-1].id if len(rows) > limit else None)
+def list_tenders(p: ProcurementDep, q: Search = None, status: StatusFilter = None, cursor: Cursor = None,
+                 limit: Annotated[int, Query(ge=1, le=200)] = 50) -> TenderPage:
+    found = queries.find_tenders(p, q or "", status or "", after=cursor or "", limit=limit)
+    items = [TenderSummary(id=t.id, title=t.title, status=t.status) for t in found.items]
+    return TenderPage(items=items, next_cursor=items[-1].id if found.has_next else None)
 
 
 @router.get("/tenders/{tender_id}", tags=["tenders"], summary="A tender's public state")
-def get_tender(tender_id: str, request: Request) -> dict:
-    state = procurement(request).state(tender_id)
-    if state is None:
+def get_tender(tender_id: str, p: ProcurementDep) -> dict:
+    view = queries.public_tender(p, tender_id)
+    if view is None:
         raise HTTPException(404, f"no tender {tender_id}")
-    return public_view(state)
+    return view
 
 
 @router.get("/tenders/{tender_id}/events", response_model=list[FeedEvent], tags=["tenders"],
             summary="A tender's timeline: every event as logged, with its ledger index")
-def tender_events(tender_id: str, request: Request):
-    logged = procurement(request).events(tender_id)
+def tender_events(tender_id: str, p: ProcurementDep) -> list[FeedEvent]:
+    logged = queries.tender_events(p, tender_id)
     if not logged:
         raise HTTPException(404, f"no tender {tender_id}")
     return [FeedEvent(index=e.index, envelope=e.envelope) for e in logged]
@@ -82,58 +73,50 @@ def tender_events(tender_id: str, request: Request):
 
 @router.get("/events", response_model=FeedPage, tags=["feed"],
             summary="The change feed: every procurement event strictly in ledger order, after ?after=")
-def feed(request: Request, after: int = Query(-1, ge=-1, le=2**63 - 1), limit: int = Query(100, ge=1, le=1000)):
-    p = procurement(request)
-    e = events.c
-    with p.db.reader.connect() as conn:
-        rows = conn.execute(sa.select(e.ledger_index, e.envelope).where(e.ledger_index > after)
-                            .order_by(e.ledger_index).limit(limit)).all()
-    out = [FeedEvent(index=r.ledger_index, envelope=json.loads(r.envelope)) for r in rows]
+def feed(p: ProcurementDep, after: Annotated[int, Query(ge=-1, le=2**63 - 1)] = -1,
+         limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> FeedPage:
+    out = [FeedEvent(index=e.index, envelope=e.envelope) for e in queries.feed(p, after, limit)]
     return FeedPage(events=out, next_after=out[-1].index if out else after)
 
 
 @router.get("/tenders/{tender_id}/bids/{bid_id}/content", tags=["tenders"],
             summary="An opened bid's package, for the panel or oversight; the read is logged",
             responses={200: {"content": {"application/octet-stream": {}}}, **problems.responses(401, 403, 409)})
-def bid_content(tender_id: str, bid_id: str, request: Request,
-                role: str = Query(..., pattern="^(buyer|evaluator|ssa|hca|auditor|reviewer)$"),
-                person_id: str = Depends(person)):
-    p = procurement(request)
+def bid_content(tender_id: str, bid_id: str, p: ProcurementDep, role: ReaderRole, person_id: PersonId) -> Response:
     actor = authorize(p, person_id, role, tender_id)
     return Response(bidding.read_bid(p, tender_id, bid_id, actor), media_type="application/octet-stream")
 
 
-def _releases(request: Request, ocid: str | None = None) -> list[dict]:
-    rels = stored_releases(procurement(request))
-    return [r for r in rels if ocid is None or r["ocid"] == ocid]
+def _published(p: ProcurementDep) -> str:
+    """A package's publishedDate: now, by the installation's clock."""
+    return iso(p.clock())
 
 
-def _now() -> str:
-    from datetime import datetime
-
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+PublishedDate = Annotated[str, Depends(_published)]
 
 
 @router.get("/ocds/releases.json", tags=["ocds"], summary="OCDS release package of every release")
-def ocds_release_package(request: Request) -> dict:
-    return packages.release_package(_releases(request), publisher=PUBLISHER, uri=str(request.url), published_date=_now())
+def ocds_release_package(request: Request, p: ProcurementDep, published: PublishedDate) -> dict[str, Any]:
+    return packages.release_package(queries.releases(p), publisher=PUBLISHER, uri=str(request.url),
+                                    published_date=published)
 
 
 @router.get("/ocds/records.json", tags=["ocds"], summary="OCDS record package (compiled with ocdsmerge)")
-def ocds_record_package(request: Request) -> dict:
-    return packages.record_package(_releases(request), publisher=PUBLISHER, uri=str(request.url), published_date=_now())
+def ocds_record_package(request: Request, p: ProcurementDep, published: PublishedDate) -> dict[str, Any]:
+    return packages.record_package(queries.releases(p), publisher=PUBLISHER, uri=str(request.url),
+                                   published_date=published)
 
 
 @router.get("/ocds/records/{ocid}", tags=["ocds"], summary="One contracting process's record package")
-def ocds_record(ocid: str, request: Request) -> dict:
-    rels = _releases(request, ocid)
+def ocds_record(ocid: str, request: Request, p: ProcurementDep, published: PublishedDate) -> dict[str, Any]:
+    rels = queries.releases(p, ocid)
     if not rels:
         raise HTTPException(404, f"no contracting process {ocid}")
-    return packages.record_package(rels, publisher=PUBLISHER, uri=str(request.url), published_date=_now())
+    return packages.record_package(rels, publisher=PUBLISHER, uri=str(request.url), published_date=published)
 
 
 @router.get("/ocds/releases.jsonl", tags=["ocds"], summary="Every release, as JSON Lines (bulk)",
             response_class=Response,
             responses={200: {"content": {"application/jsonl": {"schema": {"type": "string"}}}}})
-def ocds_jsonl(request: Request):
-    return PlainTextResponse(packages.jsonl(_releases(request)), media_type="application/jsonl")
+def ocds_jsonl(p: ProcurementDep) -> PlainTextResponse:
+    return PlainTextResponse(packages.jsonl(queries.releases(p)), media_type="application/jsonl")

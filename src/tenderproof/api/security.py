@@ -1,6 +1,9 @@
-"""Authentication (bearer tokens) and authorization (role grants), checked in this one place."""
+"""Authentication (bearer tokens) and authorization (role grants), checked in this one place; and
+the dependencies every route takes them through."""
 
 from __future__ import annotations
+
+from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -16,7 +19,11 @@ def procurement(request: Request) -> Procurement:
     return request.app.state.procurement
 
 
-def person(request: Request, cred: HTTPAuthorizationCredentials | None = Depends(bearer)) -> str:
+ProcurementDep = Annotated[Procurement, Depends(procurement)]
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+
+
+def person(request: Request, cred: Credentials) -> str:
     """The authenticated person; 401 without a valid token."""
     if cred is None or cred.scheme.lower() != "bearer":
         raise HTTPException(401, "a bearer token is required", headers={"WWW-Authenticate": "Bearer"})
@@ -26,6 +33,9 @@ def person(request: Request, cred: HTTPAuthorizationCredentials | None = Depends
     request.state.bearer = cred.credentials.encode()  # keys what only this token's holder may find
     request.state.person_name = who[1]
     return who[0]
+
+
+PersonId = Annotated[str, Depends(person)]
 
 
 def bearer_secret(request: Request) -> bytes:

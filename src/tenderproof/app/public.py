@@ -33,7 +33,8 @@ def public_view(state: dict[str, Any]) -> dict[str, Any]:
     view["panel"] = s["panel"]
     view["enquiries"] = sorted(s["enquiries"].values(), key=lambda q: q["date"])
     view["bids"] = [public_bid(b) for b in sorted(s["bids"].values(), key=lambda b: b["date"])]
-    view["declarations"] = {o: {"date": d["date"], "has_conflict": d["has_conflict"]} for o, d in s["declarations"].items()}
+    view["declarations"] = {o: {"date": d["date"], "has_conflict": d["has_conflict"]}
+                            for o, d in s["declarations"].items()}
     view["shares_submitted"] = list(s["shares"])
     # The encrypted shares are public (in the log): each official fetches theirs from here.
     view["opening_key"] = None if not s["opening"] else {
@@ -54,8 +55,8 @@ def public_view(state: dict[str, Any]) -> dict[str, Any]:
     view["incidents"] = [{"date": i["date"], "affected": i["affected"]} for i in s["incidents"]]
     # A conflict match names the bidder only once bidders are public (from the opening on).
     named = s["opened"] is not None
-    view["coi_matches"] = [{k: m[k] for k in ("date", "official", "interest", *(("bidder", "declared") if named else ()))}
-                           for m in s["coi_matches"]]
+    shown = ("date", "official", "interest", *(("bidder", "declared") if named else ()))
+    view["coi_matches"] = [{k: m[k] for k in shown} for m in s["coi_matches"]]
     # Ratings and narratives appear only as disclosed, in the `confidential.disclosed` events of
     # the public log (each with its salt, checkable against its commitment).
     return view
