@@ -9,10 +9,13 @@ text label, and the chart has a <title> and a <desc> that says the same in words
 from __future__ import annotations
 
 import calendar
+import itertools
+import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from html import escape
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
@@ -61,7 +64,12 @@ class Row:
     moves: list[tuple[datetime, datetime]] = field(default_factory=list)  # superseded deadline -> next
 
 
-def _t(s: str | None) -> datetime | None:
+def _t(s: str) -> datetime:
+    return parse_time(s)
+
+
+def _opt(s: str | None) -> datetime | None:
+    """The time of what may not have happened (yet)."""
     return parse_time(s) if s else None
 
 
@@ -78,14 +86,14 @@ def _span(a: datetime, b: datetime) -> str:
 def _rows(page: TenderPage) -> list[Row]:
     v = page.v
     periods = v["periods"]
-    start = _t(v["published"]) or _t(v["created"])
-    end_of_record = _t(v["last_event"]) or start
+    start = _opt(v["published"]) or _t(v["created"])
+    end_of_record = _opt(v["last_event"]) or start
     record = page.record
     awards = v["awards"]
     rows: list[Row] = []
 
-    enq = _t(periods.get("enquiry_end"))
-    if enq and start:
+    enq = _opt(periods.get("enquiry_end"))
+    if enq:
         r = Row("Enquiries", f"until {_day(enq)}")
         r.bars.append(Bar(start, enq))
         r.marks.append((enq, "circle", MARK, f"Enquiry period ends {enq:%Y-%m-%d %H:%M} UTC"))
@@ -94,18 +102,18 @@ def _rows(page: TenderPage) -> list[Row]:
     deadlines = [(_t(d["time"]), d) for d in page.deadlines if d.get("time")]
     final = _t(periods["tender_end"])
     r = Row("Submission deadline", f"due {_day(final)}")
-    if start:
-        r.bars.append(Bar(start, final))
+    r.bars.append(Bar(start, final))
     if len(deadlines) > 1:
         chain = " → ".join(_day(t) for t, _ in deadlines)
         r.label = f"due {_day(final)} (moved: {chain})"
-        for (a, _d), (b, nxt) in zip(deadlines, deadlines[1:]):
-            r.marks.append((a, "hollow", OLD, f"Deadline {a:%Y-%m-%d %H:%M} UTC, moved by {nxt.get('by', 'an amendment')}"))
+        for (a, _d), (b, nxt) in itertools.pairwise(deadlines):
+            by = nxt.get("by", "an amendment")
+            r.marks.append((a, "hollow", OLD, f"Deadline {a:%Y-%m-%d %H:%M} UTC, moved by {by}"))
             r.moves.append((a, b))
     r.marks.append((final, "diamond", DEADLINE, f"Submission deadline {final:%Y-%m-%d %H:%M} UTC"))
     rows.append(r)
 
-    opened = _t(v["opened"])
+    opened = _opt(v["opened"])
     closed = _t(v["cancellation"]["date"]) if v["cancellation"] else end_of_record
     if opened:
         r = Row("Bid opening", f"{_day(opened)}")
@@ -163,8 +171,9 @@ def _rows(page: TenderPage) -> list[Row]:
     contract = v["contract"]
     if contract:
         t = _t(contract["date"])
-        ended = _t(contract.get("terminated"))
-        r = Row("Contract", f"{contract.get('id', '')} signed {_day(t)}" + (f", terminated {_day(ended)}" if ended else ""))
+        ended = _opt(contract.get("terminated"))
+        r = Row("Contract", f"{contract.get('id', '')} signed {_day(t)}"
+                + (f", terminated {_day(ended)}" if ended else ""))
         r.bars.append(Bar(t, ended or end_of_record, STANDSTILL, AWARD, tip="Contract in force"))
         r.marks.append((t, "star", AWARD, f"Contract signed {t:%Y-%m-%d}"))
         if ended:
@@ -178,7 +187,7 @@ def _rows(page: TenderPage) -> list[Row]:
     stays = record.get("stays", [])
     for n, pr in enumerate(record.get("protests", []), 1):
         filed = _t(pr["filed"])
-        decided = _t(pr["decided"])
+        decided = _opt(pr["decided"])
         r = Row(f"Protest {n}", f"{pr['protester_name']} at {pr['forum_name']}: "
                 + (f"{pr['outcome']} {_day(decided)}" if decided else "pending"))
         r.bars.append(Bar(filed, decided or end_of_record, PROTEST, OLD, 4, f"Protest {pr['id']}"))
@@ -214,17 +223,17 @@ def _rows(page: TenderPage) -> list[Row]:
     return rows
 
 
-def _stay_bar(st: dict, end_of_record: datetime) -> Bar:
+def _stay_bar(st: dict[str, Any], end_of_record: datetime) -> Bar:
     a = _t(st["from"])
-    b = _t(st["ended"]) or _t(st.get("until")) or end_of_record
+    b = _opt(st["ended"]) or _opt(st.get("until")) or end_of_record
     return Bar(a, max(b, a), STAY, DEADLINE, 8, f"{st['kind']} ({st['status']}): {st['basis']}")
 
 
 def _ticks(t0: datetime, t1: datetime) -> list[tuple[datetime, str]]:
     span = (t1 - t0).days
 
-    def months(step: int, fmt) -> list[tuple[datetime, str]]:
-        out = []
+    def months(step: int, fmt: Callable[[datetime], str]) -> list[tuple[datetime, str]]:
+        out: list[tuple[datetime, str]] = []
         y, m = t0.year, t0.month
         while True:
             t = datetime(y, m, 1, tzinfo=UTC)
@@ -241,12 +250,13 @@ def _ticks(t0: datetime, t1: datetime) -> list[tuple[datetime, str]]:
     if span > 400:
         return months(3, lambda t: str(t.year) if t.month == 1 else calendar.month_abbr[t.month])
     if span > 75:
-        return months(1, lambda t: f"{calendar.month_abbr[t.month]} {t.year}" if t.month in (1,) or span < 200 else calendar.month_abbr[t.month])
+        return months(1, lambda t: f"{calendar.month_abbr[t.month]} {t.year}" if t.month in (1,) or span < 200
+                      else calendar.month_abbr[t.month])
     step = 7 if span > 20 else 1
     t = datetime(t0.year, t0.month, t0.day, tzinfo=UTC) + timedelta(days=1)
     if step == 7:
         t += timedelta(days=(7 - t.weekday()) % 7)  # Mondays
-    out = []
+    out: list[tuple[datetime, str]] = []
     while t <= t1:
         out.append((t, f"{t.day} {calendar.month_abbr[t.month]}"))
         t += timedelta(days=step)
@@ -255,12 +265,11 @@ def _ticks(t0: datetime, t1: datetime) -> list[tuple[datetime, str]]:
 
 def _mark(x: float, y: float, shape: str, colour: str) -> str:
     if shape == "diamond":
-        return f'<path d="M{x:.1f} {y - 8:.1f} L{x + 8:.1f} {y:.1f} L{x:.1f} {y + 8:.1f} L{x - 8:.1f} {y:.1f} Z" fill="{colour}" stroke="#ffffff" stroke-width="1.5"/>'
+        return (f'<path d="M{x:.1f} {y - 8:.1f} L{x + 8:.1f} {y:.1f} L{x:.1f} {y + 8:.1f} L{x - 8:.1f} {y:.1f} Z" '
+                f'fill="{colour}" stroke="#ffffff" stroke-width="1.5"/>')
     if shape == "hollow":
         return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="5.5" fill="#ffffff" stroke="{colour}" stroke-width="2"/>'
     if shape == "star":
-        import math
-
         pts = []
         for i in range(10):
             r = 9 if i % 2 == 0 else 4
@@ -268,7 +277,8 @@ def _mark(x: float, y: float, shape: str, colour: str) -> str:
             pts.append(f"{x + r * math.cos(a):.1f},{y + r * math.sin(a):.1f}")
         return f'<polygon points="{" ".join(pts)}" fill="{colour}" stroke="#ffffff" stroke-width="1"/>'
     if shape == "cross":
-        return (f'<path d="M{x - 6:.1f} {y - 6:.1f} L{x + 6:.1f} {y + 6:.1f} M{x + 6:.1f} {y - 6:.1f} L{x - 6:.1f} {y + 6:.1f}" '
+        return (f'<path d="M{x - 6:.1f} {y - 6:.1f} L{x + 6:.1f} {y + 6:.1f} '
+                f'M{x + 6:.1f} {y - 6:.1f} L{x - 6:.1f} {y + 6:.1f}" '
                 f'stroke="{colour}" stroke-width="3" stroke-linecap="round"/>')
     return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="6" fill="{colour}" stroke="#ffffff" stroke-width="1.5"/>'
 
@@ -276,7 +286,7 @@ def _mark(x: float, y: float, shape: str, colour: str) -> str:
 def timeline_svg(page: TenderPage) -> Markup:
     rows = _rows(page)
     times = [t for r in rows for b in r.bars for t in (b.start, b.end)] + [m[0] for r in rows for m in r.marks]
-    created = _t(page.v["created"])
+    created = _opt(page.v["created"])
     if created:
         times.append(created)
     t0, t1 = min(times), max(times)
@@ -298,22 +308,27 @@ def timeline_svg(page: TenderPage) -> Markup:
         f'role="img" aria-labelledby="timeline-title timeline-desc" class="timeline-chart" font-size="13">',
         f'<title id="timeline-title">{escape(title)}</title>',
         f'<desc id="timeline-desc">{escape(desc)}</desc>',
-        '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">'
+        '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" '
+        'orient="auto-start-reverse">'
         f'<path d="M0 0 L10 5 L0 10 z" fill="{OLD}"/></marker></defs>',
         f'<rect x="0" y="0" width="{WIDTH}" height="{height}" fill="#ffffff"/>',
     ]
     # The axis: gridlines and tick labels.
     for t, text in _ticks(t0, t1):
         xt = x(t)
-        out.append(f'<line x1="{xt:.1f}" y1="{TOP - 12}" x2="{xt:.1f}" y2="{height - 8}" stroke="{GRID}" stroke-width="1"/>')
-        out.append(f'<text x="{xt:.1f}" y="{TOP - 18}" text-anchor="middle" fill="{MUTED}" font-size="12">{escape(text)}</text>')
+        out.append(f'<line x1="{xt:.1f}" y1="{TOP - 12}" x2="{xt:.1f}" y2="{height - 8}" stroke="{GRID}" '
+                   'stroke-width="1"/>')
+        out.append(f'<text x="{xt:.1f}" y="{TOP - 18}" text-anchor="middle" fill="{MUTED}" font-size="12">'
+                   f'{escape(text)}</text>')
     for i, r in enumerate(rows):
         y = TOP + ROW_H * i + ROW_H / 2
         if i % 2 == 0:
-            out.append(f'<rect x="0" y="{y - ROW_H / 2:.1f}" width="{WIDTH}" height="{ROW_H}" fill="#f4f6fa" fill-opacity="0.7"/>')
-        out.append(f'<text x="{LABEL_W}" y="{y + 4.5:.1f}" text-anchor="end" fill="{INK}" font-weight="bold">{escape(r.name)}</text>')
+            out.append(f'<rect x="0" y="{y - ROW_H / 2:.1f}" width="{WIDTH}" height="{ROW_H}" fill="#f4f6fa" '
+                       'fill-opacity="0.7"/>')
+        out.append(f'<text x="{LABEL_W}" y="{y + 4.5:.1f}" text-anchor="end" fill="{INK}" font-weight="bold">'
+                   f'{escape(r.name)}</text>')
         w = len(r.label) * CHAR_W
-        xs = [v for b in r.bars for v in (x(b.start), x(b.end))] + [x(m[0]) for m in r.marks]
+        xs = [at for b in r.bars for at in (x(b.start), x(b.end))] + [x(m[0]) for m in r.marks]
         right, left = max(xs) + 14, min(xs) - 14
         # The label: right of the row's marks if it fits, else left of them, else inside its only
         # bar; failing all, on a line of its own at the top of the row, the marks moved down.
@@ -323,7 +338,8 @@ def timeline_svg(page: TenderPage) -> Markup:
         if right + w <= WIDTH - 4:
             label, dy = f'<text x="{right:.1f}" y="{y + 4.5:.1f}" fill="{INK}">{escape(r.label)}</text>', 0
         elif left - w >= PLOT_X0:
-            label, dy = f'<text x="{left:.1f}" y="{y + 4.5:.1f}" text-anchor="end" fill="{INK}">{escape(r.label)}</text>', 0
+            label = f'<text x="{left:.1f}" y="{y + 4.5:.1f}" text-anchor="end" fill="{INK}">{escape(r.label)}</text>'
+            dy = 0
         elif inside is not None:
             label, dy = f'<text x="{inside:.1f}" y="{y + 4.5:.1f}" fill="{INK}">{escape(r.label)}</text>', 0
         else:
@@ -336,12 +352,13 @@ def timeline_svg(page: TenderPage) -> Markup:
             rect = (f'<rect x="{xa:.1f}" y="{ym - hh:.1f}" width="{max(xb - xa, 2):.1f}" height="{2 * hh}" rx="3" '
                     f'fill="{b.fill}" stroke="{b.edge}" stroke-width="1"/>')
             out.append(f"<g><title>{escape(b.tip)}</title>{rect}</g>" if b.tip else rect)
-        for a, b in r.moves:
-            xa, xb = x(a), x(b)
+        for old, new in r.moves:
+            xa, xb = x(old), x(new)
             if abs(xb - xa) > 14:
                 sign = 1 if xb > xa else -1
-                out.append(f'<path d="M{xa + 7 * sign:.1f} {ym - 9:.1f} Q{(xa + xb) / 2:.1f} {ym - 20:.1f} {xb - 9 * sign:.1f} {ym - 9:.1f}" '
-                           f'fill="none" stroke="{OLD}" stroke-width="1.5" stroke-dasharray="3 2" marker-end="url(#arrow)"/>')
+                out.append(f'<path d="M{xa + 7 * sign:.1f} {ym - 9:.1f} Q{(xa + xb) / 2:.1f} {ym - 20:.1f} '
+                           f'{xb - 9 * sign:.1f} {ym - 9:.1f}" fill="none" stroke="{OLD}" stroke-width="1.5" '
+                           'stroke-dasharray="3 2" marker-end="url(#arrow)"/>')
         for t, shape, colour, tip in r.marks:
             out.append(f"<g><title>{escape(tip)}</title>{_mark(x(t), ym, shape, colour)}</g>")
         out.append(label)
