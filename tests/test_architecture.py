@@ -59,8 +59,8 @@ def layer(module: str) -> str:
     return parts[1] if len(parts) > 1 else parts[0]
 
 
-def _is_type_checking(node: ast.AST) -> bool:
-    test = node.test if isinstance(node, ast.If) else None
+def _is_type_checking(node: ast.If) -> bool:
+    test = node.test
     return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
         isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
 
@@ -70,7 +70,7 @@ def _statements(node: ast.AST, type_checking: bool = False):
     for child in ast.iter_child_nodes(node):
         if isinstance(child, (ast.Import, ast.ImportFrom)):
             yield child, type_checking
-        elif _is_type_checking(child):
+        elif isinstance(child, ast.If) and _is_type_checking(child):
             for stmt in child.body:
                 yield from _statements(ast.Module(body=[stmt], type_ignores=[]), True)
             for stmt in child.orelse:

@@ -43,7 +43,7 @@ def digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def snapshot(state: dict | None) -> str:
+def snapshot(state: Any) -> str:
     """The whole state, rows read through every layer, as one canonical string."""
     return "null" if state is None else json.dumps(materialize(state), sort_keys=True)
 
@@ -55,12 +55,12 @@ def withdrawal_key(bid_id: str) -> str:
 @dataclass
 class Tender:
     id: str = "T-1"
-    state: dict | None = None
+    state: Any = None  # a TenderState once created (typed loosely: the tests index it freely)
     envelopes: list[dict[str, Any]] = field(default_factory=list)
     #: bid id -> (bidder, name), read from the bids' sealed parts: what the opening reveals.
     bidders: dict[str, tuple[str, str]] = field(default_factory=dict)
     decide: Callable[..., list[Event]] = decide
-    evolve: Callable[[dict | None, dict], dict] = evolve
+    evolve: Callable[..., Any] = evolve
 
     def do(self, cmd: c.Command, actor: Actor, now: datetime) -> list[dict[str, Any]]:
         """The envelopes `cmd` adds to the log; an unlogged refusal is raised and adds none."""
@@ -151,9 +151,9 @@ def to_stage(tender: Tender, stage: int) -> datetime:
     return now
 
 
-def replay(envelopes: list[dict[str, Any]]) -> dict | None:
+def replay(envelopes: list[dict[str, Any]]) -> Any:
     """The state rebuilt from the log alone, as `app.rebuild` does."""
-    state = None
+    state: Any = None
     for env in envelopes:
         state = evolve(state, env)
     return state

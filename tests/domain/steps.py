@@ -87,13 +87,13 @@ def _consensus(tid: str, draw: Draw) -> tuple[c.Command, Actor]:
 
 def _amend(tid: str, draw: Draw, now: datetime) -> c.AmendTender:
     change = draw(st.sampled_from(["title", "extend", "shorten", "documents"]))
-    changes: dict[str, Any] = {
+    options: dict[str, dict[str, Any]] = {
         "title": {"title": "Cloud services, amended"},
         "extend": {"tender_end": now + timedelta(days=draw(st.integers(1, 20)))},
         "shorten": {"tender_end": now},
         "documents": {"documents": [{"id": "rfp-a", "title": "Amendment", "sha256": digest("a"), "size": 9}]},
-    }[change]
-    return c.AmendTender(tid, rationale="Answer to an enquiry.", changes=changes)
+    }
+    return c.AmendTender(tid, rationale="Answer to an enquiry.", changes=options[change])
 
 
 STEPS: dict[str, Step] = {
