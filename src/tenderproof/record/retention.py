@@ -21,7 +21,7 @@ import os
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TypedDict
 
 import sqlalchemy as sa
 
@@ -37,18 +37,45 @@ HOLDS_FILE = "holds.json"
 HOLD_ROLES = (REVIEWER, AUDITOR, BUYER, HCA)
 
 
+class Hold(TypedDict):
+    """A litigation hold in force: why, who placed it (id and role), and when (ISO 8601)."""
+
+    reason: str
+    actor: dict[str, str]
+    placed: str
+
+
+class HoldChange(TypedDict):
+    """One line of the history: a hold placed or lifted."""
+
+    action: str  # placed | lifted
+    tender: str
+    reason: str
+    actor: dict[str, str]
+    time: str
+
+
+class HoldsFile(TypedDict):
+    """The whole of holds.json."""
+
+    version: int
+    holds: dict[str, Hold]  # by tender id
+    history: list[HoldChange]
+
+
 def holds_path(p: Procurement) -> Path:
     return p.documents.root.parent / HOLDS_FILE
 
 
 @contextlib.contextmanager
-def _locked(p: Procurement) -> Iterator[dict[str, Any]]:
+def _locked(p: Procurement) -> Iterator[HoldsFile]:
     """The holds file's content, under an exclusive lock across processes; saved if changed."""
     path = holds_path(p)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path.with_name(HOLDS_FILE + ".lock"), os.O_RDWR | os.O_CREAT, 0o644)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
+        state: HoldsFile
         try:
             state = json.loads(path.read_text())
         except FileNotFoundError:
@@ -61,7 +88,7 @@ def _locked(p: Procurement) -> Iterator[dict[str, Any]]:
         os.close(fd)  # releases the lock
 
 
-def holds(p: Procurement) -> dict[str, dict[str, Any]]:
+def holds(p: Procurement) -> dict[str, Hold]:
     """The holds in force, by tender id."""
     with _locked(p) as state:
         return dict(state["holds"])
@@ -77,7 +104,7 @@ def _check(p: Procurement, tender_id: str, reason: str, actor: Actor) -> None:
         raise Refused("not-found", f"no tender {tender_id}")
 
 
-def place_hold(p: Procurement, tender_id: str, reason: str, actor: Actor) -> dict[str, Any]:
+def place_hold(p: Procurement, tender_id: str, reason: str, actor: Actor) -> Hold:
     """Put `tender_id` under a litigation hold; idempotent while one is in force (the first stays)."""
     _check(p, tender_id, reason, actor)
     now = iso(p.clock())
@@ -85,14 +112,14 @@ def place_hold(p: Procurement, tender_id: str, reason: str, actor: Actor) -> dic
         held = state["holds"].get(tender_id)
         if held is not None:
             return held
-        hold = {"reason": reason, "actor": actor.as_dict(), "placed": now}
+        hold: Hold = {"reason": reason, "actor": actor.as_dict(), "placed": now}
         state["holds"][tender_id] = hold
         state["history"].append({"action": "placed", "tender": tender_id, "reason": reason,
                                  "actor": actor.as_dict(), "time": now})
         return hold
 
 
-def lift_hold(p: Procurement, tender_id: str, reason: str, actor: Actor) -> dict[str, Any]:
+def lift_hold(p: Procurement, tender_id: str, reason: str, actor: Actor) -> Hold:
     """Lift the hold on `tender_id`; returns the hold that was lifted."""
     _check(p, tender_id, reason, actor)
     now = iso(p.clock())
