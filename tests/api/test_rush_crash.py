@@ -31,7 +31,7 @@ from tenderproof.domain import Actor
 from tenderproof.domain import commands as c
 from tenderproof.instance import init, open_log
 from tenderproof.ledger.audit import audit
-from tenderproof.ledger.note import verifier_from_vkey
+from tenderproof.ledger.cosignature import verifier_from_vkey
 from tenderproof.ledger.tlogproof import TlogProof, verify_tlog_proof
 
 from ..app.conftest import _package

@@ -15,9 +15,9 @@ import pytest
 import uvicorn
 
 from tenderproof.api import create_app
-from tenderproof.app import demo
 from tenderproof.app.service import Procurement
 from tenderproof.instance import Settings, open_log
+from tenderproof.scenario import demo
 
 
 @pytest.fixture
