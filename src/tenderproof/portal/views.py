@@ -1,9 +1,9 @@
-"""What the portal shows, built from public data only.
+"""A tender's page, built from public data only.
 
-A tender page is built from two sources and nothing else:
-- `public_view(state)`, the one filter of a tender's state that anyone may see (the raw state
-  holds confidential ratings and, before the opening, who bid): the state is handed to it and
-  never looked at here;
+It is built from two sources, both read through `app.queries`, and nothing else:
+- `public_view(state)` (`queries.public_tender`), the one filter of a tender's state that anyone
+  may see (the raw state holds confidential ratings and, before the opening, who bid): the state
+  never reaches the portal;
 - the tender's public event envelopes, exactly as logged (they carry commitments, not
   confidential content, until a `confidential.disclosed` event publishes content with its salt).
 """
