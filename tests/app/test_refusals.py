@@ -9,6 +9,7 @@ Everything goes through the app layer (`Procurement.execute`, `bidding`, `access
 from __future__ import annotations
 
 import base64
+import contextlib
 from datetime import timedelta
 
 import pytest
@@ -39,7 +40,7 @@ def snap(world) -> dict:
     size, tables, files = world.snapshot()
     root = world.p.private.root
     private = sorted(str(x) for x in root.rglob("*") if x.is_file()) if root.exists() else []
-    return {"size": size, "tables": {n: sorted(rows, key=repr) for n, rows in zip(TABLES, tables)},
+    return {"size": size, "tables": {n: sorted(rows, key=repr) for n, rows in zip(TABLES, tables, strict=True)},
             "files": list(files), "private": private}
 
 
@@ -161,9 +162,8 @@ def garble(blob: bytes) -> bytes:
      ["source selection authority"]),
     (dict(panel={"ssa": ["ssa"], "opening_official": ["op1", "op2"]}), "panel-incomplete", ["evaluator"]),
     (dict(threshold=4), "bad-threshold", ["opening threshold 4", "the 3 opening officials"]),
-    (dict(threshold=0), "bad-threshold", ["opening threshold 0"]),
 ], ids=["deadline-now", "deadline-past", "enquiry-after-deadline", "enquiry-now", "no-ssa", "no-evaluator",
-        "threshold-above-n", "threshold-zero"])
+        "threshold-above-n"])
 def test_create_refused(world, over, code, fragments):
     refused_unchanged(world, lambda: world.create(**over), code, *fragments)
     assert world.state() is None
@@ -553,10 +553,8 @@ def test_declaration_refused(world):
 def test_conflicted_official_cannot_declare_the_conflict_away(world):
     at_opening(world)
     world.p.execute(c.DeclareInterests(TID, True, "my brother runs acme"), OP1)
-    try:
+    with contextlib.suppress(Refused):
         world.p.execute(c.DeclareInterests(TID, False), OP1)
-    except Refused:
-        pass
     assert world.state()["declarations"]["op1"]["has_conflict"] is True
     refuse(lambda: world.share(OP1), "conflicted", "op1", logged=True)
 
@@ -963,6 +961,7 @@ def test_invalid_command_fields_raise_before_anything_happens(world, make, fragm
     (dict(factors=[]), "at least one evaluation factor"),
     (dict(value={"amount": "1", "currency": "dollars"}), "ISO 4217"),
     (dict(title=""), "title must be non-empty"),
+    (dict(threshold=0), "opening_threshold must be a whole number from 1 to 16"),
     # checked while deciding, inside the transaction: still nothing is written
     (dict(factors=[{"id": "tech", "name": "Technical"}]), "must include price"),
     (dict(factors=[{"id": "p", "name": "P", "kind": "price"}, {"id": "p", "name": "P2", "kind": "price"}]),
@@ -982,8 +981,10 @@ def test_invalid_tender_raises_before_anything_happens(world, over, fragment):
 def test_invalid_amendment_fields_raise_before_anything_happens(world):
     world.create()
     before = snap(world)
-    with pytest.raises(c.InvalidCommand, match="tender_end must be a time"):
+    with pytest.raises(c.InvalidCommand, match="tender_end needs a UTC offset"):
         world.p.execute(c.AmendTender(TID, "later", {"tender_end": "2031-01-01"}), BUYER)
+    with pytest.raises(c.InvalidCommand, match="tender_end 'next week' is not an ISO 8601 time"):
+        world.p.execute(c.AmendTender(TID, "later", {"tender_end": "next week"}), BUYER)
     with pytest.raises(c.InvalidCommand, match="digest"):
         world.p.execute(c.AmendTender(TID, "docs", {"documents": [{"id": "d1", "title": "Spec", "sha256": "x"}]}), BUYER)
     with pytest.raises(c.InvalidCommand, match="official id"):

@@ -8,8 +8,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from ..model import CRITERIA, METHODS
+from ..guards import PANEL_ROLES
+from ..model import CRITERIA, METHODS, OPENING_OFFICIAL
+from ..rulesets import RULESETS
+from . import fields
 from .base import Command, InvalidCommand, check_id, check_sha256, check_text, money
+
+#: SLIP-39, the opening key's secret sharing, splits a secret into at most 16 shares.
+MAX_OPENING_OFFICIALS = 16
 
 
 @dataclass(frozen=True)
@@ -34,14 +40,25 @@ class CreateTender(Command):
         super().__post_init__()
         check_text(self.title, "title", 500)
         check_text(self.description, "description", required=False)
+        if self.ruleset not in RULESETS:
+            raise InvalidCommand(f"rule set {self.ruleset!r} is not one of {', '.join(RULESETS)}")
+        object.__setattr__(self, "buyer", fields.buyer(self.buyer))
+        object.__setattr__(self, "items", fields.items(self.items))
+        object.__setattr__(self, "factors", fields.factors(self.factors))
+        object.__setattr__(self, "documents", fields.documents(self.documents))
+        object.__setattr__(self, "tender_end", fields.time(self.tender_end, "tender_end"))
+        if self.enquiry_end is not None:
+            object.__setattr__(self, "enquiry_end", fields.time(self.enquiry_end, "enquiry_end"))
+        object.__setattr__(self, "panel", _panel(self.panel))
+        if isinstance(self.opening_threshold, bool) or not isinstance(self.opening_threshold, int) \
+                or not 1 <= self.opening_threshold <= MAX_OPENING_OFFICIALS:
+            raise InvalidCommand(f"opening_threshold must be a whole number from 1 to {MAX_OPENING_OFFICIALS}")
+        if not isinstance(self.illustrative, (list, tuple)) or not all(isinstance(x, str) for x in self.illustrative):
+            raise InvalidCommand("illustrative must be a list of field names")
         if self.method not in METHODS:
             raise InvalidCommand(f"procurement method {self.method!r} is not one of {', '.join(METHODS)}")
         if self.criteria not in CRITERIA:
             raise InvalidCommand(f"award criteria {self.criteria!r} is not one of {', '.join(CRITERIA)}")
-        if not self.items:
-            raise InvalidCommand("a tender needs at least one item")
-        if not self.factors:
-            raise InvalidCommand("a tender needs at least one evaluation factor")
         if self.value is not None:
             object.__setattr__(self, "value", money(self.value, "value"))
 
@@ -55,10 +72,28 @@ class AmendTender(Command):
         super().__post_init__()
         check_text(self.rationale, "amendment rationale")
         allowed = {"title", "description", "tender_end", "enquiry_end", "documents", "value", "items"}
+        if not isinstance(self.changes, dict):
+            raise InvalidCommand("an amendment's changes must be an object")
         bad = set(self.changes) - allowed
         if not self.changes or bad:
             raise InvalidCommand(f"an amendment changes some of {', '.join(sorted(allowed))}; "
                                  f"got {sorted(self.changes)}")
+        ch = dict(self.changes)
+        if "title" in ch:
+            ch["title"] = check_text(ch["title"], "title", 500)
+        if "description" in ch:
+            ch["description"] = check_text(ch["description"], "description", required=False)
+        if "items" in ch:
+            ch["items"] = fields.items(ch["items"])
+        if "documents" in ch:
+            ch["documents"] = fields.documents(ch["documents"])
+        if "value" in ch and ch["value"] is not None:
+            ch["value"] = money(ch["value"], "value")
+        if "tender_end" in ch:
+            ch["tender_end"] = fields.time(ch["tender_end"], "tender_end")
+        if ch.get("enquiry_end") is not None:
+            ch["enquiry_end"] = fields.time(ch["enquiry_end"], "enquiry_end")
+        object.__setattr__(self, "changes", ch)
 
 
 @dataclass(frozen=True)
@@ -133,3 +168,22 @@ class CancelTender(Command):
     def __post_init__(self) -> None:
         super().__post_init__()
         check_text(self.reason, "cancellation reason")
+
+
+def _panel(value: Any) -> dict[str, list[str]]:
+    """role -> the officials named for it, each once, in the order given."""
+    if not isinstance(value, dict):
+        raise InvalidCommand("panel must be an object: role -> list of official ids")
+    unknown = set(value) - set(PANEL_ROLES)
+    if unknown:
+        raise InvalidCommand(f"panel roles {', '.join(sorted(unknown))} are not among {', '.join(PANEL_ROLES)}")
+    panel = {}
+    for role, ids in value.items():
+        if not isinstance(ids, (list, tuple)):
+            raise InvalidCommand(f"panel.{role} must be a list of official ids")
+        panel[role] = list(dict.fromkeys(check_id(i, f"{role} id") for i in ids))
+    if sum(len(ids) for ids in panel.values()) > 1000:
+        raise InvalidCommand("a panel names at most 1000 officials")
+    if len(panel.get(OPENING_OFFICIAL, [])) > MAX_OPENING_OFFICIALS:
+        raise InvalidCommand(f"at most {MAX_OPENING_OFFICIALS} opening officials can share the opening key")
+    return panel
