@@ -76,7 +76,7 @@ def test_jedi_replays_and_verifies(settings, tmp_path, monkeypatch):
         # The ledger, the projections and every bid receipt check out.
         assert audit(p.log).ok
         assert rebuild(p, check=True).identical
-        for bid_id, receipt in report.receipts.items():
+        for receipt in report.receipts.values():
             verify_tlog_proof(receipt.proof, canonical(receipt.envelope), verifiers=[p.log.log_verifier()])
         # OCDS: zero schema errors with the official validator, offline.
         from tenderproof.app.publication import stored_releases

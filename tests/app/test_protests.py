@@ -11,6 +11,7 @@ outcomes, and corrective action. Every refusal is checked to leave nothing behin
 
 from __future__ import annotations
 
+import contextlib
 from datetime import UTC, date, datetime, time, timedelta
 
 import holidays
@@ -434,10 +435,8 @@ def test_injunction_does_not_outlive_the_decided_protest(world):
     (sid, _), = world.state()["stays"].items()
     world.clock.advance(days=30)
     decide(world, "cofc-1", "denied", by=COURT)
-    try:
+    with contextlib.suppress(Refused):
         world.p.execute(c.CourtOrder(TID, "cofc-1", "dissolve_injunction", "judgment entered; dissolved"), COURT)
-    except Refused:
-        pass
     assert world.state()["stays"][sid]["status"] != "in-force"
 
 

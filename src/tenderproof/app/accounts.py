@@ -67,5 +67,6 @@ def authenticate(p: Procurement, token: str) -> tuple[str, str] | None:
 def may_act(p: Procurement, person_id: str, role: str, tender_id: str | None) -> bool:
     targets = [ANY_TENDER] + ([tender_id] if tender_id else [])
     with p.db.reader.connect() as conn:
-        return conn.execute(sa.select(grants.c.role).where(
-            grants.c.person_id == person_id, grants.c.role == role, grants.c.tender_id.in_(targets))).first() is not None
+        found = conn.execute(sa.select(grants.c.role).where(
+            grants.c.person_id == person_id, grants.c.role == role, grants.c.tender_id.in_(targets))).first()
+    return found is not None

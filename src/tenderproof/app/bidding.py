@@ -13,7 +13,10 @@ import base64
 import hashlib
 import hmac
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -25,6 +28,7 @@ from tenderproof.domain.evaluation import final_bids
 from tenderproof.domain.events import EventType
 from tenderproof.domain.model import OPENING_OFFICIAL, SYSTEM
 from tenderproof.domain.rows import seq_key
+from tenderproof.domain.tender import TenderState
 from tenderproof.domain.tendering import who_bid, withdrawal_commitment
 from tenderproof.ledger.tlogproof import TlogProof
 from tenderproof.store.schema import confidential, events, key_shares, officials
@@ -78,7 +82,7 @@ def publish(p: Procurement, tender_id: str, actor: Actor, work=None) -> list[Log
     return p.execute(c.PublishTender(tender_id, opening), actor, work=work)
 
 
-def public_key(state: dict) -> bytes:
+def public_key(state: Mapping[str, Any]) -> bytes:
     if not state.get("opening"):
         raise Refused("not-published", f"tender {state['id']} has no opening key yet")
     return base64.b64decode(state["opening"]["public_key"])
@@ -138,7 +142,7 @@ def withdraw_bid(p: Procurement, tender_id: str, actor: Actor, bid_id: str, secr
 def submit_share(p: Procurement, tender_id: str, actor: Actor, share: bytes, work=None) -> list[Logged]:
     """Hand in a decrypted key share; the k-th share opens every bid in the same transaction."""
 
-    def keep_and_maybe_open(conn: Connection, state: dict, logged: list[Logged]) -> list[Logged]:
+    def keep_and_maybe_open(conn: Connection, state: TenderState, logged: list[Logged]) -> list[Logged]:
         # The rules accepted this official; now the share itself. A malformed share refused here
         # rolls the whole command back, so it can never sit in the pool and block the opening.
         try:
@@ -156,13 +160,20 @@ def submit_share(p: Procurement, tender_id: str, actor: Actor, share: bytes, wor
 def open_bids(p: Procurement, tender_id: str, actor: Actor, work=None) -> list[Logged]:
     """The buyer asks for the opening. Bids open the moment the k-th share arrives, so before
     that this is refused (and the attempt logged): fewer than k shares open nothing."""
+
+    def open_now(conn: Connection, now: datetime) -> list[Logged]:
+        state = p.load_for_update(conn, tender_id)
+        if state is None:
+            raise Refused("not-found", f"no tender {tender_id}")
+        return _open_all(p, conn, state)
+
     state = p.state(tender_id)
     if state is not None and len(state["shares"]) >= state["opening_threshold"] and state["status"] == "active.opening":
-        return p.transact(lambda conn, now: _open_all(p, conn, p.load_for_update(conn, tender_id)))
+        return p.transact(open_now)
     return p.execute(c.RecordOpening(tender_id, {}), actor, work=work)
 
 
-def _open_all(p: Procurement, conn: Connection, state: dict) -> list[Logged]:
+def _open_all(p: Procurement, conn: Connection, state: TenderState) -> list[Logged]:
     tender_id = state["id"]
     rows = conn.execute(sa.select(key_shares.c.official, key_shares.c.share).where(key_shares.c.tender_id == tender_id))
     shares = {r.official: bytes(r.share) for r in rows}
@@ -228,7 +239,7 @@ def _unseal(p: Procurement, conn: Connection, tender_id: str, key) -> tuple[dict
         elif t == EventType.COMMAND_REFUSED:
             revealed["refusals"][seq_key(r.seq)] = actor
         elif t == EventType.BIDDER_OWNERSHIP_DECLARED:
-            revealed["ownership"][content["bidder"]] = {"owners": content["owners"], "affiliates": content["affiliates"]}
+            revealed["ownership"][content["bidder"]] = {k: content[k] for k in ("owners", "affiliates")}
     return identities, revealed
 
 

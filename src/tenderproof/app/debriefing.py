@@ -8,24 +8,29 @@ protest clock runs from that date.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any, cast
 
 from tenderproof.domain.evaluation import current_rating
 from tenderproof.domain.model import iso
+from tenderproof.domain.tender import TenderState
 
 from .envelope import canonical
 
 
-def _ratings(state: dict, bid_id: str) -> dict[str, str | None]:
-    return {f["id"]: current_rating(state, bid_id, f) for f in state["factors"]}
+def _ratings(state: Mapping[str, Any], bid_id: str) -> dict[str, str | None]:
+    # A reader's state (`Procurement.state`): its collections are dicts, read as the rules read rows.
+    tender = cast(TenderState, state)
+    return {f["id"]: current_rating(tender, bid_id, f) for f in tender["factors"]}
 
 
-def debriefing_document(state: dict, bidder_id: str, now: datetime) -> bytes:
+def debriefing_document(state: Mapping[str, Any], bidder_id: str, now: datetime) -> bytes:
     award = state["awards"][-1]
     mine = next((b for b in state["bids"].values() if b["bidder"] == bidder_id and b["status"] == "opened"), None)
     if mine is None:
         raise ValueError(f"{bidder_id} has no opened bid on tender {state['id']}")
-    findings = {}
+    findings: dict[str, dict[str, list[str]]] = {}
     for key, history in state["ratings"].items():
         bid, factor, _evaluator = key.split("/")
         if bid == mine["id"]:

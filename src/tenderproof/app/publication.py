@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
@@ -11,7 +12,8 @@ from tenderproof.ocds.releases import release_for
 from tenderproof.store.schema import ocds_releases
 
 
-def releases_for(before: dict | None, after: dict, env: dict[str, Any], index: int, ocid_prefix: str) -> list[tuple[int, dict]]:
+def releases_for(before: Mapping[str, Any] | None, after: Mapping[str, Any], env: dict[str, Any], index: int,
+                 ocid_prefix: str) -> list[tuple[int, dict]]:
     rel = release_for(before, after, env, ocid_prefix=ocid_prefix, index=index)
     return [] if rel is None else [(index, rel)]
 

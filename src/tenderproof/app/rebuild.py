@@ -17,12 +17,14 @@ from sqlalchemy.engine import Connection
 
 from tenderproof.domain import evolve
 from tenderproof.domain.rows import settle
+from tenderproof.domain.tender import TenderState
 from tenderproof.store.schema import PROJECTIONS, confidential
 
 from . import envelope
 from .service import Logged, Procurement
 
 CHUNK = 4096
+_ENVELOPE_KEYS = {"type", "tender", "seq", "payload"}
 
 
 class RebuildError(RuntimeError):
@@ -41,11 +43,23 @@ class RebuildReport:
 
 
 def snapshot(conn: Connection) -> dict[str, list[str]]:
-    out = {}
+    out: dict[str, list[str]] = {}
     for table in PROJECTIONS:
         pk = list(table.primary_key.columns)
         rows = conn.execute(sa.select(table).order_by(*pk))
         out[table.name] = [envelope.canonical({k: _plain(v) for k, v in r._mapping.items()}).decode() for r in rows]
+    return out
+
+
+def differences(live: dict[str, list[str]], rebuilt: dict[str, list[str]]) -> list[str]:
+    """One line per table whose rebuilt rows differ from the live ones, naming a first difference."""
+    out = []
+    for name in rebuilt:
+        a, b = live[name], rebuilt[name]
+        if a != b:
+            extra = sorted(set(a) - set(b))[:1] + sorted(set(b) - set(a))[:1]
+            out.append(f"{name}: {len(a)} live rows, {len(b)} rebuilt; first difference: "
+                       f"{extra[0][:200] if extra else 'row order'}")
     return out
 
 
@@ -59,7 +73,7 @@ def parse_envelope(raw: bytes) -> dict | None:
         env = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
         return None
-    if isinstance(env, dict) and env.get("v") == envelope.VERSION and {"type", "tender", "seq", "payload"} <= env.keys():
+    if isinstance(env, dict) and env.get("v") == envelope.VERSION and env.keys() >= _ENVELOPE_KEYS:
         return env
     return None
 
@@ -69,7 +83,7 @@ def replay(p: Procurement, conn: Connection) -> RebuildReport:
     for table in reversed(PROJECTIONS):
         conn.execute(sa.delete(table))
     size = p.log.head(conn).size
-    states: dict[str, dict] = {}
+    states: dict[str, TenderState] = {}
     for start in range(0, size, CHUNK):
         for offset, raw in enumerate(p.log.entries(start, min(size, start + CHUNK), conn)):
             env = parse_envelope(raw)
@@ -102,17 +116,11 @@ def rebuild(p: Procurement, check: bool = False) -> RebuildReport:
         try:
             live = snapshot(conn) if check else None
             report = replay(p, conn)
-            if check:
-                rebuilt = snapshot(conn)
-                for name in rebuilt:
-                    a, b = live[name], rebuilt[name]
-                    if a != b:
-                        extra = sorted(set(a) - set(b))[:1] + sorted(set(b) - set(a))[:1]
-                        report.differences.append(f"{name}: {len(a)} live rows, {len(b)} rebuilt; first difference: "
-                                                   f"{extra[0][:200] if extra else 'row order'}")
-                trans.rollback()
-            else:
+            if live is None:
                 trans.commit()
+            else:
+                report.differences += differences(live, snapshot(conn))
+                trans.rollback()
         except BaseException:
             if trans.is_active:
                 trans.rollback()

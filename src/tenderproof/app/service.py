@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import base64
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -30,6 +31,7 @@ from tenderproof.domain import commands as c
 from tenderproof.domain.events import EventType
 from tenderproof.domain.model import BIDDER, ENQUIRIES, SYSTEM, TENDERING, iso, parse_time
 from tenderproof.domain.rows import COLLECTIONS, Rows, materialize
+from tenderproof.domain.tender import TenderState
 from tenderproof.ledger.log import Log
 from tenderproof.store import tender_rows
 from tenderproof.store.documents import DocumentStore
@@ -160,7 +162,7 @@ class Procurement:
                 logged += w(conn, after, logged)
         return logged
 
-    def load_for_update(self, conn: Connection, tender_id: str) -> dict | None:
+    def load_for_update(self, conn: Connection, tender_id: str) -> TenderState | None:
         """The tender's state for a command: the core, and each collection read lazily by key
         from `tender_rows` in this transaction (the batch holds the log's lock), both as the
         batch's earlier commands left them (`unit_of_work`)."""
@@ -170,13 +172,14 @@ class Procurement:
         core = uow.core(conn, tender_id)
         if core is None:
             return None
-        return core.state | {name: Rows(uow.table(conn, tender_id, name)) for name in COLLECTIONS}
+        # The stored core and one Rows per collection: what `domain.tender.TenderState` lists.
+        return cast(TenderState, core.state | {name: Rows(uow.table(conn, tender_id, name)) for name in COLLECTIONS})
 
     def prepare(self, tender_id: str, content: dict[str, Any]) -> Prepared | None:
         """A sealed part for `content` made ahead, with its encryption to the tender's opening
         key; None if the tender has no opening key."""
         core = self.core(tender_id)
-        if not _before_opening(core):
+        if core is None or not _before_opening(core):
             return None
         seal = envelope.Sealed.of(content)
         return Prepared(seal, self._seal_to_opening(tender_id, core, seal))
@@ -188,16 +191,18 @@ class Procurement:
         return None if text is None else core_of(text, tender_id)
 
     def commit_events(
-        self, conn: Connection, tender_id: str, state: dict | None, evs: Sequence[Event], actor: Actor, now: datetime,
-        prepared: Sequence[Prepared] = (),
-    ) -> tuple[list[Logged], dict]:
+        self, conn: Connection, tender_id: str, state: TenderState | None, evs: Sequence[Event], actor: Actor,
+        now: datetime, prepared: Sequence[Prepared] = (),
+    ) -> tuple[list[Logged], TenderState]:
         """Append `evs` to the ledger and fold them into the projections, in `conn`'s transaction.
 
         What would name a bidder before the opening (`sealed_actor`, `sealed_content`) is stored
         sealed to the tender's opening key, and folded without it: the state never holds it
         until the opening reveals it, so neither does any projection."""
         seq0 = state["events"] if state else 0
-        envs, steps, private = [], [], []
+        envs: list[dict[str, Any]] = []
+        steps: list[tuple[TenderState | None, TenderState]] = []
+        private: list[dict[str, Any]] = []
         ready = {envelope.canonical(p.seal.content): p for p in prepared}
         s = state
         for i, ev in enumerate(evs):
@@ -217,6 +222,8 @@ class Procurement:
                 if until_opening:
                     blob = mine.blob if mine and mine.seal is seal else self._seal_to_opening(tender_id, s, seal)
                 private.append(self._private_row(tender_id, seal, blob))
+        if s is None:
+            raise ValueError(f"no events to commit for tender {tender_id}")
         first = self.writer.reserve(conn, [envelope.canonical(env) for env in envs])  # only inside a batch
         logged = [Logged(first + i, env) for i, env in enumerate(envs)]
         uow = self.writer.uow
@@ -227,7 +234,7 @@ class Procurement:
         return logged, s
 
     @staticmethod
-    def _seal_to_opening(tender_id: str, state: dict, seal: envelope.Sealed) -> bytes:
+    def _seal_to_opening(tender_id: str, state: Mapping[str, Any], seal: envelope.Sealed) -> bytes:
         key = base64.b64decode(state["opening"]["public_key"])
         return sealing.seal_record(tender_id, key, envelope.canonical(
             {"salt": base64.b64encode(seal.salt).decode(), "content": seal.content}))
@@ -240,8 +247,8 @@ class Procurement:
                           "until_opening": False}
         return row | {"salt": b"", "content": "", "sealed": sealed_blob, "until_opening": True}
 
-    def project(self, conn: Connection, tender_id: str, seq0: int, logged: list[Logged], steps,
-                uow: UnitOfWork | None = None) -> None:
+    def project(self, conn: Connection, tender_id: str, seq0: int, logged: list[Logged],
+                steps: Sequence[tuple[TenderState | None, TenderState]], uow: UnitOfWork | None = None) -> None:
         """Update every projection for events just appended (also used by rebuild): into the
         batch's unit of work, or at once when there is none. Writes only the rows the events
         changed, and computes releases and deadlines only for events that can change them."""
@@ -251,15 +258,16 @@ class Procurement:
         uow.insert("events", [
             {"ledger_index": lg.index, "tender_id": tender_id, "seq": lg.envelope["seq"], "type": lg.envelope["type"],
              "time": lg.envelope["time"], "envelope": envelope.canonical(lg.envelope).decode()} for lg in logged])
-        loud = [(lg, step) for lg, step in zip(logged, steps) if lg.envelope["type"] not in QUIET]
+        loud = [(lg, step) for lg, step in zip(logged, steps, strict=True) if lg.envelope["type"] not in QUIET]
         rels = []
         for lg, (before, after) in loud:
             rels += releases_for(before, after, lg.envelope, lg.index, self.ocid_prefix)
         if rels:
             uow.insert("ocds_releases", [{"id": r["id"], "tender_id": tender_id, "ledger_index": idx,
                                           "release": envelope.canonical(r).decode()} for idx, r in rels])
+        collections: Mapping[str, Any] = final  # read by name
         for name in COLLECTIONS:
-            if changed := final[name].changes():
+            if changed := collections[name].changes():
                 uow.put_rows(tender_id, name, changed)
         prev = uow.cores.get(tender_id)
         if prev is not None and prev.seq != seq0:
@@ -316,17 +324,17 @@ class Procurement:
             kind, _, arg = r.kind.partition(":")
             cmd = DEADLINE_KINDS[kind](r.tender_id, arg)
             try:
-                fired += self.writer.savepoint(conn, lambda: self._decide_and_commit(conn, cmd, WORKER, now, None),
-                                               default=[])
+                fire = partial(self._decide_and_commit, conn, cmd, WORKER, now, None)
+                fired += self.writer.savepoint(conn, fire, default=[])
             except Exception:  # one broken deadline must not hold up every command behind it
                 log.exception("deadline %s of tender %s could not fire", r.kind, r.tender_id)
 
 
-def _before_opening(state: dict | None) -> bool:
+def _before_opening(state: Mapping[str, Any] | None) -> bool:
     return bool(state and state.get("opening") and state.get("opened") is None)
 
 
-def deadlines_of(state: dict) -> dict[str, str]:
+def deadlines_of(state: Mapping[str, Any]) -> dict[str, str]:
     """The deadlines the worker must act on in this state."""
     out = {}
     if state["status"] == ENQUIRIES and state["periods"]["enquiry_end"]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import sqlalchemy as sa
@@ -29,6 +30,8 @@ _INSERT = {t.name: sa.insert(t) for t in (events, confidential, ocds_releases, d
 _CORE = sa.select(tenders.c.seq, tenders.c.state).where(tenders.c.id == sa.bindparam("id"))
 _UPDATE_TENDER = sa.update(tenders).where(tenders.c.id == sa.bindparam("tid"), tenders.c.seq == sa.bindparam("seq0"))
 _MISSING = object()
+#: The tables a batch only inserts into (the others it also updates or replaces).
+_INSERTED = ("events", "confidential", "ocds_releases")
 
 
 class StaleProjection(RuntimeError):
@@ -64,7 +67,7 @@ class UnitOfWork:
     def __init__(self) -> None:
         self.cores: dict[str, Core] = {}
         self.rows: dict[tuple[str, str], dict[str, Any]] = {}  # (tender, kind) -> key -> row
-        self.inserts: dict[str, list[dict[str, Any]]] = {name: [] for name in ("events", "confidential", "ocds_releases")}
+        self.inserts: dict[str, list[dict[str, Any]]] = {name: [] for name in _INSERTED}
         self.deadlines: dict[str, list[dict[str, Any]]] = {}  # tender -> all its deadlines
         self._tables: dict[tuple[str, str], tender_rows.TableRows] = {}
         self._undo: list[Callable[[], None]] = []
@@ -100,7 +103,7 @@ class UnitOfWork:
         for key, row in rows.items():
             old = overlay.get(key, _MISSING)
             overlay[key] = row
-            self._undo.append(lambda o=overlay, k=key, v=old: self._restore(o, k, v))
+            self._undo.append(partial(self._restore, overlay, key, old))
 
     def insert(self, table: str, rows: list[dict[str, Any]]) -> None:
         target = self.inserts[table]
@@ -152,18 +155,19 @@ class UnitOfWork:
             if rows:
                 conn.execute(_INSERT[name], rows)
         by_tender: dict[str, dict[str, dict[str, Any]]] = {}
-        for (tid, kind), rows in self.rows.items():
-            if rows:
-                by_tender.setdefault(tid, {})[kind] = rows
+        for (tid, kind), overlay in self.rows.items():
+            if overlay:
+                by_tender.setdefault(tid, {})[kind] = overlay
         for tid, kinds in by_tender.items():
             tender_rows.write(conn, tid, kinds)
         new = [{"id": tid, **c.row} for tid, c in self.cores.items() if c.row is not None and not c.stored_seq]
         if new:
             conn.execute(_INSERT["tenders"], new)
         for tid, c in self.cores.items():
-            if c.row is not None and c.stored_seq:
-                if conn.execute(_UPDATE_TENDER, {**c.row, "tid": tid, "seq0": c.stored_seq}).rowcount != 1:
-                    raise Conflict(f"tender {tid} changed under this batch")
+            if c.row is None or not c.stored_seq:
+                continue  # unchanged, or inserted above
+            if conn.execute(_UPDATE_TENDER, {**c.row, "tid": tid, "seq0": c.stored_seq}).rowcount != 1:
+                raise Conflict(f"tender {tid} changed under this batch")
         if self.deadlines:
             conn.execute(sa.delete(deadlines).where(deadlines.c.tender_id.in_(list(self.deadlines))))
             rows = [r for rs in self.deadlines.values() for r in rs]

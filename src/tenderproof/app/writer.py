@@ -194,7 +194,9 @@ class GroupCommit:
                 self._batch, self.uow = None, None
         else:
             error = Conflict(f"gave up after {MAX_RETRIES} attempts: too much contention")
-        for (_body, done), outcome in zip(jobs, outcomes if error is None else [(False, error)] * len(jobs)):
+        if error is not None:  # nobody's command is durable: each caller gets the error
+            outcomes = [(False, error)] * len(jobs)
+        for (_body, done), outcome in zip(jobs, outcomes, strict=True):
             ok, value = outcome
             if ok:
                 done.set_result(value)

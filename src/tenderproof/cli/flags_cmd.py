@@ -20,14 +20,18 @@ from .common import DataDir, Db, err, fail, progress, service
 
 
 def flags(
-    file: Annotated[Path | None, typer.Argument(help="OCDS data: JSON Lines of compiled releases, packages, arrays")] = None,
+    file: Annotated[
+        Path | None, typer.Argument(help="OCDS data: JSON Lines of compiled releases, packages, arrays"),
+    ] = None,
     settings_file: Annotated[Path | None, typer.Option("--settings", help="Cardinal-style settings (INI)")] = None,
     map_: Annotated[bool, typer.Option("--map", help="Add the Maps group (as Cardinal's --map)")] = False,
     no_meta: Annotated[bool, typer.Option("--no-meta", help="Leave out the Meta group")] = False,
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Write the JSON here, not stdout")] = None,
     html: Annotated[Path | None, typer.Option("--html", help="Also write a self-contained HTML report here "
                                               "(distributions, thresholds, flagged identifiers)")] = None,
-    ledger: Annotated[bool, typer.Option("--ledger", help="Flag tenderproof's own procurements (OCDS + ledger)")] = False,
+    ledger: Annotated[
+        bool, typer.Option("--ledger", help="Flag tenderproof's own procurements (OCDS + ledger)"),
+    ] = False,
     tender: Annotated[str | None, typer.Option(help="With --ledger: only this tender")] = None,
     data_dir: DataDir = None,
     db: Db = None,
@@ -42,7 +46,7 @@ def flags(
         fail("give an OCDS FILE, or --ledger for this installation's procurements", code=2)
     if html is not None and ledger:
         fail("--html works with an OCDS FILE, not with --ledger", code=2)
-    if ledger:
+    if file is None:  # --ledger (checked above)
         result, problems = _ledger(data_dir, db, tender, settings_file, map_, no_meta)
     else:
         if not file.exists():
@@ -73,7 +77,7 @@ def _ledger(data_dir, db, tender, settings_file, map_, no_meta):
         q = sa.select(tenders.c.id)
         if tender:
             q = q.where(tenders.c.id == tender)
-        states = [p.state(r.id, conn) for r in conn.execute(q).all()]
+        states = [state for r in conn.execute(q).all() if (state := p.state(r.id, conn)) is not None]
     releases = stored_releases(p, tender)
     if tender and not states:
         fail(f"no tender {tender}")

@@ -11,6 +11,7 @@ import typer
 from tenderproof.fsutil import atomic_write
 from tenderproof.ledger.audit import audit as audit_log
 from tenderproof.ledger.checkpoint import Checkpoint
+from tenderproof.ledger.log import Appended
 from tenderproof.ledger.note import open_note
 from tenderproof.ledger.tiles import bundle_entries, check_entry, split_bundle, tile_path, tiles_to_serve
 
@@ -49,14 +50,14 @@ def append(
         except ValueError as e:
             fail(f"line {i + 1}: {e}; nothing was appended")
     log = log_for(data_dir, db)
-    first = None
+    done: list[Appended] = []
     with progress() as bar:
         task = bar.add_task("appending", total=len(lines))
         for start in range(0, len(lines), batch):
-            done = log.append(lines[start : start + batch])
-            first = done.first if first is None else first
-            bar.advance(task, done.count)
-    typer.echo(f"appended {len(lines)} entries at indexes {first}..{first + len(lines) - 1}; tree size {done.size}")
+            done.append(log.append(lines[start : start + batch]))
+            bar.advance(task, done[-1].count)
+    first, size = done[0].first, done[-1].size
+    typer.echo(f"appended {len(lines)} entries at indexes {first}..{first + len(lines) - 1}; tree size {size}")
 
 
 @app.command()
@@ -105,10 +106,8 @@ def tiles(
                 data = blobs.get((lv, ix))
                 if data is None:
                     fail(f"tile {tile_path(lv, ix)} is missing from the database; run `tenderproof log audit`")
-                if lv >= 0:
-                    data = data[: width * 32]
-                else:
-                    data = bundle_entries(split_bundle(data)[:width])
+                # A narrower version of a stored tile: its first `width` hashes, or entries (level -1).
+                data = data[: width * 32] if lv >= 0 else bundle_entries(split_bundle(data)[:width])
                 atomic_write(directory / tile_path(lv, ix, width), data, durable=False)
                 written += 1
             bar.advance(task, len(chunk))

@@ -16,7 +16,9 @@ app = typer.Typer(help="Witnesses that cosign this log's checkpoints.", no_args_
 
 
 @app.command("add")
-def add(vkey: Annotated[str, typer.Argument(help="The witness's verifier key")], data_dir: DataDir = None, db: Db = None) -> None:
+def add(
+    vkey: Annotated[str, typer.Argument(help="The witness's verifier key")], data_dir: DataDir = None, db: Db = None,
+) -> None:
     """Register a witness by its verifier key."""
     name = witnessing.add_witness(log_for(data_dir, db), vkey.strip())
     typer.echo(f"witness {name} registered")

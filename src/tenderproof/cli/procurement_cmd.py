@@ -31,7 +31,8 @@ from .common import DataDir, Db, fail, log_for, progress, service, settings, tex
 
 scenario_app = typer.Typer(help="Replay procurement scenarios with their own dates.", no_args_is_help=True)
 ocds_app = typer.Typer(help="Open Contracting Data Standard output.", no_args_is_help=True)
-bid_app = typer.Typer(help="Bidders: seal a bid on your own machine, submit it, keep the receipt.", no_args_is_help=True)
+bid_app = typer.Typer(help="Bidders: seal a bid on your own machine, submit it, keep the receipt.",
+                      no_args_is_help=True)
 official_app = typer.Typer(help="Officials: key pairs for bid opening.", no_args_is_help=True)
 
 PUBLISHER = {"name": "tenderproof"}
@@ -95,7 +96,8 @@ def _published() -> str:
 def ocds_releases_cmd(output: Output, data_dir: DataDir = None, db: Db = None) -> None:
     """Write a release package of every release."""
     rels = stored_releases(service(data_dir, db))
-    pkg = packages.release_package(rels, publisher=PUBLISHER, uri=output.resolve().as_uri(), published_date=_published())
+    pkg = packages.release_package(rels, publisher=PUBLISHER, uri=output.resolve().as_uri(),
+                                   published_date=_published())
     atomic_write(output, packages.dumps(pkg).encode())
     typer.echo(f"wrote {len(rels)} releases to {output}")
 
@@ -213,7 +215,9 @@ def bid_submit(
     api: Annotated[str | None, typer.Option(help="The tenderproof server, e.g. http://127.0.0.1:8000")] = None,
     token: Annotated[str | None, typer.Option(envvar="TENDERPROOF_TOKEN", help="Your API token")] = None,
     receipt: Annotated[Path | None, typer.Option(help="Receipt file [default: receipt-TENDER.tlog-proof]")] = None,
-    vkey: Annotated[str | None, typer.Option(help="The log's verifier key (or a file) to check the receipt against")] = None,
+    vkey: Annotated[
+        str | None, typer.Option(help="The log's verifier key (or a file) to check the receipt against"),
+    ] = None,
     bidder: Annotated[str | None, typer.Option(help="Operator-local mode (no --api): the bidder's id")] = None,
     name: Annotated[str | None, typer.Option(help="Operator-local mode: the bidder's name")] = None,
     data_dir: DataDir = None,
@@ -240,7 +244,7 @@ def bid_submit(
                 fail(f"no tender {tender}")
             data = seal.seal_bid(tender, bidding.public_key(state), seal.pack(path))
         r = bidding.submit_bid(p, tender, Actor(bidder, "bidder"), name, data)
-        entry, proof, digest = canonical(r.envelope), r.proof, r.sealed_sha256
+        entry, proof, digest = canonical(r.envelope), r.proof or p.log.tlog_proof(r.index), r.sealed_sha256
         vkey = vkey or p.log.head().vkey
     cp = verify_tlog_proof(proof, entry, verifiers=[verifier_from_vkey(vkey)])
     if json.loads(entry)["payload"]["sealed_sha256"] != digest:
@@ -278,7 +282,8 @@ def tender_events(
         if type and e.envelope["type"] != type:
             continue
         actor = e.envelope["actor"]
-        typer.echo(f"{e.index}\t{e.envelope['time']}\t{e.envelope['type']}\t{actor.get('id', '(sealed)')} ({actor['role']})")
+        who = f"{actor.get('id', '(sealed)')} ({actor['role']})"
+        typer.echo(f"{e.index}\t{e.envelope['time']}\t{e.envelope['type']}\t{who}")
 
 
 @tender_app.command("entry")

@@ -42,9 +42,8 @@ def verify(
         if policy is not None:
             pol = Policy.parse(_read(policy, "policy").decode("utf-8"))
             cp = verify_tlog_proof(parsed, entry_bytes, policy=pol)
-        else:
-            key = text_or_file(vkey)
-            cp = verify_tlog_proof(parsed, entry_bytes, verifiers=[verifier_from_vkey(key)])
+        elif vkey is not None:  # exactly one of the two is given (checked above)
+            cp = verify_tlog_proof(parsed, entry_bytes, verifiers=[verifier_from_vkey(text_or_file(vkey))])
     except (ValueError, UnicodeDecodeError) as e:
         fail(f"invalid: {e}", code=1)
     typer.echo(f"valid: entry {parsed.index} is in log {cp.origin} at tree size {cp.size}")

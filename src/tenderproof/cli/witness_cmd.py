@@ -14,7 +14,9 @@ from .common import fail, text_or_file
 
 app = typer.Typer(help="Run a witness that cosigns the log's checkpoints.", no_args_is_help=True)
 
-WitnessDir = Annotated[Path, typer.Option("--dir", envvar="TENDERPROOF_WITNESS_DIR", help="The witness's own directory")]
+WitnessDir = Annotated[
+    Path, typer.Option("--dir", envvar="TENDERPROOF_WITNESS_DIR", help="The witness's own directory"),
+]
 
 
 @app.command()

@@ -19,6 +19,7 @@ what the domain itself decides, so lots can be added with the lots extension lat
 from __future__ import annotations
 
 import base64
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -62,7 +63,7 @@ class Publishes:
     tags: tuple[str, ...]
     in_draft: tuple[str, ...] = PLANNING_UPDATE
 
-    def tags_after(self, state_before: dict | None) -> list[str]:
+    def tags_after(self, state_before: Mapping[str, Any] | None) -> list[str]:
         draft = state_before is not None and state_before["status"] == "draft"
         return list(self.in_draft if draft else self.tags)
 
@@ -141,8 +142,8 @@ def ocid_for(ocid_prefix: str, tender_id: str) -> str:
     return f"{ocid_prefix}{tender_id}"
 
 
-def release_for(state_before: dict | None, state_after: dict, envelope: dict, *, ocid_prefix: str, index: int,
-                document_base_url: str | None = None) -> dict | None:
+def release_for(state_before: Mapping[str, Any] | None, state_after: Mapping[str, Any], envelope: Mapping[str, Any],
+                *, ocid_prefix: str, index: int, document_base_url: str | None = None) -> dict | None:
     """The OCDS release published by applying `envelope` (ledger `index`), or None if nothing public changed."""
     publishes = RELEASES[EventType(envelope["type"])]
     if isinstance(publishes, NoRelease):
@@ -155,7 +156,7 @@ def release_for(state_before: dict | None, state_after: dict, envelope: dict, *,
             "initiationType": "tender", "language": "en", **after}
 
 
-def public_view(s: dict, *, document_base_url: str | None = None) -> dict[str, Any]:
+def public_view(s: Mapping[str, Any], *, document_base_url: str | None = None) -> dict[str, Any]:
     """The public OCDS content of a tender state (everything in a release but its metadata)."""
     buyer = {"id": s["buyer"]["id"], "name": s["buyer"]["name"]}
     parties: dict[str, dict[str, Any]] = {buyer["id"]: {**buyer, "roles": ["buyer", "procuringEntity"]}}
@@ -185,7 +186,7 @@ def public_view(s: dict, *, document_base_url: str | None = None) -> dict[str, A
     return out
 
 
-def _tender(s: dict, buyer: dict, document_base_url: str | None) -> dict[str, Any]:
+def _tender(s: Mapping[str, Any], buyer: dict, document_base_url: str | None) -> dict[str, Any]:
     code, details = AWARD_CRITERIA[s["criteria"]]
     factors = "; ".join(f"{f['name']} ({f['kind']}, weight {f['weight']})" for f in s["factors"])
     t: dict[str, Any] = {
@@ -268,7 +269,7 @@ def _clarification(q: dict) -> dict[str, Any]:
             "description": f"Question: {q['question']}\nAnswer: {q['answer']}", "datePublished": q["answered"]}
 
 
-def _tenderers(s: dict) -> list[dict[str, str]]:
+def _tenderers(s: Mapping[str, Any]) -> list[dict[str, str]]:
     """The parties named by the opening (only bids that were live at the deadline are opened)."""
     seen: dict[str, dict[str, str]] = {}
     for b in sorted(s["bids"].values(), key=lambda b: (b["date"], b["id"])):
@@ -277,7 +278,7 @@ def _tenderers(s: dict) -> list[dict[str, str]]:
     return list(seen.values())
 
 
-def _bid_details(s: dict) -> list[dict[str, Any]]:
+def _bid_details(s: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Bids extension `bids.details`: opened bids with their tenderers; withdrawn ones without identity."""
     cr, awarded = s.get("competitive_range"), bool(s["awards"])
     out = []
@@ -305,7 +306,7 @@ def _bid_details(s: dict) -> list[dict[str, Any]]:
     return out
 
 
-def _awards(s: dict) -> list[dict[str, Any]]:
+def _awards(s: Mapping[str, Any]) -> list[dict[str, Any]]:
     contract_award = (s.get("contract") or {}).get("award")
     out = []
     for n, a in enumerate(s["awards"]):

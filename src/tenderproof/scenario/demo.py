@@ -82,9 +82,8 @@ def setup(settings: Settings, hours: float = 3.0) -> DemoInfo:
         opening_threshold=2, value={"amount": "250000", "currency": "USD"}, illustrative=["everything: a demo tender"],
     ), buyer)
     bidding.publish(live, SANDBOX, buyer)
-    atomic_write(settings.data_dir / "demo-accounts.json",
-                 json.dumps({"tokens": tokens, "sandbox": SANDBOX, "deadline": deadline.isoformat()}, indent=1).encode(),
-                 mode=0o600)
+    saved = {"tokens": tokens, "sandbox": SANDBOX, "deadline": deadline.isoformat()}
+    atomic_write(settings.data_dir / "demo-accounts.json", json.dumps(saved, indent=1).encode(), mode=0o600)
     return DemoInfo(tokens, SANDBOX, deadline, report.events)
 
 

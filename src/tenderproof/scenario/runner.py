@@ -108,7 +108,8 @@ class Runner:
         party = scenario.parties[step["actor"]]
         return Actor(party["id"], step.get("role", party["role"]))
 
-    def run(self, scenario: Scenario, until: datetime | None = None, progress: Callable[[int], None] | None = None) -> RunReport:
+    def run(self, scenario: Scenario, until: datetime | None = None,
+            progress: Callable[[int], None] | None = None) -> RunReport:
         report = RunReport()
         self._register_officials(scenario)
         for i, step in enumerate(scenario.steps, 1):
@@ -170,11 +171,11 @@ class Runner:
         if do == "withdraw":
             return len(bidding.withdraw_bid(self.p, tid, actor, a["bid_id"]))
         if do == "debrief":
-            doc = debriefing_document(self.p.state(tid), a["bidder_id"], self.clock())
+            doc = debriefing_document(self._state(tid), a["bidder_id"], self.clock())
             digest = self.p.documents.put(doc)
             return len(self.p.execute(c.GiveDebriefing(tid, a["bidder_id"], digest), actor))
         if do == "disclose_evaluation":
-            state = self.p.state(tid)
+            state = self._state(tid)
             commitments = [e.envelope["confidential"] for e in self.p.events(tid)
                            if e.envelope["type"] in EVALUATION and "confidential" in e.envelope]
             return len(disclose(self.p, tid, [x for x in commitments if x not in state["disclosed"]], actor))
@@ -190,18 +191,24 @@ class Runner:
             raise ScenarioError(f"unknown step {do!r}")
         return len(self.p.execute(command(tid, **a), actor))
 
+    def _state(self, tid: str) -> dict[str, Any]:
+        state = self.p.state(tid)
+        if state is None:
+            raise ScenarioError(f"no tender {tid}: the scenario must create it first")
+        return state
+
     def _seal_and_submit(self, tid: str, actor: Actor, name: str, a: dict) -> bidding.Receipt:
         """What the bidder does on their own machine: write, pack and seal the proposal."""
         with tempfile.TemporaryDirectory() as d:
             for fname, content in a.get("files", {"proposal.txt": "illustrative proposal"}).items():
                 (Path(d) / fname).write_text(content)
             package = seal.pack(Path(d))
-        sealed = seal.seal_bid(tid, bidding.public_key(self.p.state(tid)), package)
+        sealed = seal.seal_bid(tid, bidding.public_key(self._state(tid)), package)
         return bidding.submit_bid(self.p, tid, actor, name, sealed, bid_id=a["bid_id"])
 
     def _share(self, tid: str, actor: Actor):
         """What an opening official does on their own machine: decrypt their share."""
-        state = self.p.state(tid)
+        state = self._state(tid)
         encrypted = (state.get("opening") or {}).get("encrypted_shares", {}).get(actor.id)
         kp = self.official_keys.get(actor.id)
         share = seal.decrypt_share(tid, actor.id, base64.b64decode(encrypted), kp) if encrypted and kp else b"\x00"
