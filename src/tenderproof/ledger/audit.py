@@ -21,14 +21,13 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from tenderproof.store.schema import log_tiles
-
 from . import merkle
 from .checkpoint import Checkpoint
 from .cosignature import verifier_from_vkey
 from .log import Log
 from .note import open_note
 from .storage import Head, fetcher
+from .tables import log_tiles
 from .tiles import (
     ENTRIES,
     TILE_WIDTH,

@@ -18,13 +18,11 @@ from dataclasses import dataclass
 from sqlalchemy.engine import Connection, RootTransaction
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from tenderproof.store.db import Database
-
 from . import merkle
 from .checkpoint import Checkpoint
 from .cosignature import verifier_from_vkey
 from .note import NoteVerifier, Signer, open_note, sign_note
-from .storage import Head, HeadMoved, LedgerStore, SqlLedgerStore, TileWrite, fetcher
+from .storage import Engines, Head, HeadMoved, LedgerStore, SqlLedgerStore, TileWrite, fetcher
 from .tiles import (
     ENTRIES,
     TILE_HEIGHT,
@@ -103,7 +101,7 @@ class Log:
     auditors work without it.
     """
 
-    def __init__(self, db: Database, signer: Signer | None = None, store: LedgerStore | None = None) -> None:
+    def __init__(self, db: Engines, signer: Signer | None = None, store: LedgerStore | None = None) -> None:
         self.db = db
         self.signer = signer
         self.store = store or SqlLedgerStore()

@@ -18,11 +18,21 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 
-from tenderproof.store.schema import log_checkpoints, log_cosignatures, log_head, log_tiles, log_witnesses
-
+from .tables import log_checkpoints, log_cosignatures, log_head, log_tiles, log_witnesses
 from .tiles import ENTRIES, TileFetch, TileKey, leaf_tile
+
+
+class Engines(Protocol):
+    """Where the log's tables live: an engine to read with and one to write with (the app's
+    `store.db.Database` is one; the writer serialises appends, e.g. SQLite `BEGIN IMMEDIATE`)."""
+
+    @property
+    def reader(self) -> Engine: ...
+
+    @property
+    def writer(self) -> Engine: ...
 
 
 class HeadMoved(RuntimeError):

@@ -1,64 +1,16 @@
 """The database tables, as SQLAlchemy Core metadata. Alembic migrations create them.
 
-The ledger's tables hold only what is public: tiles (hashes and entry bundles), the tree head
-and signed checkpoints with their cosignatures. The log's private key lives in the data
-directory, never in the database.
+The ledger's tables (`ledger.tables`) hold only what is public: tiles (hashes and entry bundles),
+the tree head and signed checkpoints with their cosignatures. The log's private key lives in the
+data directory, never in the database.
 """
 
 import sqlalchemy as sa
-from sqlalchemy import BigInteger, Column, Integer, LargeBinary, MetaData, SmallInteger, String, Table, Text
+from sqlalchemy import BigInteger, Column, Integer, LargeBinary, String, Table, Text
 
-metadata = MetaData()
-
-#: One row per tile; a partial tile's row grows in place until the tile is full. Level -1 holds
-#: the entry bundles, levels 1.. the hash tiles (C2SP tlog-tiles). Level-0 tiles are not stored:
-#: they are the leaf hashes of the bundle with the same index, computed on read.
-log_tiles = Table(
-    "log_tiles",
-    metadata,
-    Column("level", SmallInteger, primary_key=True, autoincrement=False),
-    Column("idx", BigInteger, primary_key=True, autoincrement=False),
-    Column("data", LargeBinary, nullable=False),
-)
-
-#: The single row (id = 1) every append advances by compare-and-swap on `size`.
-log_head = Table(
-    "log_head",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=False),
-    Column("origin", String(255), nullable=False),
-    Column("vkey", Text, nullable=False),
-    Column("size", BigInteger, nullable=False),
-    Column("root", LargeBinary(32), nullable=False),
-)
-
-#: At most one signed checkpoint per tree size: the primary key makes a second one impossible.
-log_checkpoints = Table(
-    "log_checkpoints",
-    metadata,
-    Column("size", BigInteger, primary_key=True, autoincrement=False),
-    Column("note", Text, nullable=False),
-)
-
-#: Witness cosignatures collected for a checkpoint, one line per witness key.
-log_cosignatures = Table(
-    "log_cosignatures",
-    metadata,
-    Column("size", BigInteger, primary_key=True, autoincrement=False),
-    Column("key_name", String(255), primary_key=True),
-    Column("key_id", LargeBinary(4), primary_key=True),
-    Column("line", Text, nullable=False),
-    Column("timestamp", BigInteger, nullable=False),
-)
-
-#: The witnesses (C2SP tlog-witness) this log asks to cosign its checkpoints: public keys only.
-log_witnesses = Table(
-    "log_witnesses",
-    metadata,
-    Column("name", String(255), primary_key=True),
-    Column("vkey", Text, nullable=False, unique=True),
-)
-
+# The log's own tables are the ledger's (it knows nothing of procurement, nor of this module); the
+# procurement's tables join them in the one metadata, so one migration history covers the database.
+from tenderproof.ledger.tables import log_checkpoints, log_cosignatures, log_head, log_tiles, log_witnesses, metadata
 
 # --- procurement: projections (dropped and rebuilt from the ledger by `tenderproof rebuild`) ---
 
@@ -195,3 +147,24 @@ idempotency = Table(
     Column("status", Integer, nullable=False),
     Column("body", Text, nullable=False),
 )
+
+__all__ = [
+    "api_tokens",
+    "confidential",
+    "deadlines",
+    "events",
+    "grants",
+    "idempotency",
+    "key_shares",
+    "log_checkpoints",
+    "log_cosignatures",
+    "log_head",
+    "log_tiles",
+    "log_witnesses",
+    "metadata",
+    "ocds_releases",
+    "officials",
+    "people",
+    "tender_rows",
+    "tenders",
+]
