@@ -41,7 +41,7 @@ def test_quiet_events_of_the_jedi_replay_publish_nothing(settings):
 
 def test_quiet_events_of_the_ocds_procurements_publish_nothing():
     ledger = procurement.Ledger()
-    for build in (procurement.full, procurement.cancelled, procurement.unsuccessful):
+    for build in (procurement.full, procurement.cancelled, procurement.unsuccessful, procurement.protested):
         build(ledger)
     seen = _check([env for env, _ in ledger.entries])
     assert {"bid.submitted", "bid.withdrawn", "command.refused", "evaluation.consensus"} <= seen

@@ -24,6 +24,9 @@ SSA = Actor("ssa-1", "ssa")
 EVALUATORS = [Actor("ev-1", "evaluator"), Actor("ev-2", "evaluator")]
 OPENERS = [Actor(f"oo-{i}", "opening_official") for i in (1, 2, 3)]
 SYSTEM = Actor("deadline-worker", "system")
+HCA = Actor("hca-1", "hca")
+GAO = Actor("gao", "reviewer")
+AUDITOR = Actor("ig-1", "auditor")
 BIDDERS = {"acme": "Acme Cloud Services LLC", "beta": "Beta Hyperscale Inc.", "gamma": "Gamma Data Corp."}
 #: Strings only confidential content carries: none may ever appear in a release.
 SECRETS = ["NARRATIVE-7f3a", "WEAKNESS-7f3a", "RISK-7f3a", "CONSENSUS-7f3a", "RANGE-7f3a", "COI-7f3a",
@@ -83,8 +86,11 @@ TENDER_END = t(20, 12)
 PUBLISHED = t(2)
 
 
-def create(ledger: Ledger, tid: str, *, tender_end: datetime = TENDER_END, criteria: str = "bestValueTradeoff") -> Tender:
+def create(ledger: Ledger, tid: str, *, tender_end: datetime = TENDER_END, criteria: str = "bestValueTradeoff",
+           hca: bool = False) -> Tender:
     tender = Tender(ledger, tid)
+    panel = {"buyer": [BUYER.id], "evaluator": [e.id for e in EVALUATORS], "ssa": [SSA.id],
+             "opening_official": [o.id for o in OPENERS], **({"hca": [HCA.id]} if hca else {})}
     tender.do(c.CreateTender(
         tid, title=f"Enterprise cloud capability ({tid})", description="Commercial cloud services, all classification levels.",
         buyer={"id": BUYER.id, "name": "Contracting Office 1"}, method="open", criteria=criteria,
@@ -94,8 +100,7 @@ def create(ledger: Ledger, tid: str, *, tender_end: datetime = TENDER_END, crite
                  {"id": "past", "name": "Past performance", "kind": "rating", "weight": 1},
                  {"id": "price", "name": "Total evaluated price", "kind": "price", "weight": 1}],
         tender_end=tender_end, enquiry_end=t(10, 12),
-        panel={"buyer": [BUYER.id], "evaluator": [e.id for e in EVALUATORS], "ssa": [SSA.id],
-               "opening_official": [o.id for o in OPENERS]},
+        panel=panel,
         opening_threshold=2, value={"amount": "10000000.00", "currency": "USD"},
         documents=[{"id": "rfp", "title": "Request for proposals", "sha256": digest("rfp v1"), "size": 1234}],
     ), BUYER, t(1))
@@ -137,6 +142,21 @@ def full(ledger: Ledger) -> Tender:
     tender.do(c.SubmitBid(tid, bid_id="late", bidder_name="Delta", sealed_sha256=digest("late"), sealed_size=1,
                           withdrawal=withdrawal_commitment("key-late")),
               Actor("delta", "bidder"), t(25, 13))  # refused and logged
+    open_and_rate(tender, a, b)
+    tender.do(c.RecordConsensus(tid, bid_id=b, factor_id="technical", rating="Good", rationale="CONSENSUS-7f3a"),
+              BUYER, t(28))
+    tender.do(c.SetCompetitiveRange(tid, included=[a, b], excluded={}, rationale="RANGE-7f3a"), BUYER, t(28, 10))
+    tender.do(c.DecideAward(tid, bid_id=a, value={"amount": "9500000.00", "currency": "USD"},
+                            rationale="Acme's technical approach is worth its price."), SSA, t(1, 9, 4))
+    tender.do(c.GiveDebriefing(tid, bidder_id="beta", document_sha256=digest("debrief beta")), BUYER, t(3, 9, 4))
+    tender.do(c.SignContract(tid, contract_id=f"{tid}-contract-1", value={"amount": "9500000.00", "currency": "USD"},
+                             period_end=t(1, 0, 4) + timedelta(days=365 * 5)), BUYER, t(20, 9, 4))
+    return tender
+
+
+def open_and_rate(tender: Tender, a: str, b: str) -> None:
+    """After the closing: declarations, two shares, the opening of acme's bid `a` and beta's `b`, ratings."""
+    tid = tender.id
     for official in [*OPENERS[:2], *EVALUATORS, SSA]:
         tender.do(c.DeclareInterests(tid, has_conflict=False, details="COI-7f3a none"), official, t(26))
     for official in OPENERS[:2]:
@@ -152,14 +172,32 @@ def full(ledger: Ledger) -> Tender:
                 tender.do(c.RateProposal(tid, bid_id=bid_id, factor_id=factor, rating=rating,
                                          strengths="NARRATIVE-7f3a", weaknesses="WEAKNESS-7f3a", risks="RISK-7f3a"),
                           ev, t(27))
-    tender.do(c.RecordConsensus(tid, bid_id=b, factor_id="technical", rating="Good", rationale="CONSENSUS-7f3a"),
-              BUYER, t(28))
-    tender.do(c.SetCompetitiveRange(tid, included=[a, b], excluded={}, rationale="RANGE-7f3a"), BUYER, t(28, 10))
+
+
+def protested(ledger: Ledger) -> Tender:
+    """A pre-award GAO protest whose CICA stay the HCA overrides; award, contract and performance;
+    an ownership declaration, an employment contact and an auditor's read along the way."""
+    tender = create(ledger, "T-2024-004", hca=True)
+    tid = tender.id
+    publish(tender)
+    tender.do(c.DeclareOwnership(tid, owners=["Acme Holdings"], affiliates=["Acme Federal"]), Actor("acme", "bidder"),
+              t(5))
+    a, b = bid(tender, "acme", t(6)), bid(tender, "beta", t(7))
+    tender.do(c.CloseTendering(tid), SYSTEM, TENDER_END)
+    open_and_rate(tender, a, b)
+    tender.do(c.ReportEmploymentContact(tid, bidder_id="beta", contact_date=t(27), response="rejected"),
+              EVALUATORS[0], t(27, 10))
+    tender.do(c.FileProtest(tid, protest_id="p1", forum="gao", grounds="the evaluation was unreasonable"),
+              Actor("beta", "bidder"), t(28))
+    tender.do(c.DocketProtest(tid, protest_id="p1"), GAO, t(28, 12))
+    tender.do(c.OverrideStay(tid, stay_id="stay-p1", ground="best-interests", finding="the mission cannot wait"),
+              HCA, t(29))
+    tender.do(c.ReadConfidential(tid, item=f"bid {a}", purpose="audit of the evaluation"), AUDITOR, t(29, 10))
     tender.do(c.DecideAward(tid, bid_id=a, value={"amount": "9500000.00", "currency": "USD"},
                             rationale="Acme's technical approach is worth its price."), SSA, t(1, 9, 4))
-    tender.do(c.GiveDebriefing(tid, bidder_id="beta", document_sha256=digest("debrief beta")), BUYER, t(3, 9, 4))
-    tender.do(c.SignContract(tid, contract_id=f"{tid}-contract-1", value={"amount": "9500000.00", "currency": "USD"},
-                             period_end=t(1, 0, 4) + timedelta(days=365 * 5)), BUYER, t(20, 9, 4))
+    tender.do(c.SignContract(tid, contract_id=f"{tid}-contract-1", value={"amount": "9500000.00", "currency": "USD"}),
+              BUYER, t(20, 9, 4))
+    tender.do(c.StartPerformance(tid), BUYER, t(21, 9, 4))
     return tender
 
 
