@@ -9,6 +9,7 @@ import sys
 import pytest
 import sqlalchemy as sa
 
+from tenderproof.store.db import Database
 from tenderproof.store.schema import log_tiles
 
 
@@ -81,8 +82,6 @@ def test_audit_fails_on_tampering(data):
     _, out, _ = run("log", "audit", "--data-dir", d, env_db=db)
     assert out.startswith("audit ok: 3 entries")
     url = db or f"sqlite:///{d / 'tenderproof.db'}"
-    from tenderproof.store.db import Database
-
     database = Database.open(url)
     with database.writer.begin() as conn:
         conn.execute(sa.update(log_tiles).where(log_tiles.c.level == -1).values(data=b"\x00\x01a\x00\x01b\x00\x01d"))

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import base64
 import json
+import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -161,9 +163,6 @@ def assert_nobody_named(world: World, *names: str, tid: str = TID) -> None:
 
 
 def _package(content: bytes) -> bytes:
-    import tempfile
-    from pathlib import Path
-
     with tempfile.TemporaryDirectory() as d:
         (Path(d) / "proposal.bin").write_bytes(content)
         return seal.pack(Path(d))

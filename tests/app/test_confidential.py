@@ -11,10 +11,11 @@ from tenderproof import seal
 from tenderproof.app import bidding
 from tenderproof.app.access import disclose, read_confidential_payload
 from tenderproof.app.envelope import canonical, commit
+from tenderproof.app.public import public_view
 from tenderproof.domain import Actor, Refused
 from tenderproof.domain import commands as c
 
-from .conftest import BUYER, EVAL, SSA, TID
+from .conftest import BUYER, EVAL, OPENERS, SSA, TID
 
 
 def rated_world(world):
@@ -80,8 +81,6 @@ def test_disclosure_after_award_matches_the_commitments(world):
 
 
 def test_public_view_hides_what_is_confidential(world):
-    from tenderproof.app.public import public_view
-
     world.create()
     world.publish()
     world.bid("acme", b"x", bid_id="bid-acme")
@@ -93,8 +92,6 @@ def test_public_view_hides_what_is_confidential(world):
     world.bid("globex", b"y", "T-2", bid_id="bid-3")
     world.clock.advance(days=31)
     world.p.run_deadlines()
-    from .conftest import OPENERS
-
     for o in OPENERS[:2]:
         world.declare(o, "T-2")
         world.share(o, "T-2")

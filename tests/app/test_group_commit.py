@@ -4,21 +4,29 @@ few rows however many bids the tender already holds."""
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tenderproof.app import bidding
+from tenderproof import seal as sealing
+from tenderproof.app import bidding, envelope
+from tenderproof.app.rebuild import rebuild
+from tenderproof.app.service import Procurement
+from tenderproof.app.unit_of_work import StaleProjection, UnitOfWork
 from tenderproof.domain import Actor, Refused
+from tenderproof.domain import commands as c
+from tenderproof.instance import Settings, init
 from tenderproof.ledger.tlogproof import verify_tlog_proof
 from tenderproof.seal import sealed_digest as seal_digest
 from tenderproof.store.schema import log_checkpoints, tender_rows, tenders
 
-from .conftest import TID
+from .conftest import OPENERS, T0, TID, Clock, World
 
 
 def _checkpoint_sizes(world) -> list[int]:
@@ -140,9 +148,6 @@ def test_concurrent_bids_all_get_verifiable_receipts(world):
 
 
 def test_a_sealed_part_prepared_outside_the_batch_is_used_only_for_its_own_content(world):
-    from tenderproof.app import envelope
-    from tenderproof.domain import commands as c
-
     world.create()
     world.publish()
     acme = Actor("acme", "bidder")
@@ -167,8 +172,6 @@ def test_a_sealed_part_prepared_outside_the_batch_is_used_only_for_its_own_conte
 
 def test_the_unit_of_work_undoes_a_refused_command_and_rewrites_what_a_rollback_took_back(world):
     """Undo in memory what the database's savepoint undoes, even across a flush mid-batch."""
-    from tenderproof.app.unit_of_work import UnitOfWork
-
     world.create()
     with world.p.db.writer_lock(), world.p.db.writer.begin() as conn:
         uow = UnitOfWork()
@@ -193,12 +196,6 @@ def test_the_unit_of_work_undoes_a_refused_command_and_rewrites_what_a_rollback_
 
 
 def test_a_projection_from_before_the_rows_is_refused_not_misread(world):
-    import json
-
-    import pytest
-
-    from tenderproof.app.unit_of_work import StaleProjection
-
     world.create()
     with world.p.db.writer.begin() as conn:  # the whole state in the row, as before schema 0006
         old = json.loads(conn.execute(sa.select(tenders.c.state).where(tenders.c.id == TID)).scalar())
@@ -213,8 +210,6 @@ def test_a_command_that_fails_after_a_flush_takes_nothing_of_the_others_with_it(
     """A command that makes the batch write its rows so far (the deadline worker, the opening)
     and then fails: its savepoint takes those rows back out of the database, so the unit of work
     must write the earlier commands' rows again, or their events would be in the log alone."""
-    from tenderproof.app.rebuild import rebuild
-
     world.create()
     world.publish()
 
@@ -242,13 +237,6 @@ JOBS = st.lists(st.sampled_from(["bid", "duplicate", "broken", "flush-then-fail"
 def test_any_batch_of_commands_and_failures_leaves_projections_equal_to_a_replay(tmp_path_factory, db_url, kinds):
     """Whatever mix of accepted, refused and failing commands (some flushing the unit of work
     before failing) shares a batch, the projections equal a replay of the log."""
-    from tenderproof import seal as sealing
-    from tenderproof.app.rebuild import rebuild
-    from tenderproof.app.service import Procurement
-    from tenderproof.instance import Settings, init
-
-    from .conftest import OPENERS, T0, Clock, World
-
     if not db_url.startswith("sqlite"):
         return  # one schema per test on PostgreSQL: the examples would share it (the other tests cover it)
     data = tmp_path_factory.mktemp("batch") / "data"

@@ -8,12 +8,14 @@ import sys
 from pathlib import Path
 
 from tenderproof.app.envelope import canonical
+from tenderproof.app.publication import stored_releases
 from tenderproof.app.rebuild import rebuild
 from tenderproof.app.service import Procurement
 from tenderproof.domain.model import parse_time
 from tenderproof.instance import init
 from tenderproof.ledger.audit import audit
 from tenderproof.ledger.tlogproof import verify_tlog_proof
+from tenderproof.ocds import packages
 from tenderproof.scenario.runner import Clock, Runner, Scenario
 
 from ..conftest import shared_testdata
@@ -79,9 +81,6 @@ def test_jedi_replays_and_verifies(settings, tmp_path, monkeypatch):
         for receipt in report.receipts.values():
             verify_tlog_proof(receipt.proof, canonical(receipt.envelope), verifiers=[p.log.log_verifier()])
         # OCDS: zero schema errors with the official validator, offline.
-        from tenderproof.app.publication import stored_releases
-        from tenderproof.ocds import packages
-
         rels = stored_releases(p)
         assert rels, "no OCDS releases were published"
         for name, pkg, mp in (

@@ -3,6 +3,7 @@ data directory, taken just before the opening, holds no bid plaintext and cannot
 
 from __future__ import annotations
 
+import base64
 import os
 import shutil
 
@@ -11,8 +12,9 @@ import sqlalchemy as sa
 
 from tenderproof import seal
 from tenderproof.app.envelope import canonical
+from tenderproof.domain import Refused
 from tenderproof.ledger.tlogproof import TlogProof, verify_tlog_proof
-from tenderproof.store.schema import key_shares
+from tenderproof.store.schema import confidential, key_shares
 
 from .conftest import OPENERS, TID, assert_nobody_named, assert_sealed_until_opening, confidential_row, database_dump
 
@@ -47,8 +49,6 @@ def test_copy_before_opening_reveals_no_bid(world, tmp_path):
     with world.p.db.reader.connect() as conn:
         held = {r.official: bytes(r.share) for r in conn.execute(sa.select(key_shares.c.official, key_shares.c.share))}
     assert list(held) == [first.id]
-    import base64
-
     public = base64.b64decode(state["opening"]["public_key"])
     pub(public)
     with pytest.raises(seal.SealError):
@@ -84,8 +84,6 @@ def test_receipt_verifies_offline(world):
 
 
 def test_a_refused_late_bid_does_not_name_the_bidder(world):
-    from tenderproof.domain import Refused
-
     world.create()
     world.publish()
     world.bid("acmecorp", b"in time")
@@ -109,11 +107,6 @@ def test_a_refused_late_bid_does_not_name_the_bidder(world):
 def test_an_altered_sealed_part_stops_the_opening_and_opens_nothing(world):
     """Who bid is checked against the log when the opening unseals it: a database copy edited to
     change it makes the opening refuse, with nothing opened and no share kept of the k-th."""
-    import sqlalchemy as sa
-
-    from tenderproof.domain import Refused
-    from tenderproof.store.schema import confidential
-
     world.create()
     world.publish()
     world.bid("acme", b"ACME proposal")

@@ -1,10 +1,12 @@
 """A whole procurement through the app layer, then the ledger and projections checked."""
 
+from tenderproof.app import bidding
 from tenderproof.app.rebuild import rebuild
+from tenderproof.domain import Refused
 from tenderproof.domain import commands as c
 from tenderproof.ledger.audit import audit
 
-from .conftest import BUYER, EVAL, SSA, TID
+from .conftest import BUYER, EVAL, OPENERS, SSA, TID
 
 
 def test_full_procurement(world):
@@ -26,11 +28,6 @@ def test_full_procurement(world):
 
 
 def test_replaced_bid_and_early_opening(world):
-    from tenderproof.app import bidding
-    from tenderproof.domain import Refused
-
-    from .conftest import OPENERS
-
     world.create()
     world.publish()
     world.bid("acme", b"first offer", bid_id="bid-1")

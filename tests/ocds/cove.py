@@ -35,6 +35,7 @@ def cli(path: Path, standard_zip: Path) -> dict[str, Any]:
 
 
 def in_process(path: Path, standard_zip: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    # Only here: libcoveocds takes a quarter of a second to import, and only these validations use it.
     import libcoveocds.api
     from libcoveocds.config import LibCoveOCDSConfig
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import socket
+from importlib import resources
 from pathlib import Path
 
 import pytest
 
+from tenderproof.domain import commands as c
 from tenderproof.ocds import BIDS_EXTENSION, jsonl, record_package, release_package
 from tenderproof.ocds import packages as pk
 
@@ -162,8 +165,6 @@ def test_confidential_content_never_published(ledger: p.Ledger, packages: dict[s
 
 
 def test_documents_are_content_addressed(ledger: p.Ledger) -> None:
-    import base64
-
     r = next(r for env, r in ledger.entries if env["type"] == "tender.amended")
     docs = {d["id"]: d for d in r["tender"]["documents"]}
     b64 = base64.urlsafe_b64encode(bytes.fromhex(p.digest("rfp a1"))).rstrip(b"=").decode()
@@ -212,8 +213,6 @@ def test_merge_needs_no_network(ledger: p.Ledger, monkeypatch: pytest.MonkeyPatc
 
 
 def test_schema_shipped_with_licence() -> None:
-    from importlib import resources
-
     folder = resources.files("tenderproof.ocds").joinpath("schema")
     assert "Apache License" in folder.joinpath("LICENSE").read_text(encoding="utf-8")
     assert "1__1__5" in folder.joinpath("NOTICE").read_text(encoding="utf-8")
@@ -245,8 +244,6 @@ def test_offline_validation_is_not_vacuous(packages: dict[str, Path], kind: str,
 @pytest.mark.parametrize(("criteria", "code"), [("lowestPrice", "priceOnly"), ("bestValueTradeoff", "ratedCriteria"),
                                                 ("lowestPriceTechnicallyAcceptable", "priceOnly")])
 def test_draft_is_planned_and_criteria_map_to_the_codelist(criteria: str, code: str) -> None:
-    from tenderproof.domain import commands as c
-
     led = p.Ledger()
     tender = p.create(led, "T-DRAFT", criteria=criteria)
     tender.do(c.AmendTender("T-DRAFT", rationale="Typo in the title.", changes={"title": "Cloud capability"}),
