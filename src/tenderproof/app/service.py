@@ -34,6 +34,7 @@ from tenderproof.domain.rows import COLLECTIONS, Rows, materialize
 from tenderproof.domain.tender import TenderState
 from tenderproof.ledger.log import Log
 from tenderproof.store import tender_rows
+from tenderproof.store.db import Database
 from tenderproof.store.documents import DocumentStore
 from tenderproof.store.schema import deadlines, events, tenders
 
@@ -92,6 +93,8 @@ class Procurement:
     """The procurement service over one installation (log, database, document stores)."""
 
     def __init__(self, log: Log, data_dir: Path, clock: Clock = utcnow, ocid_prefix: str = "ocds-tndrpf-") -> None:
+        if not isinstance(log.db, Database):  # the group commit needs its cross-process writer lock
+            raise TypeError("the procurement service needs a log over the store's Database")
         self.log = log
         self.db = log.db
         self.clock = clock

@@ -61,6 +61,12 @@ def service(data_dir: Path | None, db: str | None, clock: Callable[[], datetime]
     return Procurement(log_for(data_dir, db, signing=signing), settings(data_dir, db).data_dir, clock)
 
 
+def close(log: Log) -> None:
+    """Close the connections of the log's database (its reader and writer engines may be one)."""
+    for engine in {log.db.reader, log.db.writer}:
+        engine.dispose()
+
+
 def progress() -> Progress:
     return Progress(
         TextColumn("{task.description}"),

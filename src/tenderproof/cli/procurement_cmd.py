@@ -27,7 +27,7 @@ from tenderproof.ocds import packages
 from tenderproof.scenario.runner import Clock, Runner, Scenario
 from tenderproof.store.schema import tenders
 
-from .common import DataDir, Db, fail, log_for, progress, service, settings, text_or_file
+from .common import DataDir, Db, close, fail, log_for, progress, service, settings, text_or_file
 
 scenario_app = typer.Typer(help="Replay procurement scenarios with their own dates.", no_args_is_help=True)
 ocds_app = typer.Typer(help="Open Contracting Data Standard output.", no_args_is_help=True)
@@ -54,7 +54,7 @@ def scenario_run(
         except ValueError:
             fail(f"--until {until!r} is not a date (YYYY-MM-DD) or an RFC 3339 time", code=2)
     s = settings(data_dir, db)
-    init_instance(s).db.dispose()
+    close(init_instance(s))
     clock = Clock()
     p = service(data_dir, db, clock)
     with progress() as bar:

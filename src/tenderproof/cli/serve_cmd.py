@@ -15,7 +15,7 @@ from tenderproof.app.service import Procurement
 from tenderproof.instance import Settings, open_log
 from tenderproof.scenario import demo as demo_setup
 
-from .common import DataDir, Db, err, log_for, settings
+from .common import DataDir, Db, close, err, log_for, settings
 
 WORKER_PERIOD = 1.0  # seconds between checks for due deadlines
 
@@ -41,7 +41,7 @@ def serve(
     import uvicorn  # only here: the server is heavy to import, and every other command starts without it
 
     s = settings(data_dir, db)
-    log_for(data_dir, db, signing=True).db.dispose()  # fail here, once, if the installation is unusable
+    close(log_for(data_dir, db, signing=True))  # fail here, once, if the installation is unusable
     if workers == 1:
         uvicorn.run(served_app(s), host=host, port=port, log_level="warning")
         return

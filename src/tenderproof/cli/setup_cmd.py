@@ -9,7 +9,7 @@ import typer
 from tenderproof.instance import DEFAULT_ORIGIN
 from tenderproof.instance import init as init_instance
 
-from .common import DataDir, Db, settings
+from .common import DataDir, Db, close, settings
 
 
 def init(
@@ -22,7 +22,7 @@ def init(
     log = init_instance(s, origin)
     head = log.head()
     typer.echo(f"data directory: {s.data_dir}")
-    typer.echo(f"database: {log.db.dialect}")
+    typer.echo(f"database: {log.db.writer.dialect.name}")
     typer.echo(f"log: {head.origin} (size {head.size})")
     typer.echo(f"verifier key: {head.vkey}")
-    log.db.dispose()
+    close(log)
