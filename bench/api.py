@@ -26,15 +26,12 @@ import argparse
 import asyncio
 import base64
 import cProfile
-import datetime as dt
 import io
 import json
 import os
-import platform
 import pstats
 import shutil
 import socket
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -45,6 +42,7 @@ from pathlib import Path
 
 import httpx
 import sqlalchemy as sa
+from machine import describe
 from rich.console import Console
 from rich.table import Table
 
@@ -61,15 +59,10 @@ console = Console(highlight=False, width=200)
 
 
 def machine() -> str:
-    cpu = next((ln.split(":", 1)[1].strip() for ln in open("/proc/cpuinfo") if ln.startswith("model name")), "?")
-    mem = next(int(ln.split()[1]) for ln in open("/proc/meminfo") if ln.startswith("MemTotal"))
     import fastapi
     import uvicorn
 
-    return (f"CPU {cpu}, {os.cpu_count()} cores, RAM {mem / 2**20:.1f} GiB, {platform.platform()}\n"
-            f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, uvicorn {uvicorn.__version__}, "
-            f"FastAPI {fastapi.__version__}, httpx {httpx.__version__}, "
-            f"date {dt.datetime.now().astimezone().isoformat(timespec='seconds')}")
+    return describe(f"uvicorn {uvicorn.__version__}", f"FastAPI {fastapi.__version__}", f"httpx {httpx.__version__}")
 
 
 def pct(xs: list[float], p: float) -> float:

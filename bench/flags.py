@@ -24,7 +24,6 @@ import datetime
 import json
 import math
 import os
-import platform
 import random
 import shutil
 import subprocess
@@ -32,6 +31,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from machine import describe
 
 SEED = 20_261_127
 EPOCH = datetime.datetime(2021, 1, 1, tzinfo=datetime.UTC)
@@ -178,19 +179,6 @@ def measure(what: str, path: Path, settings: Path | None = None) -> dict:
     return result
 
 
-def _machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return (f"{cpu}, {os.cpu_count()} cores, {mem:.1f} GiB RAM, {platform.system()} {platform.release()}, "
-            f"Python {platform.python_version()}")
-
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -207,7 +195,7 @@ def main() -> None:
 
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="tp-flags-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
-    print(f"{datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC; {_machine()}; load {os.getloadavg()}")
+    print(f"{describe()}; load {os.getloadavg()}")
     scales = [1] if args.no_double else [int(x) for x in args.scales.split(",")]
     sizes = [scale * args.releases for scale in scales]
     rows = []
@@ -240,7 +228,7 @@ def main() -> None:
         print(f"| {n:,} | {size / 2**20:.0f} MiB | {a['wall']:.2f} s | {a['rss_kib'] / 1024:.0f} MiB | {b['wall']:.2f} s "
               f"| {b['rss_kib'] / 1024:.0f} MiB | {ratio:.2f} | {'PASS' if ratio <= 3 else 'MISS'} |")
     if len(rows) >= 2:
-        (n1, s1, _, b1), (n2, s2, _, b2) = rows[-2], rows[-1]
+        (_, s1, _, b1), (_, s2, _, b2) = rows[-2], rows[-1]
         growth = (b2["rss_kib"] - b1["rss_kib"]) / 1024
         per_gib = growth / ((s2 - s1) / 2**30)
         print(f"\nPeak RSS of (b) grew by {growth:.0f} MiB for {(s2 - s1) / 2**20:.0f} MiB more input "

@@ -11,13 +11,9 @@ is printed as soon as it is measured; a table with the targets follows at the en
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
-import os
-import platform
 import random
 import shutil
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -33,6 +29,8 @@ try:
     import pymerkle
 except ImportError:  # the `bench` extra: pip install 'pymerkle==7.0.*'
     pymerkle = None
+
+from machine import describe
 
 from tenderproof.instance import Settings, init
 from tenderproof.ledger.audit import audit
@@ -78,11 +76,7 @@ def timed(fn, calls) -> list[float]:
 
 
 def machine() -> str:
-    cpu = next((ln.split(":", 1)[1].strip() for ln in open("/proc/cpuinfo") if ln.startswith("model name")), "?")
-    mem = next(int(ln.split()[1]) for ln in open("/proc/meminfo") if ln.startswith("MemTotal"))
-    return (f"CPU {cpu}, {os.cpu_count()} cores, RAM {mem / 2**20:.1f} GiB, {platform.platform()}\n"
-            f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, "
-            f"date {datetime.datetime.now().astimezone().isoformat(timespec='seconds')}")
+    return describe()
 
 
 # --- the systems under test ------------------------------------------------------------------

@@ -18,11 +18,8 @@ import argparse
 import base64
 import cProfile
 import datetime as dt
-import os
-import platform
 import pstats
 import shutil
-import sqlite3
 import statistics
 import tempfile
 import time
@@ -31,6 +28,7 @@ from collections import defaultdict
 from pathlib import Path
 
 import sqlalchemy as sa
+from machine import describe
 from rich.console import Console
 from rich.table import Table
 
@@ -59,11 +57,7 @@ console = Console(highlight=False, width=200)
 
 
 def machine() -> str:
-    cpu = next((ln.split(":", 1)[1].strip() for ln in open("/proc/cpuinfo") if ln.startswith("model name")), "?")
-    mem = next(int(ln.split()[1]) for ln in open("/proc/meminfo") if ln.startswith("MemTotal"))
-    return (f"CPU {cpu}, {os.cpu_count()} cores, RAM {mem / 2**20:.1f} GiB, {platform.platform()}\n"
-            f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, "
-            f"date {dt.datetime.now().astimezone().isoformat(timespec='seconds')}")
+    return describe()
 
 
 def pct(xs: list[float], p: float) -> float:
@@ -240,11 +234,11 @@ def tables(results: dict[str, dict], n: int, runs: int) -> None:
     for sub in PARENT:
         kinds.insert(kinds.index(PARENT[sub]) + 1 + (sub == PROOF), sub)
     cmd_kinds = [k for k in kinds if not k.startswith(("client", "  "))]
-    for k in kinds + ["all commands"]:
+    for k in [*kinds, "all commands"]:
         row = [k, ""]
         for name in names:
             got = results[name]["cmds"]
-            xs = got[k] if k != "all commands" else sum((got[x] for x in cmd_kinds), [])
+            xs = got[k] if k != "all commands" else [t for x in cmd_kinds for t in got[x]]
             row[1] = f"{len(xs):,}"
             row += [f"{sum(xs):.2f}", f"{len(xs) / sum(xs):,.0f}"] + [f"{pct(xs, q) * 1e3:.1f}" for q in (50, 99)]
         tab.add_row(*row)

@@ -15,7 +15,6 @@ import pytest
 import sqlalchemy as sa
 from hypothesis import settings
 
-
 from tenderproof.instance import Settings, init
 from tenderproof.store.db import normalize_url
 
