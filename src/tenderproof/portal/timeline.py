@@ -15,14 +15,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from html import escape
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from markupsafe import Markup
 
 from tenderproof.domain.model import parse_time
 
-if TYPE_CHECKING:
-    from .views import TenderPage
+from .page import TenderPage
 
 WIDTH = 960
 LABEL_W = 190  # the row-name column

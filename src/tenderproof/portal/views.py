@@ -11,7 +11,6 @@ It is built from two sources, both read through `app.queries`, and nothing else:
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
 from typing import Any
 
 from tenderproof.app import queries
@@ -19,40 +18,10 @@ from tenderproof.app.service import Logged, Procurement
 from tenderproof.domain.events import EventType
 
 from .labels import event_label, status_label, when
+from .page import EventRow, TenderPage
 from .record import deadline_history, disclosed_records, dispute_record, sealed_evaluation_count
 from .summaries import actor_text, summarize
 from .timeline import timeline_svg
-
-
-@dataclass
-class EventRow:
-    index: int
-    seq: int
-    time: str
-    type: str
-    label: str
-    actor: str
-    summary: str
-
-
-@dataclass
-class TenderPage:
-    v: dict[str, Any]  # the public view
-    phase: str
-    bid_names: dict[str, str]  # bid id -> bidder name, opened bids only
-    bidder_names: dict[str, str]  # bidder id -> name, from opened bids
-    deadlines: list[dict[str, Any]]  # submission deadline history, oldest first
-    enquiry_end_original: str | None
-    key_dates: list[tuple[str, str | None, str]]  # (label, time, note)
-    events: list[EventRow]
-    event_of: dict[str, int]  # first ledger index of each event type
-    disclosed: list[dict[str, Any]]  # disclosed evaluation records
-    declarations: list[dict[str, Any]]
-    chart: Any = None  # the timeline SVG (Markup)
-    factor_names: dict[str, str] = field(default_factory=dict)
-    record: dict[str, Any] = field(default_factory=dict)  # protests, stays, integrity (dispute_record)
-    sealed_evaluation: int = 0
-    award_events: dict[str, int] = field(default_factory=dict)  # award id -> ledger index
 
 
 def bidder_display(v: dict[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
