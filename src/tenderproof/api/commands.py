@@ -22,7 +22,7 @@ from fastapi import APIRouter, Header, Request
 from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, create_model
 
-from tenderproof.app import bidding, queries
+from tenderproof.app import bidding, idempotency
 from tenderproof.app.access import disclose
 from tenderproof.app.debriefing import debriefing_document
 from tenderproof.app.envelope import canonical
@@ -100,24 +100,24 @@ def run(request: Request, p: Procurement, person_id: str, key: str | None, reque
     """Execute once per idempotency key; the stored response is replayed for a retry."""
     given, key = key, (_row_key(request, person_id, key) if key else None)
 
-    def replay(hit: queries.StoredAnswer) -> JSONResponse:
+    def replay(hit: idempotency.StoredAnswer) -> JSONResponse:
         if hit.request_sha256 != request_hash:
             raise Refused("idempotency-mismatch", f"Idempotency-Key {given!r} was used for a different request")
         body = json.loads(hit.body)
         return JSONResponse(finish(body) if finish else body, status_code=hit.status)
 
-    if key and (hit := queries.stored_answer(p, key)) is not None:
+    if key and (hit := idempotency.stored_answer(p, key)) is not None:
         return replay(hit)
 
     def record(conn, _state, logged):
         if key:
-            queries.record_answer(conn, key, request_hash, json.dumps(_result(tender_id, logged)))
+            idempotency.record_answer(conn, key, request_hash, json.dumps(_result(tender_id, logged)))
         return []
 
     try:
         outcome = execute(record)
     except (Refused, Conflict):
-        if key and (hit := queries.stored_answer(p, key)) is not None:
+        if key and (hit := idempotency.stored_answer(p, key)) is not None:
             return replay(hit)
         raise
     body = _result(tender_id, outcome)

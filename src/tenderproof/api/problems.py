@@ -11,11 +11,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from tenderproof.app.queries import RefusedValue
 from tenderproof.app.service import Conflict
 from tenderproof.domain import InvalidCommand, Refused
 from tenderproof.ledger.log import LogError
 from tenderproof.seal import SealError
+from tenderproof.store.db import RefusedValue
 from tenderproof.store.documents import DocumentError
 
 PROBLEM = "application/problem+json"

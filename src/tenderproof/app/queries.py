@@ -12,19 +12,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
-from sqlalchemy.exc import DataError
 
-from tenderproof.store.schema import events, idempotency, tenders
+from tenderproof.store.schema import events, tenders
 
 from .public import public_view
 from .publication import stored_releases
 from .service import Logged, Procurement
-
-#: The database refused a value (PostgreSQL: a NUL character in text): bad input, not a crash.
-#: Named here so the API answers it without knowing the database library.
-RefusedValue = DataError
-
 
 # --- tenders ----------------------------------------------------------------------------------
 
@@ -163,31 +156,3 @@ def last_event_index(p: Procurement) -> int | None:
 def releases(p: Procurement, ocid: str | None = None) -> list[dict[str, Any]]:
     """Every published OCDS release (of one contracting process, if given), in ledger order."""
     return [r for r in stored_releases(p) if ocid is None or r["ocid"] == ocid]
-
-
-# --- the API's idempotency records --------------------------------------------------------------
-# Looked up before a command queues; written as the command's last step, in its own transaction.
-
-
-@dataclass(frozen=True)
-class StoredAnswer:
-    request_sha256: str
-    status: int
-    body: str  # JSON
-
-
-def stored_answer(p: Procurement, key: str) -> StoredAnswer | None:
-    """The answer recorded for an idempotency key (HMAC of the bearer token, person and key)."""
-    i = idempotency.c
-    with p.db.reader.connect() as conn:
-        row = conn.execute(sa.select(i.request_sha256, i.status, i.body).where(i.person_id == "", i.key == key)).first()
-    return None if row is None else StoredAnswer(row.request_sha256, row.status, row.body)
-
-
-_RECORD = sa.insert(idempotency)
-
-
-def record_answer(conn: Connection, key: str, request_sha256: str, body: str, status: int = 201) -> None:
-    """Record a command's answer for its idempotency key; the table names no person."""
-    conn.execute(_RECORD, {"person_id": "", "key": key, "request_sha256": request_sha256, "status": status,
-                           "body": body})

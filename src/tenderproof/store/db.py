@@ -18,13 +18,18 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, DataError, OperationalError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 #: The newest Alembic revision; a test checks it is the head of the migrations folder. Kept
 #: here so that opening a database does not import Alembic (a cold CLI call stays fast).
 SCHEMA_REVISION = "0006"
+
+
+#: The database refused a value (PostgreSQL: a NUL character in text): bad input, not a crash.
+#: Named here so the API answers it without knowing the database library.
+RefusedValue = DataError
 
 
 class DatabaseError(RuntimeError):
