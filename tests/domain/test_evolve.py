@@ -146,6 +146,9 @@ def test_every_event_type_is_decided_and_folded_in_one_life():
     expect(empty, create_cmd(empty.id), BUYER, T0, EventType.TENDER_CREATED)
     expect(empty, publish_cmd(empty.id), BUYER, T0, EventType.TENDER_PUBLISHED)
     expect(empty, c.CloseTendering(empty.id), SYSTEM, TENDER_END, EventType.TENDER_UNSUCCESSFUL)
+    admin = Actor("admin-1", "admin")
+    expect(empty, c.GrantRole(empty.id, person="ig-2", role="auditor"), admin, TENDER_END, EventType.ACCESS_GRANTED)
+    expect(empty, c.RevokeRole(empty.id, person="ig-2", role="auditor"), admin, TENDER_END, EventType.ACCESS_REVOKED)
     decided = {e["type"] for t in (whole, empty) for e in t.envelopes}
     assert decided == set(EventType), sorted(set(EventType) - decided)
     for t in (whole, empty):

@@ -31,6 +31,9 @@ from .model import (
 from .tender import TenderState
 
 READERS = (BUYER, EVALUATOR, SSA, HCA, AUDITOR, REVIEWER)
+#: The account administrator (`app.accounts`): grants and revokes roles, and acts on no tender
+#: otherwise. Not a procurement role (`model.ROLES`): it opens doors, it decides nothing.
+ADMIN = "admin"
 
 
 def read(state: TenderState, cmd: c.ReadConfidential, actor: Actor, now: datetime) -> list[Event]:
@@ -50,3 +53,19 @@ def disclose(state: TenderState, cmd: c.Disclose, actor: Actor, now: datetime) -
         raise Refused("nothing", "nothing to disclose")
     items = [{"commitment": i["commitment"], "salt": i["salt"], "content": i["content"]} for i in cmd.items]
     return [Event(EventType.CONFIDENTIAL_DISCLOSED, {"items": items})]
+
+
+def grant_role(state: TenderState, cmd: c.GrantRole, actor: Actor, now: datetime) -> list[Event]:
+    """An official's authority is given in writing and is a matter of record (FAR 1.603-3: the
+    contracting officer's appointment; FAR 15.303(a): the source selection authority named): on
+    the tender's log, who granted it is the actor. The grant is a door only: the panel named on
+    the tender (`guards.require_panel`) still decides who acts."""
+    require_role(actor, ADMIN)
+    return [Event(EventType.ACCESS_GRANTED, {"person": cmd.person, "role": cmd.role})]
+
+
+def revoke_role(state: TenderState, cmd: c.RevokeRole, actor: Actor, now: datetime) -> list[Event]:
+    """The end of an official's authority on the tender is on the record as its grant was (FAR 1.603-4:
+    a termination of appointment is in writing)."""
+    require_role(actor, ADMIN)
+    return [Event(EventType.ACCESS_REVOKED, {"person": cmd.person, "role": cmd.role})]

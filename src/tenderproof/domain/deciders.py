@@ -39,6 +39,8 @@ DECIDERS: dict[type, Decider] = {
     c.SignContract: evaluation.sign_contract,
     c.ReadConfidential: access.read,
     c.Disclose: access.disclose,
+    c.GrantRole: access.grant_role,
+    c.RevokeRole: access.revoke_role,
     c.FileProtest: protests.file_protest,
     c.DocketProtest: protests.docket,
     c.FileAgencyReport: protests.agency_report,

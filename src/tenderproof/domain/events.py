@@ -58,6 +58,9 @@ class EventType(StrEnum):
     # Access to confidential parts, and what is disclosed (DESIGN.md §4.3).
     CONFIDENTIAL_ACCESSED = "confidential.accessed"
     CONFIDENTIAL_DISCLOSED = "confidential.disclosed"
+    # Who may act as an official on the tender: grants and revocations (FAR 1.603-3, 15.303(a)).
+    ACCESS_GRANTED = "access.granted"
+    ACCESS_REVOKED = "access.revoked"
     # A refused command that the law wants on the record (a late bid, say).
     COMMAND_REFUSED = "command.refused"
 

@@ -215,6 +215,11 @@ def _accessed(s: TenderState, p: JSONObject, conf: JSONObject, e: Envelope) -> N
     s["accesses"] += 1
 
 
+def _access_changed(s: TenderState, p: JSONObject, conf: JSONObject, e: Envelope) -> None:
+    """A grant or revocation changes nothing the rules read: the door is `app.accounts`' grants
+    table, the panel stays as the tender names it; the log is the grant's public record."""
+
+
 def _disclosed(s: TenderState, p: JSONObject, conf: JSONObject, e: Envelope) -> None:
     for i, item in enumerate(p["items"]):
         s["disclosed"].put(f"{seq_key(e['seq'])}/{i:04d}", item["commitment"])
@@ -362,4 +367,6 @@ _APPLY: dict[EventType, Handler] = {
     EventType.TENDER_CANCELLED: _cancelled,
     EventType.TENDER_UNSUCCESSFUL: _unsuccessful,
     EventType.COMMAND_REFUSED: _refused,
+    EventType.ACCESS_GRANTED: _access_changed,
+    EventType.ACCESS_REVOKED: _access_changed,
 }

@@ -130,6 +130,8 @@ RELEASES: dict[EventType, Publishes | NoRelease] = {
     EventType.CONFIDENTIAL_DISCLOSED: NoRelease("disclosed parts are published on the log with their salts; "
                                                 "OCDS has no field for them"),
     EventType.COMMAND_REFUSED: NoRelease("a refused command changes nothing but the record of its refusal"),
+    EventType.ACCESS_GRANTED: NoRelease("who may act as an official is on the log; OCDS has no field for it"),
+    EventType.ACCESS_REVOKED: NoRelease("who may act as an official is on the log; OCDS has no field for it"),
 }
 
 

@@ -46,6 +46,8 @@ EVENT_LABELS: dict[EventType, str] = {
     E.TENDER_CANCELLED: "Tender cancelled",
     E.TENDER_UNSUCCESSFUL: "Tender unsuccessful",
     E.COMMAND_REFUSED: "Refused attempt",
+    E.ACCESS_GRANTED: "Official role granted",
+    E.ACCESS_REVOKED: "Official role revoked",
     E.CONFIDENTIAL_ACCESSED: "Confidential record read",
     E.CONFIDENTIAL_DISCLOSED: "Confidential records disclosed",
     E.PROTEST_FILED: "Protest filed",

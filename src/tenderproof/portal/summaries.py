@@ -203,4 +203,6 @@ SUMMARIES: dict[EventType, Summary] = {
     E.CONFIDENTIAL_ACCESSED: lambda p, _: f"Read of {p.get('item')} for: {p.get('purpose')}",
     E.CONFIDENTIAL_DISCLOSED: _disclosed,
     E.COMMAND_REFUSED: lambda p, _: f"Refused {p.get('command')}: {p.get('code')} — {p.get('reason')}",
+    E.ACCESS_GRANTED: lambda p, _: f"{p.get('person')} may now act as {p.get('role')} on this tender.",
+    E.ACCESS_REVOKED: lambda p, _: f"{p.get('person')} may no longer act as {p.get('role')} on this tender.",
 }

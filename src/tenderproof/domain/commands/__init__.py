@@ -5,7 +5,7 @@ the whole input, so the app, the API and the scenario runner all speak the same 
 One module per rule module of the domain: tendering, evaluation, access, protests, integrity.
 """
 
-from .access import Disclose, ReadConfidential
+from .access import PUBLIC_GRANTS, Disclose, GrantRole, ReadConfidential, RevokeRole
 from .base import Command, InvalidCommand, check_id, check_sha256, check_text, money
 from .evaluation import (
     DecideAward,
@@ -55,6 +55,7 @@ __all__ = [
     "COURT_ORDERS",
     "FORUMS",
     "PROTEST_OUTCOMES",
+    "PUBLIC_GRANTS",
     "AmendTender",
     "AnswerQuestion",
     "AskQuestion",
@@ -75,6 +76,7 @@ __all__ = [
     "FileComments",
     "FileProtest",
     "GiveDebriefing",
+    "GrantRole",
     "InvalidCommand",
     "LapseProtest",
     "OverrideStay",
@@ -87,6 +89,7 @@ __all__ = [
     "RecordOpening",
     "Recuse",
     "ReportEmploymentContact",
+    "RevokeRole",
     "SetCompetitiveRange",
     "SignContract",
     "StartPerformance",

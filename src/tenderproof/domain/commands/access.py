@@ -7,7 +7,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .base import Command, check_text
+from ..model import AUDITOR, BUYER, EVALUATOR, HCA, OPENING_OFFICIAL, REVIEWER, SSA
+from .base import Command, InvalidCommand, check_id, check_text
+
+#: Roles whose grant on a tender is a public event: the officials (DESIGN.md §2) and oversight,
+#: whose reads are logged under their names anyway. Never a bidder's: who may bid is not public,
+#: and a grant on the log would hint at who bid.
+PUBLIC_GRANTS = (BUYER, EVALUATOR, SSA, OPENING_OFFICIAL, HCA, REVIEWER, AUDITOR)
 
 
 @dataclass(frozen=True)
@@ -28,3 +34,22 @@ class Disclose(Command):
     """Publish confidential payloads with their salts, so anyone can check them against the log."""
 
     items: list[dict[str, Any]]  # {"commitment", "salt" (hex), "content"}
+
+
+@dataclass(frozen=True)
+class GrantRole(Command):
+    """Let a person act in an official role on this tender (the door; the panel rules still apply)."""
+
+    person: str
+    role: str
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        check_id(self.person, "person id")
+        if self.role not in PUBLIC_GRANTS:
+            raise InvalidCommand(f"role {self.role!r} is not an official role ({', '.join(PUBLIC_GRANTS)})")
+
+
+@dataclass(frozen=True)
+class RevokeRole(GrantRole):
+    """Withdraw a person's official role on this tender."""
