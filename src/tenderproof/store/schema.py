@@ -116,13 +116,19 @@ people = Table(
     Column("name", String(300), nullable=False),
 )
 
-#: Bearer tokens, stored only as SHA-256 hashes: a stolen database grants nothing.
+#: Bearer tokens, stored only as SHA-256 hashes: a stolen database grants nothing. `id` is a
+#: random public name for the token (listing, revoking), unrelated to the token or its hash.
+#: Times are RFC 3339 UTC (they sort as time); `expires` None never expires, `revoked` None is live.
 api_tokens = Table(
     "api_tokens",
     metadata,
     Column("token_sha256", String(64), primary_key=True),
     Column("person_id", String(100), nullable=False, index=True),
     Column("label", String(200), nullable=False),
+    Column("id", String(40), nullable=False, unique=True),
+    Column("created", String(20), nullable=False),
+    Column("expires", String(20), nullable=True),
+    Column("revoked", String(20), nullable=True),
 )
 
 #: Who may act in which role, on which tender ("*" for every tender).
