@@ -1,0 +1,104 @@
+"""Documents over HTTP: officers upload them (`POST /api/documents`), anyone downloads the ones a
+tender lists (`GET /api/documents/{sha256}`).
+
+An upload is the raw file as the body, its Content-Type one of the accepted media types; it is
+refused before its body is read when the token, the grant, the type or the declared length is
+wrong, and while it is read once it grows past the limit. The answer is the digest to list in a
+tender's `documents` (creation or amendment), which is what makes the file public.
+"""
+
+# No `from __future__ import annotations`: FastAPI reads these annotations at run time.
+import logging
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response, StreamingResponse
+from pydantic import BaseModel, Field
+
+from tenderproof.app import documents
+from tenderproof.store.documents import DocumentError
+
+from .problems import PROBLEM_SCHEMA, problem, responses
+from .security import PersonId, ProcurementDep, authorize
+
+log = logging.getLogger(__name__)
+router = APIRouter(tags=["documents"])
+STATUS = {"document-too-large": 413, "unsupported-media-type": 415, "empty-document": 422}
+Digest = Annotated[str, Path(pattern="^[0-9a-f]{64}$", description="The document's SHA-256, lowercase hex",
+                             examples=["9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"])]
+
+
+def limits(request: Request) -> documents.Limits:
+    """The installation's limits: set on the app (`app.state.document_limits`) or from the environment."""
+    set_here = getattr(request.app.state, "document_limits", None)
+    return set_here if isinstance(set_here, documents.Limits) else documents.Limits.from_env()
+
+
+class Uploaded(BaseModel):
+    sha256: str = Field(description="List it as the `sha256` of a document in a tender's `documents`",
+                        examples=["9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"])
+    size: int = Field(description="Bytes stored", examples=[48213])
+    media_type: str = Field(description="The type a download is served with (the first upload's)",
+                            examples=["application/pdf"])
+
+
+def _problems(*codes: int) -> dict[int | str, dict]:
+    out = responses(*(c for c in codes if c not in (410, 413, 415, 500)))
+    for code, what in ((413, "Larger than the installation's document size limit"),
+                       (415, "Not one of the accepted document types"), (410, "Listed, but no longer stored"),
+                       (500, "The stored copy is damaged")):
+        if code in codes:
+            out[code] = {"description": what, "content": {"application/problem+json": {"schema": PROBLEM_SCHEMA}}}
+    return out
+
+
+@router.post("/documents", response_model=Uploaded, status_code=201, responses=_problems(401, 403, 413, 415, 422),
+             summary="Upload a document (role: buyer): the raw file as the body, with its Content-Type",
+             openapi_extra={"requestBody": {"required": True, "content": {
+                 t: {"schema": {"type": "string", "format": "binary"}} for t in sorted(documents.MEDIA_TYPES)}}})
+async def upload(request: Request, p: ProcurementDep, person_id: PersonId) -> Response:
+    authorize(p, person_id, "buyer", None)
+    lim = limits(request)
+    try:
+        media = documents.accepted_type(lim, request.headers.get("content-type"))
+        documents.check_length(lim, request.headers.get("content-length"))
+        into = documents.Upload(p, lim, media)
+        try:
+            async for part in request.stream():
+                into.write(part)
+        except BaseException:
+            into.abort()
+            raise
+        stored = await run_in_threadpool(into.finish)  # fsync and rename, off the event loop
+    except documents.DocumentRefused as e:
+        return problem(STATUS[e.code], e.code, str(e))
+    body = Uploaded(sha256=stored.sha256, size=stored.size, media_type=stored.media_type)
+    return Response(body.model_dump_json(), status_code=201, media_type="application/json",
+                    headers={"Location": f"/api/documents/{stored.sha256}"})
+
+
+@router.get("/documents/{sha256}", response_class=StreamingResponse, responses={
+    200: {"description": "The document, verified against its SHA-256 as it is sent",
+          "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+          "headers": {"ETag": {"description": "The SHA-256, quoted", "schema": {"type": "string"}}}},
+    304: {"description": "Not modified (If-None-Match named this digest)"}, **_problems(404, 410, 500)},
+    summary="Download a document a tender lists (public)")
+def download(sha256: Digest, request: Request, p: ProcurementDep) -> Response:
+    # One answer for a digest never stored and one stored but not listed (a sealed bid, a
+    # debriefing letter): the store's content is not probed for anyone.
+    doc = documents.public_document(p, sha256)
+    if doc is None:
+        return problem(404, "not-found", f"no tender lists a document with SHA-256 {sha256}")
+    if f'"{sha256}"' in request.headers.get("if-none-match", ""):
+        return Response(status_code=304, headers={"ETag": f'"{sha256}"'})
+    try:
+        dl = documents.open_download(p, doc)
+    except DocumentError:
+        if sha256 in p.documents:
+            log.error("document %s listed by tender %s is damaged: its content has another hash", sha256, doc.tender_id)
+            return problem(500, "document-damaged", f"the stored copy of document {sha256} is damaged; "
+                                                    "the operator has been told")
+        return problem(410, "document-gone", f"document {sha256} of tender {doc.tender_id} is no longer stored "
+                                             "here (its retention period ended)")
+    return StreamingResponse(dl.parts, media_type=doc.media_type, headers=dl.headers())
