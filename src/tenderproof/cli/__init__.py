@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import typer
 
+from .bid_cmd import bid_app
 from .common import run_guarded
+from .enquiry_cmd import enquiry_app
 from .flags_cmd import flags
 from .log_cmd import app as log_app
 from .log_witness_cmd import app as log_witness_app
 from .log_witness_cmd import policy
-from .procurement_cmd import bid_app, ocds_app, official_app, rebuild, scenario_app, tender_app
+from .official_cmd import official_app
+from .procurement_cmd import ocds_app, rebuild, scenario_app, tender_app
 from .record_cmd import app as record_app
 from .serve_cmd import demo, serve
 from .setup_cmd import init
@@ -37,6 +40,7 @@ app.add_typer(scenario_app, name="scenario")
 app.add_typer(ocds_app, name="ocds")
 app.add_typer(bid_app, name="bid")
 app.add_typer(official_app, name="official")
+app.add_typer(enquiry_app, name="enquiry")
 app.add_typer(tender_app, name="tender")
 app.add_typer(record_app, name="record")
 app.command()(rebuild)
