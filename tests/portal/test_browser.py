@@ -8,6 +8,7 @@ UPDATE_SCREENSHOTS=1.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import shutil
@@ -17,7 +18,7 @@ import pytest
 
 from tenderproof.ledger.tlogproof import TlogProof, verify_tlog_proof
 
-from .conftest import JEDI, Server
+from .conftest import JEDI, SEALED, Server
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -186,3 +187,16 @@ def test_keyboard_skip_link_reaches_main(page, base):
     assert skip.bounding_box()["x"] >= 0
     page.keyboard.press("Enter")
     page.wait_for_url(f"{base}/tenders/{JEDI}#main")
+
+
+def test_visitor_downloads_a_tender_document(page, base, world):
+    """From the tender's page, the document's link downloads it, and its SHA-256 is the one the
+    page shows (and the log holds)."""
+    page.goto(f"{base}/tenders/{SEALED}#documents")
+    row = page.get_by_role("row").filter(has=page.get_by_role("link", name="Download Request for proposals"))
+    shown = row.locator("code.hash").inner_text()
+    with page.expect_download() as dl:
+        row.get_by_role("link", name="Download Request for proposals").click()
+    data = Path(dl.value.path()).read_bytes()
+    assert dl.value.suggested_filename == "rfp"
+    assert hashlib.sha256(data).hexdigest() == shown == world.p.state(SEALED)["documents"][0]["sha256"]

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from tenderproof.domain.commands.fields import MAX_DOCUMENT_SIZE
+from tenderproof.store.documents import DocumentError as DocumentError  # re-exported for the portal
 from tenderproof.store.documents import DocumentTooLarge, Incoming
 from tenderproof.store.schema import tenders
 

@@ -11,6 +11,7 @@ Paths (chosen not to collide with the API's C2SP tile routes under /log/...):
     GET /events/{index}            one logged event: the exact envelope and how to verify it
     GET /events/{index}/entry      the entry's exact bytes, as logged
     GET /events/{index}/proof      a C2SP tlog-proof of the entry (text/plain)
+    GET /documents/{sha256}        a document a tender lists (attachment), checked against its hash
     GET /log                       the log's status: checkpoint, size, keys, witnesses, policy
     GET /verify/log.vkey           the log's verifier key
     GET /verify/log.tlog-policy    the tlog-policy (log key, witnesses, quorum)
@@ -20,10 +21,11 @@ Paths (chosen not to collide with the API's C2SP tile routes under /log/...):
 
 from fastapi import APIRouter
 
-from . import routes, verification
+from . import documents, routes, verification
 
 router = APIRouter(include_in_schema=False)
 router.include_router(routes.router)
 router.include_router(verification.router)
+router.include_router(documents.router)
 
 __all__ = ["router"]
