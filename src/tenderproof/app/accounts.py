@@ -21,6 +21,7 @@ import secrets
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -277,6 +278,13 @@ def parse_register(lines: Iterable[str]) -> list[Entry]:
     all tenders or `role@tender`). Every row is checked; the first bad one is refused with its row
     (the file's line) and column, so nothing of a bad file is ever written."""
     reader = csv.reader(lines)
+    try:
+        return _parse(reader)
+    except csv.Error as e:  # a field over csv's size limit, a NUL byte, a stray quote
+        raise c.InvalidCommand(f"row {reader.line_num}: not CSV ({e})") from None
+
+
+def _parse(reader: Any) -> list[Entry]:
     header = [h.strip().lstrip("\ufeff").lower() for h in next(reader, [])]
     if sorted(header) != sorted(COLUMNS):
         raise c.InvalidCommand(f"row 1: the columns must be {','.join(COLUMNS)}, not {','.join(header) or 'none'}")
