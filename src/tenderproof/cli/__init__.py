@@ -16,6 +16,7 @@ from .log_cmd import app as log_app
 from .log_witness_cmd import app as log_witness_app
 from .log_witness_cmd import policy
 from .official_cmd import official_app
+from .person_cmd import person_app
 from .procurement_cmd import ocds_app, rebuild, scenario_app, tender_app
 from .record_cmd import app as record_app
 from .serve_cmd import demo, serve
@@ -43,6 +44,7 @@ app.add_typer(official_app, name="official")
 app.add_typer(enquiry_app, name="enquiry")
 app.add_typer(tender_app, name="tender")
 app.add_typer(record_app, name="record")
+app.add_typer(person_app, name="person")
 app.command()(rebuild)
 app.command()(serve)
 app.command()(demo)
