@@ -9,8 +9,10 @@ the projection reads bidder identities only once bids are opened, and never read
 narratives, reasons for exclusion or conflict-of-interest details.
 
 Document hashes: OCDS 1.1 core has no hash field, so a document's `url` is its content address,
-an RFC 6920 Named Information URI `ni:///sha-256;<base64url digest>` (or `<document_base_url><hex>`
-when the publisher serves the document store over HTTP).
+an RFC 6920 Named Information URI `ni:///sha-256;<base64url digest>`, or `<document_base_url><hex>`
+when the installation serves its documents over HTTP (the API's `GET /api/documents/{sha256}`,
+whose download re-checks that hash); and its `description` states the digest and the size, so
+the hash is readable whatever the URL. `format` is the media type when the command gave one.
 
 Single lot for now: items carry no `relatedLot`, and nothing here assumes a single award beyond
 what the domain itself decides, so lots can be added with the lots extension later.
@@ -262,7 +264,8 @@ def document_url(sha256_hex: str, document_base_url: str | None = None) -> str:
 
 def _document(d: dict, document_base_url: str | None) -> dict[str, Any]:
     return {"id": d["id"], "title": d["title"], "url": document_url(d["sha256"], document_base_url),
-            "datePublished": d["date"]}
+            "description": f"SHA-256 {d['sha256']}, {d['size']} bytes", "datePublished": d["date"],
+            **({"format": d["format"]} if d.get("format") else {})}
 
 
 def _clarification(q: dict) -> dict[str, Any]:

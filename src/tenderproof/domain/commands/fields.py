@@ -8,6 +8,7 @@ and its codelists require of it: a release built from an accepted command is alw
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from collections.abc import Set as AbstractSet
 from datetime import datetime
@@ -21,6 +22,8 @@ from .base import InvalidCommand, check_id, check_sha256, check_text
 ITEM_CLASSIFICATION_SCHEMES = ("CPV", "CPVS", "GSIN", "UNSPSC", "CPC", "OKDP", "OKPD", "CUCOP", "NAICS", "PSC", "HS")
 #: Documents of a solicitation are files a bidder downloads; 1 GiB is far above any real one.
 MAX_DOCUMENT_SIZE = 2**30
+#: A media type as OCDS `document.format` wants it (an IANA media type, RFC 6838 §4.2), lowercase.
+_MEDIA_TYPE = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]{0,126}/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}")
 
 
 def _object(value: Any, what: str, required: AbstractSet[str],
@@ -116,15 +119,22 @@ def factors(value: Any) -> list[dict[str, Any]]:
 
 
 def documents(value: Any) -> list[dict[str, Any]]:
-    """Solicitation documents, by digest: id, title, SHA-256 and size in bytes."""
+    """Solicitation documents, by digest: id, title, SHA-256, size in bytes and, optionally, the
+    media type (`format`, e.g. application/pdf)."""
     out: list[dict[str, Any]] = []
     for n, raw in enumerate(_list(value, "documents")):
-        d = _object(raw, f"documents[{n}]", {"id", "title", "sha256"}, {"size"})
+        d = _object(raw, f"documents[{n}]", {"id", "title", "sha256"}, {"size", "format"})
         size = d.get("size", 0)
         if isinstance(size, bool) or not isinstance(size, int) or not 0 <= size <= MAX_DOCUMENT_SIZE:
             raise InvalidCommand(f"documents[{n}].size must be a whole number of bytes up to {MAX_DOCUMENT_SIZE}")
-        out.append({"id": check_id(d["id"], "document id"), "title": check_text(d["title"], "document title", 500),
-                    "sha256": check_sha256(d["sha256"], f"document {d['id']} digest"), "size": size})
+        doc = {"id": check_id(d["id"], "document id"), "title": check_text(d["title"], "document title", 500),
+               "sha256": check_sha256(d["sha256"], f"document {d['id']} digest"), "size": size}
+        if "format" in d:
+            if not isinstance(d["format"], str) or not _MEDIA_TYPE.fullmatch(d["format"]):
+                raise InvalidCommand(f"documents[{n}].format must be a media type such as application/pdf "
+                                     "(lowercase, no parameters)")
+            doc["format"] = d["format"]
+        out.append(doc)
     _unique([d["id"] for d in out], "document")
     return out
 
