@@ -8,10 +8,10 @@ from fastapi import FastAPI
 from tenderproof import __version__
 from tenderproof.app.service import Procurement
 
-from . import commands, documents, log, problems, reads
+from . import commands, documents, limits, log, problems, reads
 
 
-def create_app(procurement: Procurement, *, portal: bool = True) -> FastAPI:
+def create_app(procurement: Procurement, *, portal: bool = True, body_limits: limits.Limits | None = None) -> FastAPI:
     app = FastAPI(
         title="tenderproof",
         version=__version__,
@@ -22,6 +22,7 @@ def create_app(procurement: Procurement, *, portal: bool = True) -> FastAPI:
         redoc_url=None,
     )
     app.state.procurement = procurement
+    app.add_middleware(limits.Guard, limits=body_limits)  # body limits before any route, parsing or auth
     problems.install(app)
     # Every refusal is problem+json, and documented as such (FastAPI's own 422 is replaced).
     app.include_router(commands.router, prefix="/api", responses=problems.responses(400, 401, 403, 404, 409, 422, 503))
