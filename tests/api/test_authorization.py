@@ -49,6 +49,8 @@ PRINCIPALS = (*NOBODY, *PEOPLE)
 PANEL = {"evaluator": ["ev"], "ssa": ["ssa"], "opening_official": ["op1", "op2", "op3"], "hca": ["hca"]}
 OFFICIAL_ROLES = ("buyer", "evaluator", "ssa", "opening_official", "hca")  # DeclarationBody.role
 READER_ROLES = ("buyer", "evaluator", "ssa", "hca", "auditor", "reviewer")  # bid content ?role=
+RFP = b"%PDF-1.7 the matrix's request for proposals\n"  # every tender lists it
+RFP_DOC = {"id": "rfp", "title": "Request for proposals", "sha256": hashlib.sha256(RFP).hexdigest(), "size": len(RFP)}
 
 
 # --- the app's routes --------------------------------------------------------------------------
@@ -106,7 +108,8 @@ class Installation:
         w, p = self.world, self.p
         if phase == "none":
             return Ctx(tid, phase)
-        w.create(tid, panel=PANEL)
+        p.documents.put(RFP)
+        w.create(tid, panel=PANEL, documents=[RFP_DOC])
         ctx = Ctx(tid, phase)
         if phase == "draft":
             return ctx
@@ -297,6 +300,16 @@ class Command:
 
 
 @dataclass(frozen=True)
+class Upload:
+    """A document upload: stored, not logged (a tender listing it publishes it)."""
+
+    role: str = "buyer"
+
+    def allows(self, who: str) -> bool:
+        return PEOPLE.get(who) == self.role
+
+
+@dataclass(frozen=True)
 class Public:
     """A public GET: `urls(inst, ctx, full)` gives one or a few URLs, or every one when `full`."""
 
@@ -330,6 +343,12 @@ def _tender_ids(inst: Installation, ctx: Ctx, full: bool) -> list[str]:
     if not full:
         return [ctx.tid]
     return [t["id"] for t in inst.api.client.get("/api/tenders", params={"limit": 200}).json()["items"]]
+
+
+def per_document(fmt: str) -> Public:
+    """The documents the tenders list (one tender's, or every tender's when `full`)."""
+    return Public(lambda inst, ctx, full: [fmt.format(sha256=d["sha256"]) for t in _tender_ids(inst, ctx, full)
+                                           for d in inst.p.state(t)["documents"]])
 
 
 def one(url: str) -> Public:
@@ -411,6 +430,7 @@ MATRIX: dict[tuple[str, str], Command | Public | Restricted] = {
         "summary": "asked about the schedule"})),
     ("POST", f"{T}/employment-contacts"): Command("official", "bids", as_official(lambda i, x, w: {
         "bidder_id": "acme", "contact_date": i.now(hours=-2), "response": "rejected"})),
+    ("POST", "/api/documents"): Upload(),
     # the one authenticated read
     ("GET", f"{T}/bids/{{bid_id}}/content"): Restricted(),
     # public reads
@@ -422,6 +442,7 @@ MATRIX: dict[tuple[str, str], Command | Public | Restricted] = {
     ("GET", "/api/ocds/records.json"): one("/api/ocds/records.json"),
     ("GET", "/api/ocds/records/{ocid}"): per_tender("/api/ocds/records/{ocid}"),
     ("GET", "/api/ocds/releases.jsonl"): one("/api/ocds/releases.jsonl"),
+    ("GET", "/api/documents/{sha256}"): per_document("/api/documents/{sha256}"),
     ("GET", "/log/checkpoint"): one("/log/checkpoint"),
     ("GET", "/log/tile/{path:path}"): Public(lambda i, x, full: [f"/log/{p}" for p in _tiles(i, x, full)]),
     ("GET", "/log/proof/{index}"): per_index("/log/proof/{i}"),
@@ -442,6 +463,7 @@ MATRIX: dict[tuple[str, str], Command | Public | Restricted] = {
     ("GET", "/verify/log.tlog-policy"): one("/verify/log.tlog-policy"),
     ("GET", "/verify/checkpoint"): one("/verify/checkpoint"),
     ("GET", "/static/portal.css"): one("/static/portal.css"),
+    ("GET", "/documents/{sha256}"): per_document("/documents/{sha256}"),
 }
 
 
@@ -484,9 +506,23 @@ def test_access(inst: Installation, route: tuple[str, str], who: str):
     if entry is None:
         pytest.fail(f"{method} {path} has no entry in the authorization matrix")
 
+    if isinstance(entry, Upload):
+        data = f"a document uploaded by {who} {uuid.uuid4()}".encode()
+        before = inst.snapshot(None)
+        r = _request(inst, method, path, who, content=data, headers={"Content-Type": "text/plain"})
+        if not entry.allows(who):
+            _assert_problem(r, 401 if who in NOBODY else 403)
+            assert inst.snapshot(None) == before, f"a refused upload by {who} changed something"
+            return
+        assert r.status_code == 201 and r.json()["sha256"] == hashlib.sha256(data).hexdigest(), r.text
+        assert inst.log_size() == before[0]  # stored, not logged
+        return
+
     if isinstance(entry, Public):
         ctx = inst.cached("showcase", "awarded")
-        for url in entry.urls(inst, ctx, False):
+        urls = entry.urls(inst, ctx, False)
+        assert urls, f"{method} {path}: nothing to fetch"
+        for url in urls:
             before = inst.counters()
             r = _request(inst, "GET", url, who)
             assert r.status_code == 200, f"GET {url} as {who}: {r.status_code} {r.text[:300]}"
