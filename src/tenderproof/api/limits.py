@@ -67,7 +67,8 @@ SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-
 ENV = {"command": "TENDERPROOF_MAX_COMMAND_BYTES", "bid_bucket": "TENDERPROOF_MAX_BID_BYTES",
        "in_flight": "TENDERPROOF_MAX_BYTES_IN_FLIGHT",
        "body_timeout": "TENDERPROOF_BODY_TIMEOUT", "min_rate": "TENDERPROOF_BODY_MIN_RATE",
-       "header_timeout": "TENDERPROOF_HEADER_TIMEOUT", "keep_alive": "TENDERPROOF_KEEP_ALIVE"}
+       "header_timeout": "TENDERPROOF_HEADER_TIMEOUT", "keep_alive": "TENDERPROOF_KEEP_ALIVE",
+       "connections": "TENDERPROOF_MAX_CONNECTIONS"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -88,7 +89,10 @@ class Limits:
     - `body_timeout` 20 s and `min_rate` 8 KiB/s (Apache mod_reqtimeout's scheme): a body must
       start within the timeout and then keep up an average of 64 kbit/s, so a 64 MiB bid may take
       over two hours on a poor link while a slow-loris client must spend real bandwidth.
-    - `header_timeout` 20 s, `keep_alive` 5 s: for the HTTP server (`cli.serve_cmd`).
+    - for the HTTP server (`cli.serve_cmd`): `header_timeout` 20 s for a request head (uvicorn has
+      none), `keep_alive` 5 s idle between requests (uvicorn's default), `connections` 512 per
+      process (uvicorn answers 503 beyond it; below the usual 1,024 open files, and each costs at
+      most a 16 KiB head besides its share of `in_flight`).
     """
 
     command: int = 1 * MiB
@@ -99,6 +103,7 @@ class Limits:
     min_rate: int = 8 * KiB
     header_timeout: float = 20.0
     keep_alive: int = 5
+    connections: int = 512
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Limits:

@@ -7,7 +7,7 @@ import shlex
 import shutil
 import sys
 import threading
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -15,7 +15,7 @@ from tenderproof.app.service import Procurement
 from tenderproof.instance import Settings, open_log
 from tenderproof.scenario import demo as demo_setup
 
-from .common import DataDir, Db, close, err, log_for, settings
+from .common import DataDir, Db, close, err, fail, log_for, settings
 
 WORKER_PERIOD = 1.0  # seconds between checks for due deadlines
 
@@ -40,14 +40,26 @@ def serve(
     """Serve the API, the portal and the log's tiles over HTTP for an existing data directory."""
     import uvicorn  # only here: the server is heavy to import, and every other command starts without it
 
+    from .http11 import TimedH11Protocol, limits  # imports uvicorn too
+
     s = settings(data_dir, db)
     close(log_for(data_dir, db, signing=True))  # fail here, once, if the installation is unusable
+    try:
+        lim = limits()
+    except ValueError as e:
+        fail(str(e))
+    # The head of a request is at most 16 KiB (h11's default, stated): a bearer token and a few
+    # headers need far less. Timeouts and the connection cap: see api.limits.Limits.
+    server: dict[str, Any] = {
+        "host": host, "port": port, "log_level": "warning", "http": TimedH11Protocol,
+        "timeout_keep_alive": lim.keep_alive, "limit_concurrency": lim.connections,
+        "h11_max_incomplete_event_size": 16 * 1024}
     if workers == 1:
-        uvicorn.run(served_app(s), host=host, port=port, log_level="warning")
+        uvicorn.run(served_app(s), **server)
         return
     # Each worker process builds its own app from the environment (uvicorn starts them afresh).
     os.environ["TENDERPROOF_DATA_DIR"], os.environ["TENDERPROOF_DATABASE_URL"] = str(s.data_dir), s.db_url
-    uvicorn.run(f"{__name__}:served_app", factory=True, host=host, port=port, workers=workers, log_level="warning")
+    uvicorn.run(f"{__name__}:served_app", factory=True, workers=workers, **server)
 
 
 def served_app(s: Settings | None = None):
