@@ -18,9 +18,9 @@ import typing
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Body, Header, Request
 from fastapi.responses import JSONResponse
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, create_model
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, create_model
 
 from tenderproof.app import bidding, idempotency
 from tenderproof.app.access import disclose
@@ -31,6 +31,8 @@ from tenderproof.app.writer import Conflict
 from tenderproof.domain import Refused
 from tenderproof.domain import commands as c
 
+from . import bodies
+from .bodies import DebriefingBody, DeclarationBody, DisclosureBody, WithdrawalBody
 from .security import PersonId, ProcurementDep, authorize, bearer_secret
 
 router = APIRouter()
@@ -72,21 +74,59 @@ def _aware(hint: Any) -> Any:
     return hint
 
 
-def body_model(cmd: type, exclude: tuple[str, ...] = ("tender_id",), name: str | None = None) -> type[BaseModel]:
-    """A strict Pydantic model of a command's fields, for the request body."""
+def _shape(cmd: type, name: str, hint: Any) -> Any:
+    """The typed shape of a command's field: its model or codelist where the dataclass says only
+    dict, list or str (kept optional where the field is)."""
+    shape = bodies.SHAPES_OF.get(cmd.__name__, {}).get(name, bodies.SHAPES.get(name))
+    if shape is None:
+        return _aware(hint)
+    optional = typing.get_origin(hint) in (typing.Union, types.UnionType) and type(None) in typing.get_args(hint)
+    return shape | None if optional else shape
+
+
+_MODELS: dict[tuple[type, tuple[str, ...]], type[BaseModel]] = {}
+
+
+def body_model(cmd: type, exclude: tuple[str, ...] = ("tender_id",)) -> type[BaseModel]:
+    """A Pydantic model of a command's fields, for the request body: typed, each field described,
+    the command's example attached. One model per command (two routes may share one)."""
+    if (cmd, exclude) in _MODELS:
+        return _MODELS[cmd, exclude]
     hints = typing.get_type_hints(cmd)
+    described = {**bodies.DESCRIPTIONS, **bodies.DESCRIPTIONS_OF.get(cmd.__name__, {})}
     fields: dict[str, Any] = {}
     for f in dataclasses.fields(cmd):
         if f.name in exclude:
             continue
+        about = described[f.name]
         if f.default is not dataclasses.MISSING:
-            default = f.default
+            default = Field(f.default, description=about)
         elif f.default_factory is not dataclasses.MISSING:
-            default = Field(default_factory=f.default_factory)
+            default = Field(default_factory=f.default_factory, description=about)
         else:
-            default = ...
-        fields[f.name] = (_aware(hints[f.name]), default)
-    return create_model(name or f"{cmd.__name__}Body", __config__=ConfigDict(extra="forbid"), **fields)
+            default = Field(..., description=about)
+        fields[f.name] = (_shape(cmd, f.name, hints[f.name]), default)
+    example = {k: v for k, v in bodies.EXAMPLES[cmd.__name__].items() if k not in exclude}
+    config = ConfigDict(extra="forbid", json_schema_extra={"examples": [example]})
+    model = create_model(f"{cmd.__name__}Body", __config__=config, __doc__=(cmd.__doc__ or "").strip() or None,
+                         **fields)
+    _MODELS[cmd, exclude] = model
+    return model
+
+
+def example_of(model: type[BaseModel]) -> Any:
+    """The request body's example on the operation itself (Swagger UI fills the body with it)."""
+    example = model.model_config["json_schema_extra"]["examples"][0]  # type: ignore[index]
+    return Body(openapi_examples={"example": {"summary": "An example", "value": example}})
+
+
+def with_example(model: type[BaseModel]) -> Any:
+    return Annotated[model, example_of(model)]
+
+
+def arguments(body: BaseModel) -> dict[str, Any]:
+    """The command's fields from a body: what the caller left out stays out (the domain's defaults)."""
+    return body.model_dump(exclude_unset=True)
 
 
 def _row_key(request: Request, person_id: str, key: str) -> str:
@@ -168,7 +208,7 @@ SPECS: list[tuple[str, type, "str | tuple[str, ...]", str]] = [
 def _register(path: str, cmd: type, role: "str | tuple[str, ...]", summary: str) -> None:
     """One POST endpoint for a command. A tuple of roles means any official role: the caller
     names the one it acts in with `?role=`."""
-    Model = body_model(cmd)  # a class built at run time: mypy cannot see it as a type
+    Model = with_example(body_model(cmd))  # a class built at run time: mypy cannot see it as a type
     endpoint: Callable[..., Any]
     if isinstance(role, tuple):
         Role = Literal[role]  # type: ignore[valid-type]
@@ -188,7 +228,7 @@ def _register(path: str, cmd: type, role: "str | tuple[str, ...]", summary: str)
     def _execute(request: Request, p: Procurement, tender_id: str, body: BaseModel, acting_role: str,
                  person_id: str, key: str | None) -> Any:
         actor = authorize(p, person_id, acting_role, tender_id)
-        command = cmd(tender_id=tender_id, **body.model_dump())
+        command = cmd(tender_id=tender_id, **arguments(body))
         return run(request, p, person_id, key, _hash(path, tender_id, acting_role, body.model_dump(mode="json")),
                    tender_id, lambda work: p.execute(command, actor, work=work))
 
@@ -205,10 +245,15 @@ for _spec in SPECS:
 
 # --- commands with their own shapes ---------------------------------------------------------
 
+Declaration = Annotated[DeclarationBody, example_of(DeclarationBody)]
+Withdrawal = Annotated[WithdrawalBody, example_of(WithdrawalBody)]
+Debriefing = Annotated[DebriefingBody, example_of(DebriefingBody)]
+Disclosure = Annotated[DisclosureBody, example_of(DisclosureBody)]
+
 if typing.TYPE_CHECKING:
     CreateBody = BaseModel
 else:  # built at run time from the command's dataclass
-    CreateBody = body_model(c.CreateTender, exclude=(), name="CreateTenderBody")
+    CreateBody = with_example(body_model(c.CreateTender, exclude=()))
 
 
 @router.post("/tenders", response_model=CommandResult, status_code=201, tags=["commands"],
@@ -216,7 +261,7 @@ else:  # built at run time from the command's dataclass
 def create_tender(body: CreateBody, request: Request, p: ProcurementDep, person_id: PersonId,
                   key: IdempotencyKey = None):
     actor = authorize(p, person_id, "buyer", None)
-    command = c.CreateTender(**body.model_dump())
+    command = c.CreateTender(**arguments(body))
     return run(request, p, person_id, key, _hash("create", body.model_dump(mode="json")), command.tender_id,
                lambda work: p.execute(command, actor, work=work))
 
@@ -229,26 +274,9 @@ def publish(tender_id: str, request: Request, p: ProcurementDep, person_id: Pers
                lambda work: bidding.publish(p, tender_id, actor, work=work))
 
 
-class PriorEmployer(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    name: str = Field(min_length=1, max_length=300)
-    start: str | None = Field(None, alias="from", max_length=30)
-    end: str | None = Field(None, alias="to", max_length=30)
-
-
-class DeclarationBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    role: Literal["buyer", "evaluator", "ssa", "opening_official", "hca"]
-    has_conflict: bool
-    details: str = ""
-    holdings: list[str] = Field(default_factory=list, max_length=100)
-    prior_employers: list[PriorEmployer] = Field(default_factory=list, max_length=50)
-    family_employers: list[str] = Field(default_factory=list, max_length=50)
-
-
 @router.post("/tenders/{tender_id}/declarations", response_model=CommandResult, status_code=201, tags=["commands"],
              summary="Sign your conflict-of-interest declaration for this tender (any official role)")
-def declare(tender_id: str, body: DeclarationBody, request: Request, p: ProcurementDep, person_id: PersonId,
+def declare(tender_id: str, body: Declaration, request: Request, p: ProcurementDep, person_id: PersonId,
             key: IdempotencyKey = None):
     actor = authorize(p, person_id, body.role, tender_id)
     command = c.DeclareInterests(tender_id, body.has_conflict, body.details, list(body.holdings),
@@ -294,16 +322,11 @@ def _submit_bid(request: Request, p: Procurement, tender_id: str, person_id: str
     return run(request, p, person_id, key, hashlib.sha256(sealed).hexdigest(), tender_id, execute, finish)
 
 
-class WithdrawalBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    bid_id: str = Field(min_length=1, max_length=100)
-
-
 @router.post("/tenders/{tender_id}/bids/withdrawals", response_model=CommandResult, status_code=201, tags=["commands"],
              summary="Withdraw your bid before the deadline (role: bidder)",
              description="Role: **bidder**. The bid is found by the withdrawal key your token derives, not by "
                          "your name: nothing on the record links the withdrawal to you before the opening.")
-def withdraw_bid(tender_id: str, body: WithdrawalBody, request: Request, p: ProcurementDep, person_id: PersonId,
+def withdraw_bid(tender_id: str, body: Withdrawal, request: Request, p: ProcurementDep, person_id: PersonId,
                  key: IdempotencyKey = None):
     actor = authorize(p, person_id, "bidder", tender_id)
     return run(request, p, person_id, key, _hash("withdraw", tender_id, body.bid_id), tender_id,
@@ -335,14 +358,9 @@ def open_bids(tender_id: str, request: Request, p: ProcurementDep, person_id: Pe
                lambda work: bidding.open_bids(p, tender_id, actor, work=work))
 
 
-class DebriefingBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    bidder_id: str
-
-
 @router.post("/tenders/{tender_id}/debriefings", response_model=CommandResult, status_code=201, tags=["commands"],
              summary="Give an unsuccessful offeror its written debriefing (FAR 15.506) (role: buyer)")
-def debrief(tender_id: str, body: DebriefingBody, request: Request, p: ProcurementDep, person_id: PersonId,
+def debrief(tender_id: str, body: Debriefing, request: Request, p: ProcurementDep, person_id: PersonId,
             key: IdempotencyKey = None):
     actor = authorize(p, person_id, "buyer", tender_id)
     state = p.state(tender_id)
@@ -365,17 +383,9 @@ def debrief(tender_id: str, body: DebriefingBody, request: Request, p: Procureme
                lambda work: p.execute(command, actor, work=[store, work]))
 
 
-Commitment = typing.Annotated[str, StringConstraints(pattern=r"^sha256:[0-9a-f]{64}$")]
-
-
-class DisclosureBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    commitments: list[Commitment] = Field(min_length=1, max_length=200)
-
-
 @router.post("/tenders/{tender_id}/disclosures", response_model=CommandResult, status_code=201, tags=["commands"],
              summary="Disclose confidential payloads with their salts after the award (role: buyer)")
-def disclose_payloads(tender_id: str, body: DisclosureBody, request: Request, p: ProcurementDep, person_id: PersonId,
+def disclose_payloads(tender_id: str, body: Disclosure, request: Request, p: ProcurementDep, person_id: PersonId,
                       key: IdempotencyKey = None):
     actor = authorize(p, person_id, "buyer", tender_id)
     return run(request, p, person_id, key, _hash("disclose", tender_id, body.commitments), tender_id,

@@ -6,6 +6,9 @@ Every refusal of the procurement rules keeps its stable code as the problem `typ
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -14,6 +17,7 @@ from starlette.exceptions import HTTPException
 from tenderproof.app.service import Conflict
 from tenderproof.domain import InvalidCommand, Refused
 from tenderproof.ledger.log import LogError
+from tenderproof.ledger.tiles import EntryTooLarge
 from tenderproof.seal import SealError
 from tenderproof.store.db import RefusedValue
 from tenderproof.store.documents import DocumentError
@@ -32,10 +36,23 @@ STATUS = {
 }
 
 
+#: The longest `detail` sent back, in characters.
+MAX_DETAIL = 1000
+
 #: Problem types of FastAPI's own HTTP errors.
 HTTP_CODES = {401: "unauthenticated", 403: "forbidden", 404: "not-found", 405: "method-not-allowed"}
 
 
+#: One invalid field of a request (see `field_error`).
+FIELD_ERROR = {
+    "type": "object", "required": ["in", "field", "msg"],
+    "properties": {
+        "in": {"type": "string", "enum": ["body", "query", "path", "header", "cookie"]},
+        "field": {"type": "string", "description": "The field, e.g. items[0].classification.scheme"},
+        "pointer": {"type": "string", "description": "A JSON pointer (RFC 6901) to it in the body"},
+        "msg": {"type": "string"}, "loc": {"type": "array", "items": {"type": "string"}},
+    },
+}
 #: What a problem looks like, for the OpenAPI document (RFC 9457 §3; extension members allowed).
 PROBLEM_SCHEMA = {
     "title": "Problem", "type": "object", "required": ["type", "title", "status", "detail"],
@@ -43,7 +60,7 @@ PROBLEM_SCHEMA = {
         "type": {"type": "string", "description": "A stable code: TYPE_BASE + the refusal's code"},
         "title": {"type": "string"}, "status": {"type": "integer"}, "detail": {"type": "string"},
         "logged": {"type": "boolean", "description": "Whether the refused attempt is itself in the log"},
-        "errors": {"type": "array", "items": {"type": "object"}, "description": "Each invalid field, for 422"},
+        "errors": {"type": "array", "items": FIELD_ERROR, "description": "Each invalid field, for 422"},
     },
     "additionalProperties": True,
 }
@@ -73,8 +90,42 @@ def status_of(code: str) -> int:
 
 
 def problem(status: int, code: str, detail: str, **extra) -> JSONResponse:
+    if len(detail) > MAX_DETAIL:  # a refusal may quote the value: never 100,000 characters of it back
+        detail = detail[:MAX_DETAIL // 2] + " … " + detail[-MAX_DETAIL // 4:]
     body = {"type": TYPE_BASE + code, "title": code.replace("-", " "), "status": status, "detail": detail, **extra}
     return JSONResponse(body, status_code=status, media_type=PROBLEM)
+
+
+def field_error(err: Mapping[str, Any], body: Any = None) -> dict[str, Any]:
+    """One invalid field of a request: where it is (`in`: body, query, path, header), its name
+    as a reader writes it (`items[0].classification.scheme`), its JSON pointer into the body
+    (RFC 6901, as RFC 9457 §3 suggests for a problem's extension members) and what is wrong.
+    The value itself is not echoed: it may be 100,000 characters, or a secret."""
+    where, *path = [str(p) for p in err.get("loc", ())] or ["body"]
+    if where == "body":
+        path = _in_body(path, body, missing=err.get("type") == "missing")
+    field = ""
+    for part in path:
+        field += f"[{part}]" if part.isdigit() else (f".{part}" if field else part)
+    pointer = "#/" + "/".join(p.replace("~", "~0").replace("/", "~1") for p in path)
+    return {"in": where, "field": field or where, "pointer": pointer, "msg": err.get("msg", ""),
+            "loc": [where, *path]}
+
+
+def _in_body(path: list[str], body: Any, *, missing: bool) -> list[str]:
+    """The part of pydantic's path that names fields of the body: it also names the member of a
+    union it tried (`quantity.int`), which is no field a caller wrote."""
+    kept: list[str] = []
+    at = body
+    for part in path:
+        if isinstance(at, Mapping) and part in at:
+            at = at[part]
+        elif isinstance(at, list) and part.isdigit() and int(part) < len(at):
+            at = at[int(part)]
+        else:
+            return [*kept, part] if (missing and part == path[-1]) or (not kept and at is None) else kept
+        kept.append(part)
+    return kept
 
 
 def install(app: FastAPI) -> None:
@@ -84,9 +135,13 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_: Request, e: RequestValidationError):
-        errors = [{"loc": list(map(str, err.get("loc", []))), "msg": err.get("msg", "")} for err in e.errors()]
-        first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
-        return problem(422, "invalid-request", f"{'.'.join(first['loc'])}: {first['msg']}", errors=errors)
+        found = e.errors()
+        if any(err.get("type") == "json_invalid" for err in found):
+            why = next(err for err in found if err.get("type") == "json_invalid").get("ctx", {}).get("error", "")
+            return problem(400, "invalid-json", f"the body is not JSON: {why}")
+        errors = [field_error(err, e.body) for err in found]
+        first = errors[0] if errors else {"field": "", "msg": "invalid request"}
+        return problem(422, "invalid-request", f"{first['field']}: {first['msg']}", errors=errors)
 
     @app.exception_handler(InvalidCommand)
     async def invalid_command(_: Request, e: InvalidCommand):
@@ -99,6 +154,12 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(DocumentError)
     async def document_error(_: Request, e: DocumentError):
         return problem(404, "document-unavailable", str(e))
+
+    @app.exception_handler(EntryTooLarge)
+    async def too_large(_: Request, e: EntryTooLarge):
+        # The command would log an entry past the tiles' 64 KiB: its texts are too long (refused
+        # before anything is written; long content belongs in a document, logged by its digest).
+        return problem(422, "entry-too-large", str(e))
 
     @app.exception_handler(LogError)
     async def log_error(_: Request, e: LogError):

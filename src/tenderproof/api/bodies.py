@@ -1,0 +1,279 @@
+"""The request bodies of the API as typed pydantic models, each field described, each body with
+an example: what the OpenAPI document, Swagger UI and ReDoc show an officer.
+
+Pydantic gives the shapes and the codelists the domain names (so a body of the wrong shape is
+refused with the field's path); the domain still checks every rule when the command is made
+(`domain.commands`), so there is one validator of the rules. Optional fields a caller leaves out
+are left out of the command too (bodies are read with `exclude_unset`), so the domain's own
+defaults apply and `null` keeps its meaning where it has one (an amendment removing a value).
+"""
+
+# No `from __future__ import annotations`: pydantic and FastAPI read these annotations at run time.
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+
+from tenderproof.domain.commands.fields import ITEM_CLASSIFICATION_SCHEMES
+from tenderproof.domain.commands.protests import CORRECTIVE_KINDS, COURT_ORDERS, FORUMS, PROTEST_OUTCOMES
+from tenderproof.domain.guards import PANEL_ROLES
+from tenderproof.domain.model import CRITERIA, DEFAULT_SCALE, METHODS
+from tenderproof.domain.rulesets import RULESETS
+
+# Codelists, from the domain's own tuples (a Literal of a runtime tuple: mypy cannot follow it).
+Scheme = Literal[ITEM_CLASSIFICATION_SCHEMES]  # type: ignore[valid-type]
+Method = Literal[METHODS]  # type: ignore[valid-type]
+Criteria = Literal[CRITERIA]  # type: ignore[valid-type]
+Ruleset = Literal[tuple(RULESETS)]  # type: ignore[valid-type]
+Forum = Literal[FORUMS]  # type: ignore[valid-type]
+Outcome = Literal[PROTEST_OUTCOMES]  # type: ignore[valid-type]
+Order = Literal[COURT_ORDERS]  # type: ignore[valid-type]
+CorrectiveKind = Literal[CORRECTIVE_KINDS]  # type: ignore[valid-type]
+
+ID = "1-100 letters, digits or ._:-, starting with a letter or digit"
+
+
+def absent(description: str) -> Any:
+    """An optional field that is never null: left out of the command when the caller leaves it
+    out (see `exclude_unset` above), so the schema states no default."""
+    return Field(None, description=description, json_schema_extra=_no_default)
+
+
+def _no_default(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
+
+
+def _config(example: dict[str, Any]) -> ConfigDict:
+    return ConfigDict(extra="forbid", json_schema_extra={"examples": [example]})
+
+
+class Money(BaseModel):
+    model_config = _config({"amount": "1250000.00", "currency": "USD"})
+    amount: Decimal = Field(description="A non-negative amount as a decimal string (a JSON number is accepted "
+                                        "too), at most 15 significant digits")
+    currency: str = Field(description="ISO 4217 currency code, e.g. USD")
+
+
+class Buyer(BaseModel):
+    model_config = _config({"id": "US-GSA-47QTCA", "name": "General Services Administration"})
+    id: str = Field(description="The buying organization's identifier (OCDS organization reference)")
+    name: str = Field(description="The buying organization's name")
+
+
+class Classification(BaseModel):
+    model_config = _config({"scheme": "NAICS", "id": "518210"})
+    scheme: Scheme = Field(description="The classification scheme: the OCDS itemClassificationScheme codelist")
+    id: str = Field(description="The code in that scheme")
+
+
+class Item(BaseModel):
+    model_config = _config({"id": "i1", "description": "Cloud hosting, 24 months",
+                            "classification": {"scheme": "NAICS", "id": "518210"}, "quantity": 1})
+    id: str = Field(description=f"The item's id within the tender: {ID}")
+    description: str = Field(description="What is bought")
+    classification: Classification = Field(description="Its code in a known scheme")
+    quantity: int | float = absent("How many (a non-negative number); leave out if not counted")
+
+
+class Factor(BaseModel):
+    model_config = _config({"id": "tech", "name": "Technical approach", "kind": "rating", "weight": 3,
+                            "scale": list(DEFAULT_SCALE)})
+    id: str = Field(description=f"The factor's id: {ID}")
+    name: str = Field("", description="Its name as the solicitation states it")
+    kind: Literal["rating", "price"] = Field("rating", description="Rated on an adjectival scale, or the price "
+                                                                     "(one factor must be the price, FAR 15.304(c)(1))")
+    weight: int | float = Field(1, description="Its relative importance (a non-negative number)")
+    scale: list[str] = Field(list(DEFAULT_SCALE), description="The ratings of a rating factor, best first")
+
+
+class Document(BaseModel):
+    model_config = _config({"id": "rfp", "title": "Request for proposals",
+                            "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+                            "size": 48213})
+    id: str = Field(description=f"The document's id within the tender: {ID}")
+    title: str = Field(description="Its title")
+    sha256: str = Field(description="SHA-256 of its content, lowercase hex: the document is found by its digest")
+    size: int = Field(0, description="Its size in bytes")
+
+
+class Panel(BaseModel):
+    model_config = _config({"evaluator": ["ev"], "ssa": ["ssa"], "opening_official": ["op1", "op2", "op3"]})
+    buyer: list[str] = Field(default_factory=list, description="Contracting officers besides the tender's creator")
+    evaluator: list[str] = Field(default_factory=list, description="The technical evaluation panel")
+    ssa: list[str] = Field(default_factory=list, description="The source selection authority")
+    opening_official: list[str] = Field(default_factory=list, description="Who hold the shares of the opening "
+                                                                          "key (at most 16)")
+    hca: list[str] = Field(default_factory=list, description="The head of the contracting activity")
+
+
+TENDER_END = "2030-03-02T17:00:00-05:00"
+ENQUIRY_END = "2030-02-16T17:00:00-05:00"
+
+
+class TenderChanges(BaseModel):
+    """What an amendment changes; leave out what it does not."""
+
+    model_config = _config({"tender_end": "2030-03-16T17:00:00-04:00",
+                            "description": "Adds a second hosting region; the deadline moves two weeks."})
+    title: str = absent("A new title")
+    description: str = absent("A new description")
+    tender_end: AwareDatetime = absent("A new submission deadline, ISO 8601 with its offset; "
+                                                        "after bids are in it must be later than the current one")
+    enquiry_end: AwareDatetime | None = absent("A new end of the enquiry period (null: none)")
+    items: list[Item] = absent("The items, replacing the current list")
+    documents: list[Document] = absent("The documents, replacing the current list")
+    value: Money | None = absent("A new estimated value (null: none stated)")
+
+
+#: The typed shape of a command field, by its name (the dataclass says only dict or list).
+SHAPES: dict[str, Any] = {
+    "buyer": Buyer, "items": list[Item], "factors": list[Factor], "documents": list[Document],
+    "panel": Panel, "value": Money, "changes": TenderChanges, "method": Method, "criteria": Criteria,
+    "ruleset": Ruleset, "forum": Forum, "outcome": Outcome, "order": Order,
+}
+#: ... and by command, where a name means something else there.
+SHAPES_OF: dict[str, dict[str, Any]] = {"TakeCorrectiveAction": {"kind": CorrectiveKind, "factors": list[str]}}
+
+#: What each command field means (by name; `DESCRIPTIONS_OF` where a command gives it its own sense).
+DESCRIPTIONS = {
+    "tender_id": f"The tender's id, chosen by the buyer: {ID}", "title": "The tender's title",
+    "description": "What the tender is for", "buyer": "The buying organization",
+    "method": "The procurement method (OCDS method codelist)", "criteria": "The award criteria",
+    "items": "What is bought (at least one item)", "factors": "The evaluation factors (price among them)",
+    "tender_end": "The submission deadline, ISO 8601 with its offset, e.g. " + TENDER_END,
+    "enquiry_end": "End of the enquiry period, ISO 8601 with its offset (leave out: no enquiry period)",
+    "panel": "The officials named for each role on this tender",
+    "opening_threshold": "How many opening officials must act to open the bids (k of n)",
+    "ruleset": "The jurisdiction's rules (standstill, protest periods, holidays)",
+    "value": "An amount and its currency", "documents": "The solicitation documents, by digest",
+    "illustrative": "Which fields hold invented data (for scenarios and demos)",
+    "rationale": "Why, in words that go on the public record", "changes": "What the amendment changes",
+    "enquiry_id": f"The enquiry's id: {ID}", "question": "The question (published without its author)",
+    "answer": "The answer, published to every bidder", "bid_id": "The bid's id (from its receipt)",
+    "factor_id": "A factor the solicitation states", "rating": "A rating of the factor's scale, or for "
+    "the price factor the evaluated price", "strengths": "Strengths found", "weaknesses": "Weaknesses found",
+    "deficiencies": "Deficiencies found", "risks": "Risks found",
+    "reason": "The reason, required where the rules ask for one", "included": "The bids in the range",
+    "excluded": "Each bid left out, with the reason", "departure_reason": "Why the award departs from the "
+    "ranking (required when it does)", "contract_id": f"The contract's id: {ID}",
+    "period_end": "When the contract ends, ISO 8601 with its offset", "scope": "What performance starts",
+    "protest_id": f"The protest's id: {ID}", "forum": "Where the protest is filed",
+    "grounds": "The grounds of the protest", "solicitation_terms": "The protest challenges the terms of the "
+    "solicitation (due before the closing time)", "basis_known": "When the protester knew its grounds",
+    "express": "Express option (GAO)", "summary": "A summary, for the public record",
+    "outcome": "How the protest ends", "reasoning": "The forum's reasoning",
+    "recommended_action": "Any corrective action recommended", "order": "The kind of order",
+    "text": "The order's text", "until": "Until when, ISO 8601 with its offset", "stay_id": "The stay's id",
+    "ground": "best-interests or urgent-compelling (31 U.S.C. 3553(c)(2), (d)(3))",
+    "finding": "The written finding", "kind": "The kind of corrective action",
+    "revisits": "The tender's event numbers (seq) it revisits", "owners": "Owners, by name",
+    "affiliates": "Affiliates, by name", "official": "The official, by person id", "party": "The outside party",
+    "when": "When, ISO 8601 with its offset", "channel": "How (meeting, telephone, e-mail, ...)",
+    "affected": "Who is affected, by id", "bidder_id": "The offeror, by person id",
+    "contact_date": "When the contact happened, ISO 8601 with its offset",
+    "response": "rejected, or recused (FAR 3.104-3(c))",
+}
+DESCRIPTIONS_OF = {
+    "CreateTender": {"value": "The estimated value of the contract"},
+    "DecideAward": {"value": "The award's value"}, "SignContract": {"value": "The contract's value"},
+    "TakeCorrectiveAction": {"factors": "The factors to be re-evaluated, by id"},
+    "RecordIncident": {"description": "What happened"},
+}
+
+_TENDER = {
+    "tender_id": "GSA-2030-0042", "title": "Cloud hosting for the records system",
+    "description": "Hosting of the agency's records system in two regions for 24 months.",
+    "buyer": Buyer.model_config["json_schema_extra"]["examples"][0],  # type: ignore[index]
+    "method": "open", "criteria": "bestValueTradeoff",
+    "items": [Item.model_config["json_schema_extra"]["examples"][0]],  # type: ignore[index]
+    "factors": [{"id": "tech", "name": "Technical approach", "weight": 3},
+                {"id": "price", "name": "Price", "kind": "price", "weight": 1}],
+    "tender_end": TENDER_END, "enquiry_end": ENQUIRY_END,
+    "panel": {"evaluator": ["ev"], "ssa": ["ssa"], "opening_official": ["op1", "op2", "op3"]},
+    "opening_threshold": 2, "value": {"amount": "1250000.00", "currency": "USD"},
+    "documents": [Document.model_config["json_schema_extra"]["examples"][0]],  # type: ignore[index]
+}
+_AMOUNT = {"amount": "980000.00", "currency": "USD"}
+
+#: One example body per command, by the command's name: shown in the OpenAPI document, and sent
+#: as they are by tests/api/test_bodies.py, so each is a command the domain accepts.
+EXAMPLES: dict[str, dict[str, Any]] = {
+    "CreateTender": _TENDER,
+    "AmendTender": {"rationale": "A second hosting region is needed; bidders get two more weeks.",
+                    "changes": TenderChanges.model_config["json_schema_extra"]["examples"][0]},  # type: ignore[index]
+    "AskQuestion": {"enquiry_id": "q1", "question": "Must both regions be in the continental US?"},
+    "AnswerQuestion": {"enquiry_id": "q1", "answer": "Yes, both regions must be in the continental US."},
+    "RateProposal": {"bid_id": "bid-1", "factor_id": "tech", "rating": "Good",
+                     "strengths": "A tested fail-over plan", "weaknesses": "Staffing plan thin in year two"},
+    "RecordConsensus": {"bid_id": "bid-1", "factor_id": "tech", "rating": "Good",
+                        "rationale": "The panel agreed after discussing the staffing plan."},
+    "SetCompetitiveRange": {"included": ["bid-1", "bid-2"], "excluded": {"bid-3": "Technically unacceptable"},
+                            "rationale": "Only the two highest-rated proposals have a reasonable chance."},
+    "DecideAward": {"bid_id": "bid-1", "value": _AMOUNT,
+                    "rationale": "Best value: its technical advantage is worth the price difference."},
+    "SignContract": {"contract_id": "GS-35F-0042", "value": _AMOUNT, "period_end": "2032-03-31T23:59:59-04:00"},
+    "CancelTender": {"reason": "The requirement was withdrawn by the program office."},
+    "StartPerformance": {"scope": "full performance"},
+    "FileProtest": {"protest_id": "B-423001", "forum": "gao", "grounds": "The agency misread our staffing plan."},
+    "DocketProtest": {"protest_id": "B-423001"},
+    "FileAgencyReport": {"protest_id": "B-423001", "summary": "The evaluation followed the stated factors."},
+    "FileComments": {"protest_id": "B-423001", "summary": "The report does not answer the staffing ground."},
+    "DecideProtest": {"protest_id": "B-423001", "outcome": "denied",
+                      "reasoning": "The evaluation was reasonable and consistent with the solicitation."},
+    "CourtOrder": {"protest_id": "B-423001", "order": "tro", "text": "Performance is enjoined for 14 days.",
+                   "until": "2030-05-15T17:00:00-04:00"},
+    "VoluntaryHold": {"until": "2030-05-30T17:00:00-04:00", "reason": "Pending the court's ruling",
+                      "protest_id": "B-423001"},
+    "OverrideStay": {"stay_id": "stay-1", "ground": "urgent-compelling",
+                     "finding": "The current hosting contract expires; records would be unavailable."},
+    "TakeCorrectiveAction": {"kind": "reevaluate", "rationale": "The staffing plan is re-evaluated.",
+                             "factors": ["tech"], "protest_id": "B-423001"},
+    "DeclareOwnership": {"owners": ["Jane Roe"], "affiliates": ["Acme Holdings LLC"]},
+    "Recuse": {"official": "ev", "reason": "Holds stock in an offeror."},
+    "RecordIncident": {"description": "A draft evaluation was e-mailed to an offeror by mistake.",
+                       "affected": ["bid-2"]},
+    "RecordContact": {"official": "co", "party": "Acme Corp. sales", "when": "2030-02-03T10:30:00-05:00",
+                      "channel": "telephone", "summary": "Asked when the award is expected; told after evaluation."},
+    "ReportEmploymentContact": {"bidder_id": "acme", "contact_date": "2030-02-03T10:30:00-05:00",
+                                "response": "rejected"},
+}
+
+
+class PriorEmployer(BaseModel):
+    model_config = _config({"name": "Globex", "from": "2019-01", "to": "2022-06"})
+    name: str = Field(min_length=1, max_length=300, description="The employer's name")
+    start: str | None = Field(None, alias="from", max_length=30, description="From when (ISO 8601 date)")
+    end: str | None = Field(None, alias="to", max_length=30, description="Until when (ISO 8601 date)")
+
+
+class DeclarationBody(BaseModel):
+    model_config = _config({"role": "evaluator", "has_conflict": False, "holdings": ["Index funds only"],
+                            "prior_employers": [{"name": "Globex", "from": "2019-01", "to": "2022-06"}]})
+    role: Literal[PANEL_ROLES] = Field(  # type: ignore[valid-type]
+        description="The official role this declaration is signed in")
+    has_conflict: bool = Field(description="Whether the official has a conflict of interest")
+    details: str = Field("", description="Its details, if any")
+    holdings: list[str] = Field(default_factory=list, max_length=100, description="Companies whose stock you hold")
+    prior_employers: list[PriorEmployer] = Field(default_factory=list, max_length=50,
+                                                 description="Your employers of the last years")
+    family_employers: list[str] = Field(default_factory=list, max_length=50,
+                                        description="Employers of your household")
+
+
+class WithdrawalBody(BaseModel):
+    model_config = _config({"bid_id": "bid-1"})
+    bid_id: str = Field(min_length=1, max_length=100, description="The bid's id, from its receipt")
+
+
+class DebriefingBody(BaseModel):
+    model_config = _config({"bidder_id": "globex"})
+    bidder_id: str = Field(description="The unsuccessful offeror, by person id")
+
+
+Commitment = Annotated[str, StringConstraints(pattern=r"^sha256:[0-9a-f]{64}$")]
+
+
+class DisclosureBody(BaseModel):
+    model_config = _config({"commitments": ["sha256:" + "ab" * 32]})
+    commitments: list[Commitment] = Field(min_length=1, max_length=200,
+                                          description="The commitments of the payloads to disclose")
