@@ -153,10 +153,10 @@ def test_a_register_is_imported_with_one_token_each(world: World):
     world.create()
     entries = accounts.parse_register(_csv('acme,"Acme, LLC",bidder', f"ev2,Eve,evaluator@{TID};bidder",
                                            "nobody,No Roles,", ""))
-    assert [(e.row, e.id, e.name, e.grants) for e in entries] == [
-        (2, "acme", "Acme, LLC", (("bidder", "*"),)),
-        (3, "ev2", "Eve", (("evaluator", TID), ("bidder", "*"))),
-        (4, "nobody", "No Roles", ()),
+    assert [(e.where, e.id, e.name, e.grants) for e in entries] == [
+        ("row 2", "acme", "Acme, LLC", (("bidder", "*"),)),
+        ("row 3", "ev2", "Eve", (("evaluator", TID), ("bidder", "*"))),
+        ("row 4", "nobody", "No Roles", ()),
     ]
     tokens = [accounts.new_token(world.p, e.id, "import", days=90) for e in entries]
     accounts.import_register(world.p, entries, tokens)

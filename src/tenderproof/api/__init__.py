@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from tenderproof import __version__
 from tenderproof.app.service import Procurement
 
-from . import commands, documents, limits, log, problems, reads
+from . import admin, commands, documents, limits, log, problems, reads
 
 
 def create_app(procurement: Procurement, *, portal: bool = True, body_limits: limits.Limits | None = None) -> FastAPI:
@@ -27,6 +27,7 @@ def create_app(procurement: Procurement, *, portal: bool = True, body_limits: li
     # Every refusal is problem+json, and documented as such (FastAPI's own 422 is replaced).
     app.include_router(commands.router, prefix="/api", responses=problems.responses(400, 401, 403, 404, 409, 422, 503))
     app.include_router(reads.router, prefix="/api", responses=problems.responses(404, 422))
+    app.include_router(admin.router, prefix="/api", responses=problems.responses(401, 403, 404, 409, 422))
     app.include_router(documents.router, prefix="/api")
     app.include_router(log.router, responses=problems.responses(404, 422))
     if portal:

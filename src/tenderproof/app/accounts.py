@@ -262,15 +262,32 @@ def may_act(p: Procurement, person_id: str, role: str, tender_id: str | None) ->
 
 @dataclass(frozen=True)
 class Entry:
-    """One person of an imported register, and the row it came from (for messages)."""
+    """One person of an imported register, and where it came from (for messages: "row 5")."""
 
-    row: int
+    where: str
     id: str
     name: str
     grants: tuple[tuple[str, str], ...]  # (role, tender id or "*")
 
 
 COLUMNS = ("id", "name", "roles")
+
+
+def entry(where: str, person_id: str, name: str, roles: str, seen: set[str]) -> Entry:
+    """One person of a register, checked field by field; `seen` holds the ids before it."""
+    for column, check in (("id", lambda: c.check_id(person_id, "person id")), ("name", lambda: _name(name))):
+        try:
+            check()
+        except c.InvalidCommand as e:
+            raise c.InvalidCommand(f"{where}, column {column}: {e}") from None
+    if person_id in seen:
+        raise c.InvalidCommand(f"{where}, column id: person id {person_id!r} is listed twice")
+    try:
+        grants_ = _roles(roles)
+    except c.InvalidCommand as e:
+        raise c.InvalidCommand(f"{where}, column roles: {e}") from None
+    seen.add(person_id)
+    return Entry(where, person_id, name, grants_)
 
 
 def parse_register(lines: Iterable[str]) -> list[Entry]:
@@ -298,21 +315,7 @@ def _parse(reader: Any) -> list[Entry]:
         if len(cells) != len(header):
             raise c.InvalidCommand(f"row {n}: {len(cells)} columns, expected {len(header)} ({','.join(header)})")
         pid, name, roles = (cells[at[k]].strip() for k in COLUMNS)
-        try:
-            c.check_id(pid, "person id")
-            if pid in seen:
-                raise c.InvalidCommand(f"person id {pid!r} is listed twice")
-        except c.InvalidCommand as e:
-            raise c.InvalidCommand(f"row {n}, column id: {e}") from None
-        try:
-            _name(name)
-        except c.InvalidCommand as e:
-            raise c.InvalidCommand(f"row {n}, column name: {e}") from None
-        try:
-            out.append(Entry(n, pid, name, _roles(roles)))
-        except c.InvalidCommand as e:
-            raise c.InvalidCommand(f"row {n}, column roles: {e}") from None
-        seen.add(pid)
+        out.append(entry(f"row {n}", pid, name, roles, seen))
     return out
 
 
@@ -349,9 +352,9 @@ def import_register(p: Procurement, entries: Sequence[Entry], tokens: Sequence[I
                  for r in conn.execute(sa.select(tenders.c.id).where(tenders.c.id.in_(named[i:i + _CHUNK])))}
         for e in entries:
             if e.id in taken:
-                raise Refused("exists", f"row {e.row}, column id: person {e.id} is already registered")
+                raise Refused("exists", f"{e.where}, column id: person {e.id} is already registered")
             if missing := [t for _, t in e.grants if t != ANY_TENDER and t not in known]:
-                raise Refused("not-found", f"row {e.row}, column roles: no tender {missing[0]}")
+                raise Refused("not-found", f"{e.where}, column roles: no tender {missing[0]}")
         if entries:
             conn.execute(sa.insert(people), [{"id": e.id, "name": e.name} for e in entries])
         for r in rows:
