@@ -77,3 +77,19 @@ def test_no_path_reaches_a_file_by_name(client, api_client):
         for c in (client, api_client):
             r = c.get(path)
             assert r.status_code == 404 and b"SQLite format" not in r.content and b"PRIVATE" not in r.content
+
+
+def test_a_listed_document_without_a_good_copy_is_explained(client, world):
+    doc = world.p.state(SEALED)["documents"][0]
+    path = world.p.documents.path(doc["sha256"])
+    kept = path.read_bytes()
+    try:
+        path.write_bytes(kept[:-1] + b"?")  # damaged: never served
+        r = client.get(f"/documents/{doc['sha256']}")
+        assert r.status_code == 404 and "Document not available" in r.text and kept not in r.content
+        path.unlink()  # purged
+        r = client.get(f"/documents/{doc['sha256']}")
+        assert r.status_code == 404 and "Document not available" in r.text and SEALED in r.text
+    finally:
+        path.write_bytes(kept)
+    assert client.get(f"/documents/{doc['sha256']}").content == kept

@@ -46,7 +46,7 @@ class Uploaded(BaseModel):
 def _problems(*codes: int) -> dict[int | str, dict]:
     out = responses(*(c for c in codes if c not in (410, 413, 415, 500)))
     for code, what in ((413, "Larger than the installation's document size limit"),
-                       (415, "Not one of the accepted document types"), (410, "Listed, but no longer stored"),
+                       (415, "Not one of the accepted document types"), (410, "Listed, but no copy is stored here"),
                        (500, "The stored copy is damaged")):
         if code in codes:
             out[code] = {"description": what, "content": {"application/problem+json": {"schema": PROBLEM_SCHEMA}}}
@@ -99,6 +99,6 @@ def download(sha256: Digest, request: Request, p: ProcurementDep) -> Response:
             log.error("document %s listed by tender %s is damaged: its content has another hash", sha256, doc.tender_id)
             return problem(500, "document-damaged", f"the stored copy of document {sha256} is damaged; "
                                                     "the operator has been told")
-        return problem(410, "document-gone", f"document {sha256} of tender {doc.tender_id} is no longer stored "
-                                             "here (its retention period ended)")
+        return problem(410, "document-gone", f"tender {doc.tender_id} lists document {sha256}, but this server "
+                                             "holds no copy (never uploaded, or purged after its retention period)")
     return StreamingResponse(dl.parts, media_type=doc.media_type, headers=dl.headers())

@@ -30,6 +30,7 @@ def document(request: Request, sha256: str, p: ProcurementDep) -> Response:
         dl = documents.open_download(p, doc)
     except documents.DocumentError:
         return not_found(request, "Document not available",
-                         f"Tender {doc.tender_id} lists this document, but this server no longer holds a "
-                         "copy that matches its SHA-256. Its hash on the log still identifies it.")
+                         f"Tender {doc.tender_id} lists this document, but this server holds no copy that "
+                         "matches its SHA-256 (it was never uploaded, or was purged after its retention "
+                         "period). Its hash on the log still identifies it.")
     return StreamingResponse(dl.parts, media_type=doc.media_type, headers=dl.headers())
