@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from tenderproof import __version__
 from tenderproof.app.service import Procurement
 
-from . import admin, commands, documents, limits, log, problems, reads
+from . import admin, commands, docs, documents, limits, log, problems, reads
 
 
 def create_app(procurement: Procurement, *, portal: bool = True, body_limits: limits.Limits | None = None) -> FastAPI:
@@ -18,7 +18,7 @@ def create_app(procurement: Procurement, *, portal: bool = True, body_limits: li
         description="Public procurement on a verifiable transparency log. Commands need a bearer token and a "
         "role grant; reads, the change feed, OCDS and the log are public.",
         openapi_url="/openapi.json",
-        docs_url="/api/docs",
+        docs_url=None,  # served by `docs` from the package's own assets (no CDN)
         redoc_url=None,
     )
     app.state.procurement = procurement
@@ -30,6 +30,8 @@ def create_app(procurement: Procurement, *, portal: bool = True, body_limits: li
     app.include_router(admin.router, prefix="/api", responses=problems.responses(401, 403, 404, 409, 422))
     app.include_router(documents.router, prefix="/api")
     app.include_router(log.router, responses=problems.responses(404, 422))
+    app.include_router(docs.router)
+    app.mount(docs.ASSETS, docs.assets(), name="docs_assets")
     if portal:
         try:
             from tenderproof.portal import router as portal_router
