@@ -244,3 +244,11 @@ def test_every_text_field_refuses_surrogates_nul_and_100k_characters(api, path, 
         entry = api.p.log.entry(index)
         assert json.loads(entry)["type"] == "command.refused", entry[:300]
         assert b"xxxxxxxxxx" not in entry and b"\\u0000" not in entry and b"\\ud800" not in entry
+
+
+def test_the_portal_links_to_the_api_docs_and_the_ocds_downloads(api):
+    page = api.get("/").text
+    for link in ("/api/docs", "/api/redoc", "/openapi.json", "/api/ocds/releases.json", "/api/ocds/records.json",
+                 "/api/ocds/releases.jsonl"):
+        assert f'href="{link}"' in page, link
+        assert api.get(link).status_code == 200, link
