@@ -6,8 +6,9 @@ then mostly stop at 401), and again "grounded": path parameters pointing at thin
 (a real tender, bid, OCID, log index) and, for commands, a bearer token of a person holding the
 role the operation needs, so the generated bodies reach the procurement rules.
 
-Checked on every response: no 5xx; the status code, the content type, the headers and the body
-are those the OpenAPI document declares for the operation.
+Checked on every response, for generated positive and negative cases: no 5xx; the status code,
+the content type, the headers and the body are those the OpenAPI document declares for the
+operation; every 4xx is problem+json.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from schemathesis import GenerationMode
 
 from tenderproof import seal
 from tenderproof.api import create_app
+from tenderproof.api.security import FailedTokens
 from tenderproof.app import accounts, bidding
 from tenderproof.app.service import Procurement
 from tenderproof.domain import Actor
@@ -96,7 +98,11 @@ def server(tmp_path_factory):
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     sock.listen(128)
-    srv = uvicorn.Server(uvicorn.Config(create_app(p), log_level="warning"))
+    app = create_app(p)
+    # Generated calls send invalid tokens by the thousand from one address: the failed-token limit
+    # (tested in tests/api/test_admin.py) would answer everything after the tenth with 429.
+    app.state.failed_tokens = FailedTokens(limit=10**9)
+    srv = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
     thread = threading.Thread(target=srv.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     try:
@@ -146,12 +152,26 @@ def _role(case) -> str | None:
     return m.group(1) if m else None
 
 
+def problem_details(ctx, response, case) -> bool | None:
+    """Every 4xx is RFC 9457 problem+json whose status is the response's (positive and negative
+    cases alike: a refusal always says what was wrong, in one format)."""
+    if not 400 <= response.status_code < 500:
+        return None
+    headers = {k.lower(): v for k, v in response.headers.items()}
+    kind = headers.get("content-type", "")
+    kind = kind[0] if isinstance(kind, list) else kind
+    assert kind.startswith("application/problem+json"), f"{response.status_code} as {kind!r}"
+    body = response.json()
+    assert body["status"] == response.status_code and body["type"] and body["detail"], body
+    return True
+
+
 def _checks() -> list:
     from schemathesis.checks import CHECKS as REGISTRY
     from schemathesis.checks import load_all_checks
 
     load_all_checks()
-    return REGISTRY.get_by_names(CHECKS)
+    return [*REGISTRY.get_by_names(CHECKS), problem_details]
 
 
 def test_the_server_is_seeded(server):
