@@ -27,7 +27,7 @@ def create_app(procurement: Procurement, *, portal: bool = True, body_limits: li
     # Every refusal is problem+json, and documented as such (FastAPI's own 422 is replaced).
     app.include_router(commands.router, prefix="/api", responses=problems.responses(400, 401, 403, 404, 409, 422, 503))
     app.include_router(reads.router, prefix="/api", responses=problems.responses(404, 422))
-    app.include_router(admin.router, prefix="/api", responses=problems.responses(401, 403, 404, 409, 422))
+    app.include_router(admin.router, prefix="/api", responses=problems.responses(400, 401, 403, 404, 409, 422))
     app.include_router(documents.router, prefix="/api")
     app.include_router(log.router, responses=problems.responses(404, 422))
     app.include_router(docs.router)
