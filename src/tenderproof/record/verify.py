@@ -37,17 +37,24 @@ from .verify_content import check_confidential, check_documents
 from .verify_events import check_checkpoint, check_events
 from .verify_manifest import check_files, check_manifest
 
-__all__ = ["MAX_MEMBER_BYTES", "Line", "Report", "verify_record"]
+__all__ = ["MAX_BUNDLE_BYTES", "MAX_MEMBER_BYTES", "Line", "Report", "verify_record"]
 
 MAX_MEMBER_BYTES = 1 << 31
+#: All members together, uncompressed: verification holds them in memory, and a zip of a few MB
+#: can declare (and inflate to) gigabytes. 2 GiB holds a record with dozens of sealed bids in the
+#: largest default bucket (64 MiB) besides its documents; a larger record is verified with a
+#: larger `max_bytes`.
+MAX_BUNDLE_BYTES = 1 << 31
 
 
-def verify_record(data: bytes, *, policy: Policy | None = None, vkey: str | None = None) -> Report:
-    """Verify a record bundle (the zip's bytes) against a policy, a log key, or (neither) its own key."""
+def verify_record(data: bytes, *, policy: Policy | None = None, vkey: str | None = None,
+                  max_bytes: int = MAX_BUNDLE_BYTES) -> Report:
+    """Verify a record bundle (the zip's bytes) against a policy, a log key, or (neither) its own key.
+    A bundle whose members come to more than `max_bytes` uncompressed is refused unread."""
     if policy is not None and vkey is not None:
         raise ValueError("give at most one of policy and vkey")
     b = Reading()
-    if not _read_zip(b, data):
+    if not _read_zip(b, data, max_bytes):
         return b.report
     check_manifest(b)
     check_files(b)
@@ -58,14 +65,21 @@ def verify_record(data: bytes, *, policy: Policy | None = None, vkey: str | None
     return b.report
 
 
-def _read_zip(b: Reading, data: bytes) -> bool:
-    """Read the members into `b`, failing duplicates, strays and unreadable ones; False if no zip."""
+def _read_zip(b: Reading, data: bytes, max_bytes: int) -> bool:
+    """Read the members into `b`, failing duplicates, strays and unreadable ones; False if no zip,
+    or if its members come to more than `max_bytes` (as declared, or as read)."""
     r = b.report
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError) as e:
         r.fail("bundle", f"not a readable zip file: {e}")
         return False
+    declared = sum(i.file_size for i in zf.infolist())
+    if declared > max_bytes:
+        r.fail("bundle", f"its members would take {declared} bytes uncompressed, more than the {max_bytes} a "
+                         f"record bundle may (a zip bomb?); nothing was read")
+        return False
+    left = max_bytes  # what may still be read, whatever the zip declares
     counts = Counter(i.filename for i in zf.infolist())
     for name, k in sorted(counts.items()):
         if k > 1:
@@ -82,7 +96,15 @@ def _read_zip(b: Reading, data: bytes) -> bool:
             continue
         try:
             with zf.open(info) as f:
-                b.members[name] = f.read(MAX_MEMBER_BYTES + 1)
+                content = f.read(min(info.file_size, left) + 1)  # inflating no more than declared
         except (zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError, EOFError, ValueError) as e:
             r.fail(name, f"cannot be read from the zip: {e}")
+            continue
+        if len(content) > left:
+            b.members.clear()
+            r.fail("bundle", f"its members inflate to more than the {max_bytes} bytes a record bundle may "
+                             "(a zip bomb?)")
+            return False
+        left -= len(content)
+        b.members[name] = content
     return True
