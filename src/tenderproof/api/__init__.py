@@ -28,7 +28,7 @@ def create_app(procurement: Procurement, *, portal: bool = True, body_limits: li
     app.include_router(commands.router, prefix="/api", responses=problems.responses(400, 401, 403, 404, 409, 422, 503))
     app.include_router(reads.router, prefix="/api", responses=problems.responses(404, 422))
     app.include_router(admin.router, prefix="/api", responses=problems.responses(400, 401, 403, 404, 409, 422))
-    app.include_router(documents.router, prefix="/api")
+    app.include_router(documents.router, prefix="/api", responses=problems.responses(422))
     app.include_router(log.router, responses=problems.responses(404, 422))
     app.include_router(docs.router)
     app.mount(docs.ASSETS, docs.assets(), name="docs_assets")
