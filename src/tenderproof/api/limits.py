@@ -50,10 +50,10 @@ DOCUMENT_PATHS = re.compile(r"^/api/documents$")
 #: The API and the log are data, never a page: nothing may load, frame or refer from them.
 API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 #: The interactive API documentation is a page with scripts and styles of its own (Swagger UI,
-#: ReDoc). The CDN stays allowed only until the assets are served from the package itself.
-DOCS_CSP = ("default-src 'none'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-            "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-            "img-src 'self' data: https://fastapi.tiangolo.com; connect-src 'self'; font-src 'self' data:; "
+#: ReDoc, served from the package by `api.docs`: nothing from another origin), started by an
+#: inline script.
+DOCS_CSP = ("default-src 'none'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+            "img-src 'self' data:; connect-src 'self'; font-src 'self' data:; worker-src 'self' blob:; "
             "frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
 #: Per-path exceptions to API_CSP (adjust here when a page moves).
 PAGE_CSP: Mapping[str, str] = {"/api/docs": DOCS_CSP, "/api/docs/oauth2-redirect": DOCS_CSP, "/api/redoc": DOCS_CSP}
