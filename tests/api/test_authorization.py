@@ -451,7 +451,9 @@ MATRIX: dict[tuple[str, str], Command | Public | Restricted] = {
     ("GET", "/log/policy"): one("/log/policy"),
     ("GET", "/openapi.json"): one("/openapi.json"),
     ("GET", "/api/docs"): one("/api/docs"),
-    ("GET", "/docs/oauth2-redirect"): one("/docs/oauth2-redirect"),
+    ("GET", "/api/redoc"): one("/api/redoc"),
+    ("MOUNT", "/api/docs/assets"): Public(lambda i, x, full: [f"/api/docs/assets/{name}" for name in (
+        "swagger-ui-bundle.js", "swagger-ui.css", "redoc.standalone.js", "favicon.png")]),
     # the portal
     ("GET", "/"): Public(lambda i, x, full: ["/", f"/?q={x.tid}"]),
     ("GET", "/tenders/{tender_id}"): per_tender("/tenders/{tid}"),
