@@ -363,8 +363,21 @@ def per_index(fmt: str) -> Public:
     return Public(lambda inst, ctx, full: [fmt.format(i=i) for i in _indexes(inst, ctx, full)])
 
 
+@dataclass(frozen=True)
+class Admin:
+    """Account administration: only a person with the admin grant for all tenders (nobody here)."""
+
+    def allows(self, who: str) -> bool:
+        return False
+
+
+ADMIN_ROUTES = [("GET", "/people"), ("POST", "/people"), ("GET", "/people/{person_id}"), ("POST", "/people/import"),
+                ("POST", "/people/{person_id}/grants"), ("DELETE", "/people/{person_id}/grants/{role}"),
+                ("POST", "/people/{person_id}/tokens"), ("DELETE", "/tokens/{token_id}")]
+
 T = "/api/tenders/{tender_id}"
-MATRIX: dict[tuple[str, str], Command | Public | Restricted] = {
+MATRIX: dict[tuple[str, str], Command | Public | Restricted | Admin] = {
+    **{(m, "/api/admin" + path): Admin() for m, path in ADMIN_ROUTES},
     # commands
     ("POST", "/api/tenders"): Command("buyer", "none", js(lambda i, x, w: _new_tender(i, x))),
     ("POST", f"{T}/amendments"): Command("buyer", "enquiries", js(lambda i, x, w: {
@@ -518,6 +531,14 @@ def test_access(inst: Installation, route: tuple[str, str], who: str):
             return
         assert r.status_code == 201 and r.json()["sha256"] == hashlib.sha256(data).hexdigest(), r.text
         assert inst.log_size() == before[0]  # stored, not logged
+        return
+
+    if isinstance(entry, Admin):
+        before = (inst.counters(), accounts.list_people(inst.p, limit=1000))
+        url = path.format(person_id="co", role="buyer", token_id="tok_000000000000")
+        r = _request(inst, method, url, who, json={"id": "x", "name": "X", "role": "admin", "people": []})
+        _assert_problem(r, 401 if who in NOBODY else 403)
+        assert (inst.counters(), accounts.list_people(inst.p, limit=1000)) == before
         return
 
     if isinstance(entry, Public):

@@ -205,10 +205,7 @@ def _with(body, path, value):
 
 #: Text the domain does not yet bound, so 100k characters are accepted (reported; remove an entry
 #: when the domain checks it: the test then passes and strict xfail says so).
-UNBOUNDED = {"/api/tenders/{tender_id}/ownership": "owners and affiliates: no length limit",
-             "/api/tenders/{tender_id}/employment-contacts": "bidder_id: not checked as an id"}
-FUZZED = [pytest.param(path, op, id=path, marks=[pytest.mark.xfail(strict=True, reason=UNBOUNDED[path])]
-                       if path in UNBOUNDED else []) for path, _method, op in JSON_BODIES]
+FUZZED = [pytest.param(path, op, id=path) for path, _method, op in JSON_BODIES]
 
 
 @pytest.mark.parametrize(("path", "op"), FUZZED)

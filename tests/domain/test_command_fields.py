@@ -45,9 +45,10 @@ def tender(**over: object) -> c.CreateTender:
     (dict(opening_threshold=2**70), "beyond what JSON holds exactly"),
     (dict(opening_threshold=17), "opening_threshold must be a whole number from 1 to 16"),
     (dict(opening_threshold="2"), "opening_threshold must be a whole number"),
-    (dict(value={"amount": str(2**53), "currency": "USD"}), "more than 15 significant digits"),
-    (dict(value={"amount": "0.12345678901234567", "currency": "USD"}), "more than 15 significant digits"),
+    (dict(value={"amount": str(2**53), "currency": "USD"}), "needs more than 15 digits"),
+    (dict(value={"amount": "0.12345678901234567", "currency": "USD"}), "needs more than 15 digits"),
     (dict(value={"amount": "NaN", "currency": "USD"}), "non-negative number"),
+    (dict(value={"amount": "1e999999", "currency": "USD"}), "needs more than 15 digits"),
     (dict(title="Cloud \ud800"), "title contains a lone surrogate"),
     (dict(description="a\x00b"), "description contains a NUL character"),
     (dict(items=[ITEM | {"description": "x\udfff"}]), "items[0].description contains a lone surrogate"),
@@ -75,6 +76,9 @@ def test_a_tender_refuses_what_ocds_or_the_log_cannot_hold(over, fragment):
     lambda s: c.FileProtest("T-1", "p1", "gao", s),
     lambda s: c.RecordIncident("T-1", s, ["x"]),
     lambda s: c.AmendTender("T-1", "why", {"title": s}),
+    lambda s: c.DeclareOwnership("T-1", [s]),
+    lambda s: c.RecordIncident("T-1", "leak", [s]),
+    lambda s: c.VoluntaryHold("T-1", datetime(2030, 1, 1, tzinfo=UTC), s),
 ])
 @pytest.mark.parametrize("bad", ["\ud800", "ok\x00", "\udc00tail"])
 def test_every_command_refuses_text_no_log_can_hold(make, bad):

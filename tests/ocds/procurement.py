@@ -27,6 +27,7 @@ SYSTEM = Actor("deadline-worker", "system")
 HCA = Actor("hca-1", "hca")
 GAO = Actor("gao", "reviewer")
 AUDITOR = Actor("ig-1", "auditor")
+ADMIN = Actor("it-1", "admin")
 BIDDERS = {"acme": "Acme Cloud Services LLC", "beta": "Beta Hyperscale Inc.", "gamma": "Gamma Data Corp."}
 #: Strings only confidential content carries: none may ever appear in a release.
 SECRETS = ["NARRATIVE-7f3a", "WEAKNESS-7f3a", "RISK-7f3a", "CONSENSUS-7f3a", "RANGE-7f3a", "COI-7f3a",
@@ -192,7 +193,9 @@ def protested(ledger: Ledger) -> Tender:
     tender.do(c.DocketProtest(tid, protest_id="p1"), GAO, t(28, 12))
     tender.do(c.OverrideStay(tid, stay_id="stay-p1", ground="best-interests", finding="the mission cannot wait"),
               HCA, t(29))
+    tender.do(c.GrantRole(tid, person="ig-2", role="auditor"), ADMIN, t(29, 9))
     tender.do(c.ReadConfidential(tid, item=f"bid {a}", purpose="audit of the evaluation"), AUDITOR, t(29, 10))
+    tender.do(c.RevokeRole(tid, person="ig-2", role="auditor"), ADMIN, t(29, 11))
     tender.do(c.DecideAward(tid, bid_id=a, value={"amount": "9500000.00", "currency": "USD"},
                             rationale="Acme's technical approach is worth its price."), SSA, t(1, 9, 4))
     tender.do(c.SignContract(tid, contract_id=f"{tid}-contract-1", value={"amount": "9500000.00", "currency": "USD"}),

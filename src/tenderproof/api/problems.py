@@ -40,7 +40,8 @@ STATUS = {
 MAX_DETAIL = 1000
 
 #: Problem types of FastAPI's own HTTP errors.
-HTTP_CODES = {401: "unauthenticated", 403: "forbidden", 404: "not-found", 405: "method-not-allowed"}
+HTTP_CODES = {401: "unauthenticated", 403: "forbidden", 404: "not-found", 405: "method-not-allowed",
+              429: "too-many-requests"}
 
 
 #: One invalid field of a request (see `field_error`).
@@ -68,7 +69,8 @@ DESCRIPTIONS = {
     400: "The body cannot be parsed", 401: "No valid bearer token",
     403: "No grant for the role here, or the rules say this person may not",
     404: "No such tender, protest, document or log entry", 409: "The procurement rules or the timing say no",
-    422: "The request is invalid (fields, or values the rules cannot take)", 503: "Too much contention; retry",
+    422: "The request is invalid (fields, or values the rules cannot take)",
+    429: "Too many failed bearer tokens from this client; retry after Retry-After", 503: "Too much contention; retry",
 }
 
 

@@ -86,8 +86,10 @@ def money(value: Any, what: str) -> dict[str, str]:
         raise InvalidCommand(f"{what}.amount {value['amount']!r} is not a number") from None
     if not amount.is_finite() or amount < 0:
         raise InvalidCommand(f"{what}.amount must be a non-negative number")
-    if amount and len(amount.normalize().as_tuple().digits) > MAX_AMOUNT_DIGITS:
-        raise InvalidCommand(f"{what}.amount {value['amount']!r} has more than {MAX_AMOUNT_DIGITS} significant digits")
+    if amount and (len(amount.normalize().as_tuple().digits) > MAX_AMOUNT_DIGITS
+                   or not -MAX_AMOUNT_DIGITS <= amount.adjusted() <= MAX_AMOUNT_DIGITS):  # 1e999999 is 1 digit
+        raise InvalidCommand(f"{what}.amount {str(value['amount'])[:40]!r} needs more than {MAX_AMOUNT_DIGITS} "
+                             "digits (an OCDS amount must be exact)")
     cur = value["currency"]
     if not (isinstance(cur, str) and re.fullmatch(r"[A-Z]{3}", cur)):
         raise InvalidCommand(f"{what}.currency must be an ISO 4217 code like USD")

@@ -17,6 +17,14 @@ class DeclareOwnership(Command):
     owners: list[str]
     affiliates: list[str] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        for what, names in (("owner", self.owners), ("affiliate", self.affiliates)):
+            if not isinstance(names, (list, tuple)) or len(names) > 200:
+                raise InvalidCommand(f"{what}s must be a list of at most 200 names")
+            for name in names:
+                check_text(name, f"{what} name", 300)
+
 
 @dataclass(frozen=True)
 class Recuse(Command):
@@ -42,6 +50,7 @@ class ReportEmploymentContact(Command):
 
     def __post_init__(self) -> None:
         super().__post_init__()
+        check_id(self.bidder_id, "bidder id")
         if self.response not in ("rejected", "recused"):
             raise InvalidCommand("the response to an employment contact is rejected or recused")
 
@@ -73,3 +82,7 @@ class RecordIncident(Command):
     def __post_init__(self) -> None:
         super().__post_init__()
         check_text(self.description, "description")
+        if not isinstance(self.affected, (list, tuple)) or len(self.affected) > 200:
+            raise InvalidCommand("affected must be a list of at most 200 parties")
+        for party in self.affected:
+            check_text(party, "affected party", 300)

@@ -95,6 +95,12 @@ class VoluntaryHold(Command):
     reason: str
     protest_id: str = ""
 
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        check_text(self.reason, "reason")
+        if self.protest_id:
+            check_id(self.protest_id, "protest id")
+
 
 @dataclass(frozen=True)
 class OverrideStay(Command):
@@ -127,6 +133,8 @@ class TakeCorrectiveAction(Command):
         if self.kind not in CORRECTIVE_KINDS:
             raise InvalidCommand(f"corrective action {self.kind!r} is not one of {', '.join(CORRECTIVE_KINDS)}")
         check_text(self.rationale, "rationale")
+        if self.protest_id:
+            check_id(self.protest_id, "protest id")
 
 
 @dataclass(frozen=True)
