@@ -8,6 +8,7 @@ import json
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -21,12 +22,15 @@ from tenderproof.app.service import Procurement
 from tenderproof.app.unit_of_work import StaleProjection, UnitOfWork
 from tenderproof.domain import Actor, Refused
 from tenderproof.domain import commands as c
+from tenderproof.domain.model import iso
 from tenderproof.instance import Settings, init
+from tenderproof.ledger.audit import audit
+from tenderproof.ledger.tiles import MAX_ENTRY_SIZE, EntryTooLarge
 from tenderproof.ledger.tlogproof import verify_tlog_proof
 from tenderproof.seal import sealed_digest as seal_digest
 from tenderproof.store.schema import log_checkpoints, tender_rows, tenders
 
-from .conftest import OPENERS, T0, TID, Clock, World
+from .conftest import BUYER, OPENERS, T0, TID, Clock, World
 
 
 def _checkpoint_sizes(world) -> list[int]:
@@ -228,7 +232,40 @@ def test_a_command_that_fails_after_a_flush_takes_nothing_of_the_others_with_it(
     assert rebuild(world.p, check=True).identical
 
 
-JOBS = st.lists(st.sampled_from(["bid", "duplicate", "broken", "flush-then-fail", "withdraw", "deadlines"]),
+def test_a_command_whose_entry_is_too_large_fails_alone_and_leaves_nothing(world):
+    """An entry over the tiles' limit is refused in its own command's savepoint, not at the
+    batch's one ledger append (which would fail every command of the batch). Every field of this
+    amendment is within its own bound: 2 × 20,000 three-byte characters make a 120 KB entry."""
+    world.create()
+    world.publish()
+    big = "€" * 20_000
+    later = T0 + timedelta(days=40)  # the first bid is in when it runs: an amendment must extend
+    oversized = c.AmendTender(TID, rationale=big, changes={"description": big, "tender_end": later})
+    before = world.snapshot()
+    events_before = [e.envelope for e in world.p.events(TID)]
+    outcomes = _batch_behind_a_blocker(world, [
+        lambda: bidding.submit_bid(world.p, TID, Actor("acme", "bidder"), "ACME", world.seal(b"one")),
+        lambda: world.p.execute(oversized, BUYER),
+        lambda: bidding.submit_bid(world.p, TID, Actor("globex", "bidder"), "GLOBEX", world.seal(b"two")),
+    ])
+    first, refused, last = outcomes
+    assert isinstance(first, bidding.Receipt) and isinstance(last, bidding.Receipt), outcomes
+    assert isinstance(refused, EntryTooLarge)
+    assert str(refused).startswith("entry of ") and f"exceeds the tiles' limit of {MAX_ENTRY_SIZE} bytes" in str(refused)
+    size = int(str(refused).split()[2])
+    assert size > MAX_ENTRY_SIZE and size >= len(big.encode()) * 2
+    assert (first.index + 1, world.p.log.head().size) == (last.index, before[0] + 2), "consecutive, nothing between"
+    logged = [e.envelope for e in world.p.events(TID)]
+    assert logged[:len(events_before)] == events_before
+    assert [e["type"] for e in logged[len(events_before):]] == ["bid.submitted", "bid.submitted"]
+    state = world.state()
+    assert state["amendments"] == [] and state["description"] != big and len(state["bids"]) == 2
+    assert state["periods"]["tender_end"] != iso(later)
+    assert audit(world.p.log).ok
+    assert rebuild(world.p, check=True).identical
+
+
+JOBS = st.lists(st.sampled_from(["bid", "duplicate", "broken", "flush-then-fail", "withdraw", "deadlines", "oversized"]),
                 min_size=1, max_size=8)
 
 
@@ -236,7 +273,8 @@ JOBS = st.lists(st.sampled_from(["bid", "duplicate", "broken", "flush-then-fail"
 @given(kinds=JOBS)
 def test_any_batch_of_commands_and_failures_leaves_projections_equal_to_a_replay(tmp_path_factory, db_url, kinds):
     """Whatever mix of accepted, refused and failing commands (some flushing the unit of work
-    before failing) shares a batch, the projections equal a replay of the log."""
+    before failing, some with an entry too large to log) shares a batch, the projections equal a
+    replay of the log."""
     if not db_url.startswith("sqlite"):
         return  # one schema per test on PostgreSQL: the examples would share it (the other tests cover it)
     data = tmp_path_factory.mktemp("batch") / "data"
@@ -265,9 +303,13 @@ def test_any_batch_of_commands_and_failures_leaves_projections_equal_to_a_replay
         "flush-then-fail": lambda i: lambda: w.p.transact(flush_then_fail),
         "withdraw": lambda i: lambda: bidding.withdraw_bid(w.p, TID, Actor("acme", "bidder"), first.envelope["payload"]["id"]),
         "deadlines": lambda i: lambda: w.p.run_deadlines(),
+        "oversized": lambda i: lambda: w.p.execute(c.AmendTender(TID, "€" * 20_000, {
+            "description": "€" * 20_000, "tender_end": T0 + timedelta(days=40)}), BUYER),
     }
     outcomes = _batch_behind_a_blocker(w, [jobs[k](i) for i, k in enumerate(kinds)])
     bids_made = sum(isinstance(o, bidding.Receipt) for o in outcomes) + 1
     assert len(w.state()["bids"]) == bids_made
+    assert all(isinstance(o, EntryTooLarge) for k, o in zip(kinds, outcomes, strict=True) if k == "oversized")
+    assert w.state()["amendments"] == []
     assert rebuild(w.p, check=True).identical
     log.db.dispose()

@@ -8,7 +8,8 @@ append that re-reads the tree's edge, and one checkpoint signature per bid. Inst
   every writer in every process;
 - each command reads the clock, fires every deadline due by then, then runs in a savepoint: a
   bid is in time exactly if its place in the log is before the closing;
-- a refused command rolls back its savepoint alone (a logged refusal keeps its note);
+- a refused command rolls back its savepoint alone (a logged refusal keeps its note), and so
+  does one whose entry the ledger could not take (too large: checked as it reserves its index);
 - the entries of all commands are appended to the ledger at once, the batch signs one
   checkpoint, and one commit makes it all durable; only then is any caller answered.
 A batch that loses a race with another process (the head moved) is run again from the start.
@@ -30,6 +31,7 @@ from tenderproof.domain import Refused
 from tenderproof.domain.model import iso
 from tenderproof.ledger.log import MAX_RETRIES, Log
 from tenderproof.ledger.storage import Head, HeadMoved
+from tenderproof.ledger.tiles import check_entries
 from tenderproof.store.db import Database
 
 from .unit_of_work import Conflict, UnitOfWork
@@ -92,10 +94,15 @@ class GroupCommit:
     # --- inside a batch -----------------------------------------------------------------------
 
     def reserve(self, conn: Connection, entries: list[bytes]) -> int:
-        """Take the next ledger indexes for `entries`; they are appended when the batch commits."""
+        """Take the next ledger indexes for `entries`; they are appended when the batch commits.
+
+        Each entry is checked here, in the calling command's savepoint, as the ledger's append
+        will check it: one that cannot be logged (EntryTooLarge) refuses this command alone,
+        where at the batch's one append it would fail every command of the batch."""
         batch = self._batch
         if batch is None:
             raise RuntimeError("ledger entries are appended only inside a batch of the group commit")
+        entries = check_entries(entries, of="the command's entries")
         first = batch.first_index + len(batch.entries)
         batch.entries.extend(entries)
         return first

@@ -31,7 +31,7 @@ from .tiles import (
     TileHashReader,
     TileKey,
     bundle_entries,
-    check_entry,
+    check_entries,
     leaf_tile,
     split_bundle,
     tile_levels,
@@ -187,11 +187,9 @@ class Log:
         `db.writer`), and is durable when the caller commits; the caller retries on HeadMoved.
         `head` is the head the caller read in that transaction under the lock, if it did.
         """
-        entries = [bytes(e) for e in entries]
         if not entries:
             raise LogError("nothing to append: the batch is empty")
-        for i, e in enumerate(entries):
-            check_entry(e, i if len(entries) > 1 else None)
+        entries = check_entries(entries)
         if conn is not None:
             return self._append(conn, entries, head)
         for _attempt in range(MAX_RETRIES):

@@ -41,13 +41,23 @@ class EntryTooLarge(ValueError):
     """An entry does not fit the uint16 length prefix of an entry bundle."""
 
 
-def check_entry(entry: bytes, position: int | None = None) -> None:
+def check_entry(entry: bytes, position: int | None = None, of: str = "the batch") -> None:
     if len(entry) > MAX_ENTRY_SIZE:
-        where = "" if position is None else f" (entry {position} of the batch)"
+        where = "" if position is None else f" (entry {position} of {of})"
         raise EntryTooLarge(
             f"entry of {len(entry)} bytes{where} exceeds the tiles' limit of {MAX_ENTRY_SIZE} bytes; "
             "store large content in the document store and log its SHA-256"
         )
+
+
+def check_entries(entries: Sequence[bytes], of: str = "the batch") -> list[bytes]:
+    """The entries as bytes, each checked as `Log.append` checks it. Whoever gathers several
+    parts into one append (the group commit: one per command) checks each part as it joins, so
+    an entry that cannot be logged fails its own part, not everyone's append."""
+    out = [bytes(e) for e in entries]
+    for i, e in enumerate(out):
+        check_entry(e, i if len(out) > 1 else None, of)
+    return out
 
 
 # --- paths -------------------------------------------------------------------------------------
