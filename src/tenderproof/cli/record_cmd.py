@@ -6,6 +6,7 @@ bundle, verify one, and manage litigation holds and document retention.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -20,6 +21,7 @@ from tenderproof.fsutil import atomic_write
 from tenderproof.ledger.policy import Policy, PolicyError
 from tenderproof.record import ROLES, export_record, holds, lift_hold, place_hold, purge_documents, verify_record
 from tenderproof.record.retention import HOLD_ROLES
+from tenderproof.record.verify import MAX_BUNDLE_BYTES
 
 from .common import DataDir, Db, fail, service, text_or_file
 
@@ -72,8 +74,40 @@ def export(
         typer.echo(f"{len(ex.withheld)} referenced items withheld (listed in manifest.json)")
 
 
-def verify_record_file(path: Path, policy: Path | None, vkey: str | None) -> int:
+_SIZE = re.compile(r"([0-9]{1,19})\s*(?:([KMGT])(?:iB)?)?", re.IGNORECASE)
+_UNITS = {None: 0, "K": 10, "M": 20, "G": 30, "T": 40}
+
+
+def parse_size(text: str) -> int:
+    """A byte count as people write it: 1048576, 500M, 4G (binary units: 1K = 1024, also KiB …)."""
+    m = _SIZE.fullmatch(text.strip())
+    if m is None:
+        raise ValueError(f"{text!r} is not a size: give bytes, or a whole number with K, M, G or T (1024-based), "
+                         "as in 500M or 4G")
+    n = int(m[1]) << _UNITS[m[2] and m[2].upper()]
+    if not 0 < n < 1 << 63:
+        raise ValueError(f"{text!r} is not a size between one byte and 8 EiB")
+    return n
+
+
+MaxBytes = Annotated[str | None, typer.Option(
+    "--max-bytes", metavar="SIZE", show_default="2G",
+    help="Refuse a bundle whose members come to more than SIZE uncompressed (500M, 4G …)")]
+
+
+def max_bytes_of(value: str | None) -> int:
+    """The --max-bytes option's cap, or one line and exit 2."""
+    if value is None:
+        return MAX_BUNDLE_BYTES
+    try:
+        return parse_size(value)
+    except ValueError as e:
+        fail(f"--max-bytes: {e}", code=2)
+
+
+def verify_record_file(path: Path, policy: Path | None, vkey: str | None, max_bytes: int = MAX_BUNDLE_BYTES) -> int:
     """Verify a record bundle offline; print one line per check (and per failure) and a verdict.
+    A bundle whose members come to more than `max_bytes` uncompressed is refused unread.
 
     Returns 0 if valid, 1 if not, 2 if the inputs cannot be used (unreadable file or policy,
     both --policy and --vkey).
@@ -96,7 +130,8 @@ def verify_record_file(path: Path, policy: Path | None, vkey: str | None) -> int
         except PolicyError as e:
             typer.echo(f"error: policy {policy}: {e}", err=True)
             return 2
-    report = verify_record(data, policy=pol, vkey=text_or_file(vkey) if vkey is not None else None)
+    report = verify_record(data, policy=pol, vkey=text_or_file(vkey) if vkey is not None else None,
+                           max_bytes=max_bytes)
     for line in report.lines:
         typer.echo(str(line))
     typer.echo(report.summary())
@@ -108,9 +143,10 @@ def verify(
     bundle: Annotated[Path, typer.Argument(help="A record bundle (.zip)")],
     policy: Annotated[Path | None, typer.Option("--policy", help="A C2SP tlog-policy file")] = None,
     vkey: Annotated[str | None, typer.Option("--vkey", help="The log's verifier key, or a file holding it")] = None,
+    max_bytes: MaxBytes = None,
 ) -> None:
     """Verify a record bundle offline. Exit 0 if valid, 1 if not."""
-    raise typer.Exit(verify_record_file(bundle, policy, vkey))
+    raise typer.Exit(verify_record_file(bundle, policy, vkey, max_bytes_of(max_bytes)))
 
 
 ActorOpt = Annotated[str, typer.Option("--actor", help="The person acting")]

@@ -12,7 +12,7 @@ from tenderproof.ledger.policy import Policy
 from tenderproof.ledger.tlogproof import TlogProof, verify_tlog_proof
 
 from .common import fail, text_or_file
-from .record_cmd import verify_record_file
+from .record_cmd import MaxBytes, max_bytes_of, verify_record_file
 
 
 def _read(path: Path, what: str) -> bytes:
@@ -27,10 +27,13 @@ def verify(
     entry: Annotated[Path | None, typer.Option("--entry", help="File holding the entry's exact bytes")] = None,
     vkey: Annotated[str | None, typer.Option("--vkey", help="The log's verifier key, or a file holding it")] = None,
     policy: Annotated[Path | None, typer.Option("--policy", help="A C2SP tlog-policy file")] = None,
+    max_bytes: MaxBytes = None,
 ) -> None:
     """Verify offline: a tlog-proof of ENTRY, or an administrative record (.zip). Exit 0 if valid, 1 if not."""
     if proof.suffix == ".zip":
-        raise typer.Exit(verify_record_file(proof, policy, vkey))
+        raise typer.Exit(verify_record_file(proof, policy, vkey, max_bytes_of(max_bytes)))
+    if max_bytes is not None:
+        fail("--max-bytes caps a record bundle (.zip); a tlog-proof has no such cap", code=2)
     if entry is None:
         fail("give --entry FILE with the exact bytes of the entry the proof is for", code=2)
     if (vkey is None) == (policy is None):

@@ -43,7 +43,7 @@ MAX_MEMBER_BYTES = 1 << 31
 #: All members together, uncompressed: verification holds them in memory, and a zip of a few MB
 #: can declare (and inflate to) gigabytes. 2 GiB holds a record with dozens of sealed bids in the
 #: largest default bucket (64 MiB) besides its documents; a larger record is verified with a
-#: larger `max_bytes`.
+#: larger `max_bytes` (`--max-bytes` of `tenderproof verify` and `tenderproof record verify`).
 MAX_BUNDLE_BYTES = 1 << 31
 
 
@@ -76,8 +76,8 @@ def _read_zip(b: Reading, data: bytes, max_bytes: int) -> bool:
         return False
     declared = sum(i.file_size for i in zf.infolist())
     if declared > max_bytes:
-        r.fail("bundle", f"its members would take {declared} bytes uncompressed, more than the {max_bytes} a "
-                         f"record bundle may (a zip bomb?); nothing was read")
+        r.fail("bundle", f"its members would take {declared} bytes uncompressed, more than the verifier's cap of "
+                         f"{max_bytes} bytes (a zip bomb? if not, raise the cap with --max-bytes); nothing was read")
         return False
     left = max_bytes  # what may still be read, whatever the zip declares
     counts = Counter(i.filename for i in zf.infolist())
@@ -102,8 +102,8 @@ def _read_zip(b: Reading, data: bytes, max_bytes: int) -> bool:
             continue
         if len(content) > left:
             b.members.clear()
-            r.fail("bundle", f"its members inflate to more than the {max_bytes} bytes a record bundle may "
-                             "(a zip bomb?)")
+            r.fail("bundle", f"its members inflate to more than the verifier's cap of {max_bytes} bytes "
+                             "(a zip bomb? if not, raise the cap with --max-bytes)")
             return False
         left -= len(content)
         b.members[name] = content
