@@ -274,7 +274,7 @@ def test_package_size_limit_is_enforced(tender_a: OpeningKey) -> None:
     from tenderproof.seal import MAX_PACKAGE_BYTES
 
     huge = bytes(MAX_PACKAGE_BYTES + 1)
-    with pytest.raises(SealError, match="larger than the 268435456-byte limit"):
+    with pytest.raises(SealError, match="package is 268435457 bytes, more than the 268435455 a sealed bid holds"):
         seal_bid(A, tender_a.public_key, huge)
     del huge
 

@@ -10,6 +10,15 @@ The package is padded before encryption (ISO/IEC 7816-4: 0x80, then zeros) to a 
 at least 4 KiB, so the size the server logs tells only the bucket, not which bidder's package it
 is (issue 10); the server refuses a blob that is not padded to a bucket.
 
+The size bound is exact: the largest bucket is MAX_BUCKET, 256 MiB, the bucket of the largest
+package (`padded_size(MAX_PACKAGE_BYTES - 1)`, the same rule as the API's bid limit). The padding
+takes at least one byte, so a sealed bid holds a package of at most MAX_SEALED_PACKAGE = MAX_BUCKET
+- 1 bytes: that one seals to exactly `header + HPKE_OVERHEAD + MAX_BUCKET` bytes and opens; a
+package one byte longer is refused before any encryption (it would need a 512 MiB bucket, twice
+the memory, for a single size). On opening, a blob whose body is not exactly HPKE's overhead plus
+a bucket up to MAX_BUCKET is refused from its length alone, before any decryption, and whatever
+does decrypt fits MAX_SEALED_PACKAGE by construction.
+
 The suite is HPKE MLKEM768-X25519 / HKDF-SHA384 / AES-256-GCM (see `_hpke`). HPKE `info` binds
 the whole header (so the tender id, version and suite can't be altered) and the SHA-256 of the
 tender's public key. A bid sealed for tender A therefore never opens as tender B's, and flipping
@@ -38,6 +47,12 @@ def padded_size(n: int) -> int:
     return max(MIN_BUCKET, 1 << n.bit_length())
 
 
+#: The largest padding bucket (256 MiB), and the largest package a sealed bid holds in it (the
+#: padding's 0x80 takes the last byte). See the module's docstring.
+MAX_BUCKET = padded_size(MAX_PACKAGE_BYTES - 1)
+MAX_SEALED_PACKAGE = MAX_BUCKET - 1
+
+
 def _pad(data: bytes) -> bytes:
     return data + b"\x80" + bytes(padded_size(len(data)) - len(data) - 1)
 
@@ -63,13 +78,16 @@ def _read_header(sealed: bytes) -> tuple[str, int]:
     body = reader.remaining()
     if body < _hpke.HPKE_OVERHEAD:
         raise SealError("sealed bid is truncated")
-    if body > _hpke.HPKE_OVERHEAD + padded_size(MAX_PACKAGE_BYTES):
-        raise SealError(f"sealed bid is larger than the {MAX_PACKAGE_BYTES}-byte package limit allows")
+    if body > _hpke.HPKE_OVERHEAD + MAX_BUCKET:
+        excess = body - _hpke.HPKE_OVERHEAD - MAX_BUCKET
+        raise SealError(f"sealed bid is larger than the largest padding bucket allows ({MAX_BUCKET} bytes, for "
+                        f"packages of at most {MAX_SEALED_PACKAGE}): {excess} bytes too many")
     return tender_id, reader.pos
 
 
 def check_padded(sealed: bytes) -> None:
-    """Refuse a sealed bid whose size is not a padding bucket (its size would tell too much)."""
+    """Refuse a sealed bid whose size is not a padding bucket (its size would tell too much, and
+    no bid sealed here has such a size): from its length alone, before any decryption."""
     _, header_len = _read_header(sealed)
     inner = len(sealed) - header_len - _hpke.HPKE_OVERHEAD
     if inner < MIN_BUCKET or inner & (inner - 1):
@@ -84,7 +102,11 @@ def seal_bid(tender_id: str, public_key: bytes, package: bytes) -> bytes:
         raise SealError(f"public key belongs to tender {published.tender_id!r}, not {tender_id!r}")
     if not isinstance(package, (bytes, bytearray, memoryview)):
         raise SealError(f"package must be bytes, not {type(package).__name__}")
-    check_package(package)  # also enforces MAX_PACKAGE_BYTES
+    size = memoryview(package).nbytes
+    if size > MAX_SEALED_PACKAGE:  # first: no work at all on what cannot be sealed
+        raise SealError(f"package is {size} bytes, more than the {MAX_SEALED_PACKAGE} a sealed bid holds (the "
+                        f"largest padding bucket, {MAX_BUCKET} bytes, less the padding's one byte)")
+    check_package(package)
     header = MAGIC_SEALED_BID + bytes([VERSION]) + _hpke.SUITE_ID + lp16(raw_tender)
     info = _info(header, published.public_bytes())
     return header + _hpke.encrypt(_pad(bytes(package)), published.hpke_key(), info, "bid")
@@ -104,6 +126,7 @@ def open_bid(tender_id: str, private_key: OpeningPrivateKey, sealed: bytes) -> b
     sealed_for, header_len = _read_header(sealed)
     if sealed_for != tender_id:
         raise SealError(f"bid was sealed for tender {sealed_for!r}, not {tender_id!r}")
+    check_padded(sealed)  # a size no bid is sealed to is refused unread
     data = bytes(sealed)
     info = _info(data[:header_len], private_key.public_bytes())
     return _unpad(_hpke.decrypt(
