@@ -3,6 +3,7 @@ receipts, status, withdraw, enquiries; and every network or HTTP failure as one 
 
 from __future__ import annotations
 
+import hashlib
 import os
 import socket
 from datetime import timedelta
@@ -10,6 +11,8 @@ from datetime import timedelta
 import pytest
 
 from .api.conftest import make_api
+from .api.test_debriefing_letter import TID as DEB
+from .api.test_debriefing_letter import awarded, debrief
 from .live_server import cli, dead_url, serving
 
 TID = "CLI-1"
@@ -172,3 +175,35 @@ def test_a_key_for_another_tender_is_refused_with_one_line(live, tmp_path):
                  "--receipts", tmp_path / "r", check=1)
     assert err == f"error: HTTP 422 wrong-tender: the bid was sealed for tender 'CLI-2', not '{TID}'\n"
     assert not (tmp_path / "r").exists()
+
+
+def test_the_offeror_fetches_its_debriefing_letter(live, tmp_path):
+    a, url = live
+    awarded(a)
+    logged = debrief(a, "globex")
+    globex = ["--api", url, "--token", a.tokens["globex"]]
+    out, _ = cli("bid", "debriefing", "--tender", DEB, "--bidder", "globex", *globex, cwd=tmp_path)
+    kept = tmp_path / f"debriefing-{DEB}-globex.json"
+    assert hashlib.sha256(kept.read_bytes()).hexdigest() == logged
+    index = next(e.index for e in a.p.events(DEB) if e.envelope["type"] == "debriefing.given")
+    assert out == (f"debriefing of globex on tender {DEB} written to {kept.name} ({kept.stat().st_size} bytes, "
+                   f"sha256 {logged}, as logged at index {index})\n")
+    # An existing file is kept unless --force.
+    kept.write_bytes(b"my notes")
+    _, err = cli("bid", "debriefing", "--tender", DEB, "--bidder", "globex", *globex, "-o", kept, check=2)
+    assert err == f"error: {kept} exists; refusing to overwrite it (give --force, or another -o)\n"
+    assert kept.read_bytes() == b"my notes"
+    cli("bid", "debriefing", "--tender", DEB, "--bidder", "globex", *globex, "-o", kept, "--force")
+    assert hashlib.sha256(kept.read_bytes()).hexdigest() == logged
+    # The buyer may fetch it too; the awardee may not, and nothing is written.
+    other = tmp_path / "other.json"
+    cli("bid", "debriefing", "--tender", DEB, "--bidder", "globex", "--api", url, "--token", a.tokens["co"], "-o", other)
+    assert other.read_bytes() == kept.read_bytes()
+    _, err = cli("bid", "debriefing", "--tender", DEB, "--bidder", "globex", "--api", url, "--token", a.tokens["acme"],
+                 "-o", tmp_path / "stolen.json", check=1)
+    assert err.startswith("error: HTTP 403 forbidden: ") and not (tmp_path / "stolen.json").exists()
+    # No debriefing of globex on the CLI tender: one line, nothing written.
+    _, err = cli("bid", "debriefing", "--tender", TID, "--bidder", "globex", *globex, "-o", tmp_path / "n.json",
+                 check=1)
+    assert err == f"error: HTTP 404 not-found: no debriefing of globex on tender {TID}\n"
+    assert not (tmp_path / "n.json").exists()

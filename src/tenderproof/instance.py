@@ -2,7 +2,8 @@
 
 The data directory holds the log's private key (`log.key`, mode 0600), its verifier key
 (`log.vkey`) and, by default, the SQLite database. The database URL comes from `--db` or
-TENDERPROOF_DATABASE_URL; the directory from `--data-dir` or TENDERPROOF_DATA_DIR.
+TENDERPROOF_DATABASE_URL; the directory from `--data-dir` or TENDERPROOF_DATA_DIR; the public URL
+the installation is reached at (optional) from `--public-url` or TENDERPROOF_PUBLIC_URL.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from tenderproof.fsutil import atomic_write
 from tenderproof.ledger.log import Log
@@ -22,22 +24,55 @@ DEFAULT_DATA_DIR = "./tenderproof-data"
 DEFAULT_ORIGIN = "tenderproof.localhost/log"
 KEY_FILE = "log.key"
 VKEY_FILE = "log.vkey"
+PUBLIC_URL_ENV = "TENDERPROOF_PUBLIC_URL"
+MAX_PUBLIC_URL = 1000  # a base that every OCDS document URL repeats: a long one is a mistake
 
 
 class InstanceError(RuntimeError):
     """The installation is missing, incomplete or inconsistent; the message says what to do."""
 
 
+def public_url(value: str) -> str:
+    """The installation's public base URL, e.g. https://tenders.example.gov (its path a prefix the
+    server is reached under, if any), without a trailing slash; InstanceError if it is not one.
+
+    Every OCDS document URL is this base followed by /api/documents/<sha256>, so it must be an
+    absolute http(s) URL a stranger can use as it is: a host, no credentials, no query or fragment.
+    """
+    text = value.strip()
+    what = f"the public URL {text[:80]!r}"
+    if not text or len(text) > MAX_PUBLIC_URL or any(ch.isspace() or not ch.isprintable() for ch in text):
+        raise InstanceError(f"{what} must be an http(s) URL of at most {MAX_PUBLIC_URL} characters, "
+                            "without spaces or control characters")
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018  (raises ValueError for a port that is not a number in range)
+    except ValueError as e:
+        raise InstanceError(f"{what} is not a URL: {e}") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InstanceError(f"{what} must start with https:// (or http://) and name a host")
+    if parts.username is not None or parts.password is not None:
+        raise InstanceError(f"{what} must not hold credentials: it is published with every document")
+    if parts.query or parts.fragment or text.endswith(("?", "#")):
+        raise InstanceError(f"{what} must have no query (?…) or fragment (#…): document paths are added to it")
+    return text.rstrip("/")
+
+
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path
     db_url: str
+    public_url: str | None = None  # where the installation is reached; OCDS document URLs start with it
 
     @classmethod
-    def resolve(cls, data_dir: str | os.PathLike | None = None, db: str | None = None) -> Settings:
+    def resolve(cls, data_dir: str | os.PathLike | None = None, db: str | None = None,
+                public: str | None = None) -> Settings:
+        """The settings from the arguments, else the environment, else the defaults; InstanceError
+        if the public URL is given but is not one."""
         d = Path(data_dir or os.environ.get("TENDERPROOF_DATA_DIR") or DEFAULT_DATA_DIR)
         url = db or os.environ.get("TENDERPROOF_DATABASE_URL") or f"sqlite:///{(d / 'tenderproof.db').resolve()}"
-        return cls(d, url)
+        given = public or os.environ.get(PUBLIC_URL_ENV)
+        return cls(d, url, public_url(given) if given else None)
 
     @property
     def key_path(self) -> Path:

@@ -30,6 +30,7 @@ import sqlalchemy as sa
 from tenderproof import seal
 from tenderproof.api import create_app
 from tenderproof.app import accounts
+from tenderproof.app.debriefing import debriefing_document
 from tenderproof.app.public import public_view
 from tenderproof.domain import Actor
 from tenderproof.domain import commands as c
@@ -50,6 +51,7 @@ PANEL = {"evaluator": ["ev"], "ssa": ["ssa"], "opening_official": ["op1", "op2",
 OFFICIAL_ROLES = ("buyer", "evaluator", "ssa", "opening_official", "hca")  # DeclarationBody.role
 READER_ROLES = ("buyer", "evaluator", "ssa", "hca", "auditor", "reviewer")  # bid content ?role=
 RFP = b"%PDF-1.7 the matrix's request for proposals\n"  # every tender lists it
+LETTER_OFFEROR = "globex"  # the unsuccessful offeror of the "debriefed" phase
 RFP_DOC = {"id": "rfp", "title": "Request for proposals", "sha256": hashlib.sha256(RFP).hexdigest(), "size": len(RFP)}
 
 
@@ -147,6 +149,11 @@ class Installation:
         p.execute(c.DecideAward(tid, "bid-acme", {"amount": "100", "currency": "USD"}, "lowest price, equal merit"),
                   Actor("ssa", "ssa"))
         if phase == "awarded":
+            return ctx
+        if phase == "debriefed":  # as the API's buyer debriefs: the letter stored, its digest logged
+            letter = debriefing_document(p.state(tid), LETTER_OFFEROR, self.clock())
+            p.documents.put(letter)
+            p.execute(c.GiveDebriefing(tid, LETTER_OFFEROR, hashlib.sha256(letter).hexdigest()), Actor("co", "buyer"))
             return ctx
         if phase.startswith("protest"):  # protested, protested-cofc, protest-docketed, protest-reported
             protester = ctx.extra["protester"] = who if PEOPLE.get(who) == "bidder" else "globex"
@@ -364,6 +371,14 @@ def per_index(fmt: str) -> Public:
 
 
 @dataclass(frozen=True)
+class Letter:
+    """A debriefing letter: for its offeror (as bidder) and the tender's buyers, nobody else."""
+
+    def allows(self, who: str) -> bool:
+        return who == LETTER_OFFEROR or PEOPLE.get(who) == "buyer"
+
+
+@dataclass(frozen=True)
 class Admin:
     """Account administration: only a person with the admin grant for all tenders (nobody here)."""
 
@@ -376,7 +391,7 @@ ADMIN_ROUTES = [("GET", "/people"), ("POST", "/people"), ("GET", "/people/{perso
                 ("POST", "/people/{person_id}/tokens"), ("DELETE", "/tokens/{token_id}")]
 
 T = "/api/tenders/{tender_id}"
-MATRIX: dict[tuple[str, str], Command | Public | Restricted | Admin] = {
+MATRIX: dict[tuple[str, str], Command | Public | Restricted | Letter | Admin] = {
     **{(m, "/api/admin" + path): Admin() for m, path in ADMIN_ROUTES},
     # commands
     ("POST", "/api/tenders"): Command("buyer", "none", js(lambda i, x, w: _new_tender(i, x))),
@@ -446,6 +461,7 @@ MATRIX: dict[tuple[str, str], Command | Public | Restricted | Admin] = {
     ("POST", "/api/documents"): Upload(),
     # the one authenticated read
     ("GET", f"{T}/bids/{{bid_id}}/content"): Restricted(),
+    ("GET", f"{T}/debriefings/{{bidder_id}}/letter"): Letter(),
     # public reads
     ("GET", "/api/tenders"): Public(lambda i, x, full: ["/api/tenders", f"/api/tenders?q={x.tid}&limit=5"]),
     ("GET", T): per_tender("/api/tenders/{tid}"),
@@ -539,6 +555,20 @@ def test_access(inst: Installation, route: tuple[str, str], who: str):
         r = _request(inst, method, url, who, json={"id": "x", "name": "X", "role": "admin", "people": []})
         _assert_problem(r, 401 if who in NOBODY else 403)
         assert (inst.counters(), accounts.list_people(inst.p, limit=1000)) == before
+        return
+
+    if isinstance(entry, Letter):
+        ctx = inst.cached("debriefed", "debriefed")
+        before = inst.snapshot(ctx.tid)
+        r = _request(inst, method, path.format(tender_id=ctx.tid, bidder_id=LETTER_OFFEROR), who)
+        if entry.allows(who):
+            assert r.status_code == 200, r.text
+            logged = inst.p.state(ctx.tid)["debriefings"][LETTER_OFFEROR]["document_sha256"]
+            assert hashlib.sha256(r.content).hexdigest() == logged
+        else:
+            body = _assert_problem(r, 401 if who in NOBODY else 403)
+            assert body["type"].endswith("/unauthenticated" if who in NOBODY else "/forbidden"), body
+        assert inst.snapshot(ctx.tid) == before, f"reading the letter as {who} changed something"
         return
 
     if isinstance(entry, Public):

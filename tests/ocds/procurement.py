@@ -135,7 +135,8 @@ def full(ledger: Ledger) -> Tender:
     g = bid(tender, "gamma", t(8))
     tender.do(c.AmendTender(tid, rationale="Answer to enquiry q1 changes the timeline; bidders get more time.",
                             changes={"tender_end": t(25, 12), "documents": [
-                                {"id": "rfp-a1", "title": "RFP amendment 1", "sha256": digest("rfp a1"), "size": 99}]}),
+                                {"id": "rfp-a1", "title": "RFP amendment 1", "sha256": digest("rfp a1"), "size": 99,
+                                 "format": "application/pdf"}]}),
               BUYER, t(9))
     tender.do(c.CloseEnquiries(tid), SYSTEM, t(10, 12))
     tender.do(c.WithdrawBid(tid, bid_id=g, withdrawal_key=f"key-{g}"), Actor("gamma", "bidder"), t(11))

@@ -55,6 +55,8 @@ def test_documents_link_to_their_download_and_state_their_hash(ledger: p.Ledger)
         digest = p.digest(text)
         assert docs[doc_id]["url"] == BASE + digest
         assert docs[doc_id]["description"] == f"SHA-256 {digest}, {size} bytes"
+    # A media type given with the document is its format (the amendment's, in p.full); none, none.
+    assert docs["rfp-a1"]["format"] == "application/pdf" and "format" not in docs["rfp"]
     # Without a download URL, the hash is still both the URL (RFC 6920) and in the description.
     plain = {d["id"]: d for d in ledger.releases[-1]["tender"]["documents"]}
     assert plain["rfp"]["url"].startswith("ni:///sha-256;")

@@ -89,11 +89,13 @@ class Factor(BaseModel):
 class Document(BaseModel):
     model_config = _config({"id": "rfp", "title": "Request for proposals",
                             "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
-                            "size": 48213})
+                            "size": 48213, "format": "application/pdf"})
     id: str = Field(description=f"The document's id within the tender: {ID}")
     title: str = Field(description="Its title")
     sha256: str = Field(description="SHA-256 of its content, lowercase hex: the document is found by its digest")
     size: int = Field(0, description="Its size in bytes")
+    format: str = absent("Its media type, lowercase, no parameters (e.g. application/pdf; the `media_type` the "
+                         "upload answered): published as the OCDS document's `format`")
 
 
 class Panel(BaseModel):

@@ -1,5 +1,6 @@
 """Documents over HTTP: officers upload them (`POST /api/documents`), anyone downloads the ones a
-tender lists (`GET /api/documents/{sha256}`).
+tender lists (`GET /api/documents/{sha256}`), an offeror its debriefing letter
+(`GET /api/tenders/{tender_id}/debriefings/{bidder_id}/letter`).
 
 An upload is the raw file as the body, its Content-Type one of the accepted media types; it is
 refused before its body is read when the token, the grant, the type or the declared length is
@@ -95,10 +96,37 @@ def download(sha256: Digest, request: Request, p: ProcurementDep) -> Response:
     try:
         dl = documents.open_download(p, doc)
     except DocumentError:
-        if sha256 in p.documents:
-            log.error("document %s listed by tender %s is damaged: its content has another hash", sha256, doc.tender_id)
-            return problem(500, "document-damaged", f"the stored copy of document {sha256} is damaged; "
-                                                    "the operator has been told")
-        return problem(410, "document-gone", f"tender {doc.tender_id} lists document {sha256}, but this server "
-                                             "holds no copy (never uploaded, or purged after its retention period)")
+        return _unavailable(p, sha256, f"tender {doc.tender_id} lists document {sha256}")
     return StreamingResponse(dl.parts, media_type=doc.media_type, headers=dl.headers())
+
+
+def _unavailable(p: ProcurementDep, sha256: str, what: str) -> Response:
+    """A logged digest whose stored copy cannot be served: damaged (500, the operator told), or gone (410)."""
+    if sha256 in p.documents:
+        log.error("%s, but its stored copy is damaged: its content has another hash", what)
+        return problem(500, "document-damaged", f"the stored copy of document {sha256} is damaged; "
+                                                "the operator has been told")
+    return problem(410, "document-gone", f"{what}, but this server holds no copy (never stored here, or purged "
+                                         "after its retention period)")
+
+
+@router.get("/tenders/{tender_id}/debriefings/{bidder_id}/letter", tags=["tenders"], response_class=StreamingResponse,
+            responses={200: {"description": "The written debriefing (FAR 15.506(d)), verified against the SHA-256 "
+                                            "its debriefing.given event logged as it is sent",
+                             "content": {documents.LETTER_TYPE: {"schema": {"type": "object"}}},
+                             "headers": {"ETag": {"description": "The SHA-256, quoted", "schema": {"type": "string"}}}},
+                       **_problems(401, 403, 404, 410, 500)},
+            summary="Your debriefing letter (the offeror debriefed, as bidder; or a buyer of the tender)")
+def debriefing_letter(tender_id: str, bidder_id: str, p: ProcurementDep, person_id: PersonId) -> Response:
+    # Refused from the grants alone, before the tender is read: a stranger learns nothing of a letter.
+    if not documents.may_read_letter(p, person_id, tender_id, bidder_id):
+        return problem(403, "forbidden", f"only {bidder_id} (as bidder) or a buyer of tender {tender_id} "
+                                         "may read its debriefing letter")
+    letter = documents.debriefing_letter(p, tender_id, bidder_id)
+    if letter is None:
+        return problem(404, "not-found", f"no debriefing of {bidder_id} on tender {tender_id}")
+    try:
+        size, parts = documents.open_letter(p, letter)
+    except DocumentError:
+        return _unavailable(p, letter.sha256, f"tender {tender_id} logged the debriefing letter of {bidder_id}")
+    return StreamingResponse(parts, media_type=documents.LETTER_TYPE, headers=letter.headers(size))

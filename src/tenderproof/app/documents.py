@@ -7,7 +7,9 @@ amendment listing it in `documents` (what `public_document` finds in the tenders
 in the store makes nothing public: sealed bids and debriefing letters are stored there too, and
 no event lists them as a tender's document, so no download serves them. A debriefing letter is
 the offeror's alone (FAR 15.506(d) gives it to the offeror, not the public); only its digest is
-logged. A download (`open_download`) re-hashes what it serves as it goes (`DocumentStore.stream`).
+logged, and only its offeror and the tender's buyers fetch it (`debriefing_letter`,
+`may_read_letter`). A download (`open_download`, `open_letter`) re-hashes what it serves as it
+goes (`DocumentStore.stream`), so nothing but the logged content is ever sent whole.
 """
 
 from __future__ import annotations
@@ -25,7 +27,9 @@ from tenderproof.domain.commands.fields import MAX_DOCUMENT_SIZE
 from tenderproof.store.documents import DocumentError as DocumentError  # re-exported for the portal
 from tenderproof.store.documents import DocumentTooLarge, Incoming
 from tenderproof.store.schema import tenders
+from tenderproof.store.tender_rows import TableRows
 
+from . import accounts
 from .service import Procurement
 
 #: 100 MiB: a solicitation with scanned drawings fits, while one request cannot fill a disk or
@@ -203,6 +207,57 @@ class Download:
 def open_download(p: Procurement, doc: PublicDocument) -> Download:
     """The content of a public document, to serve. Raises DocumentError if the stored copy is gone
     or damaged: before anything is sent if it fits one part, else before its last part is sent."""
-    parts = p.documents.stream(doc.sha256)
+    size, parts = _open(p, doc.sha256)
+    return Download(doc, size, parts)
+
+
+def _open(p: Procurement, sha256: str) -> tuple[int, Iterator[bytes]]:
+    parts = p.documents.stream(sha256)
     first = next(parts)  # opens and, for a one-part document, verifies before a header is sent
-    return Download(doc, p.documents.size(doc.sha256), itertools.chain([first], parts))
+    return p.documents.size(sha256), itertools.chain([first], parts)
+
+
+# --- a debriefing letter, for its offeror ------------------------------------------------------
+
+LETTER_TYPE = "application/json"  # the letter is the canonical JSON `app.debriefing` builds
+
+
+def may_read_letter(p: Procurement, person_id: str, tender_id: str, bidder_id: str) -> bool:
+    """The offeror debriefed (FAR 15.506(d): the debriefing is given to the offeror), acting as a
+    bidder, or a buyer of the tender (the contracting officer gave it). Decided from the grants
+    alone, before anything of the tender is read, so a refusal tells nothing of a letter."""
+    return ((person_id == bidder_id and accounts.may_act(p, person_id, "bidder", tender_id))
+            or accounts.may_act(p, person_id, "buyer", tender_id))
+
+
+@dataclass(frozen=True)
+class Letter:
+    """A debriefing letter as its `debriefing.given` event logged it."""
+
+    tender_id: str
+    bidder_id: str
+    sha256: str
+    date: str
+
+    def headers(self, size: int) -> dict[str, str]:
+        name = f"debriefing-{self.tender_id}-{self.bidder_id}.json".replace(":", "_")
+        return {
+            "ETag": f'"{self.sha256}"',
+            "Content-Length": str(size),
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "private, no-store",  # the offeror's alone: no shared cache keeps it
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": "sandbox; default-src 'none'",
+        }
+
+
+def debriefing_letter(p: Procurement, tender_id: str, bidder_id: str) -> Letter | None:
+    """The letter given to `bidder_id` on the tender (the tender's row of it only), or None."""
+    with p.db.reader.connect() as conn:
+        row = TableRows(conn, tender_id, "debriefings").get(bidder_id)
+    return None if row is None else Letter(tender_id, bidder_id, row["document_sha256"], row["date"])
+
+
+def open_letter(p: Procurement, letter: Letter) -> tuple[int, Iterator[bytes]]:
+    """The letter's content as logged (its size and parts); DocumentError as `open_download`."""
+    return _open(p, letter.sha256)

@@ -4,7 +4,9 @@
 confidential part from the private store after checking it against its commitment, and folds
 the events through the same `evolve` and the same projection code the live service uses.
 `rebuild(check=True)` does the replay in a transaction it rolls back, and reports whether the
-rebuilt projections equal the live ones, row for row.
+rebuilt projections equal the live ones, row for row. OCDS releases link documents under `p`'s
+public URL (`Procurement(public_url=…)`): the same setting rebuilds the same releases, another
+moves every release to it (`publication.stale_stored_release` finds releases stored otherwise).
 """
 
 from __future__ import annotations

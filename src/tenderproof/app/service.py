@@ -39,7 +39,7 @@ from tenderproof.store.documents import DocumentStore
 from tenderproof.store.schema import deadlines, events, tenders
 
 from . import envelope
-from .publication import releases_for
+from .publication import document_base_url, releases_for
 from .unit_of_work import Conflict, Core, UnitOfWork, core_of
 from .writer import GroupCommit
 
@@ -93,13 +93,16 @@ class Logged:
 class Procurement:
     """The procurement service over one installation (log, database, document stores)."""
 
-    def __init__(self, log: Log, data_dir: Path, clock: Clock = utcnow, ocid_prefix: str = "ocds-tndrpf-") -> None:
+    def __init__(self, log: Log, data_dir: Path, clock: Clock = utcnow, ocid_prefix: str = "ocds-tndrpf-",
+                 public_url: str | None = None) -> None:
         if not isinstance(log.db, Database):  # the group commit needs its cross-process writer lock
             raise TypeError("the procurement service needs a log over the store's Database")
         self.log = log
         self.db = log.db
         self.clock = clock
         self.ocid_prefix = ocid_prefix
+        # Releases link their documents under the installation's public URL (instance.Settings), if it has one.
+        self.document_base_url = document_base_url(public_url)
         self.documents = DocumentStore(Path(data_dir) / "documents")
         self.private = DocumentStore(Path(data_dir) / "private")
         self.writer = GroupCommit(self)
@@ -265,7 +268,7 @@ class Procurement:
         loud = [(lg, step) for lg, step in zip(logged, steps, strict=True) if lg.envelope["type"] not in QUIET]
         rels = []
         for lg, (before, after) in loud:
-            rels += releases_for(before, after, lg.envelope, lg.index, self.ocid_prefix)
+            rels += releases_for(before, after, lg.envelope, lg.index, self.ocid_prefix, self.document_base_url)
         if rels:
             uow.insert("ocds_releases", [{"id": r["id"], "tender_id": tender_id, "ledger_index": idx,
                                           "release": envelope.canonical(r).decode()} for idx, r in rels])

@@ -254,3 +254,41 @@ def bid_withdraw(
                                    idempotency_key=f"withdraw-{tender}-{bid}")
     index = body["events"][0]["index"] if body.get("events") else "?"
     typer.echo(f"bid {bid} withdrawn from tender {tender} (logged at index {index})")
+
+
+@bid_app.command("debriefing")
+def bid_debriefing(
+    tender: TenderOpt,
+    bidder: Annotated[str, typer.Option("--bidder", help="Whose letter: your own bidder id (a buyer may name any)")],
+    api: ApiUrl,
+    token: Token,
+    output: Annotated[Path | None, typer.Option(
+        "-o", "--output", help="Where to write [default: debriefing-TENDER-BIDDER.json]")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace OUTPUT if it exists")] = False,
+) -> None:
+    """Fetch your written debriefing (FAR 15.506(d)) and check it is the letter the log committed to."""
+    tender, bidder = checked_id(tender, "tender id"), checked_id(bidder, "bidder id")
+    output = output or Path(f"debriefing-{tender}-{bidder}.json".replace(":", "_"))
+    if output.exists() and not force:
+        fail(f"{output} exists; refusing to overwrite it (give --force, or another -o)", code=2)
+    server = Server(api, token)
+    letter = server.request("GET", f"/api/tenders/{tender}/debriefings/{bidder}/letter").content
+    # The server checked the letter against its digest; check it against the public log too.
+    try:
+        given = [(e["index"], e["envelope"]["payload"]["document_sha256"])
+                 for e in server.get_json(f"/api/tenders/{tender}/events")
+                 if e["envelope"]["type"] == "debriefing.given" and e["envelope"]["payload"]["bidder"] == bidder]
+    except (KeyError, TypeError):
+        fail(f"{server.url} did not answer with tender {tender}'s events; nothing written")
+    if not given:
+        fail(f"tender {tender}'s events hold no debriefing of {bidder}; nothing written")
+    index, logged = given[-1]
+    digest = hashlib.sha256(letter).hexdigest()
+    if digest != logged:
+        fail(f"the letter has SHA-256 {digest}, but event {index} logged {logged}; nothing written")
+    if force:
+        atomic_write(output, letter)
+    else:
+        _write_new(output, letter)
+    typer.echo(f"debriefing of {bidder} on tender {tender} written to {output} ({len(letter)} bytes, sha256 {digest}, "
+               f"as logged at index {index})")

@@ -9,7 +9,7 @@ from typing import Annotated
 import sqlalchemy as sa
 import typer
 
-from tenderproof.app.publication import stored_releases
+from tenderproof.app.publication import stale_stored_release, stored_releases
 from tenderproof.app.rebuild import rebuild as rebuild_projections
 from tenderproof.domain.model import parse_time
 from tenderproof.fsutil import atomic_write
@@ -18,7 +18,8 @@ from tenderproof.ocds import packages
 from tenderproof.scenario.runner import Clock, Runner, Scenario
 from tenderproof.store.schema import tenders
 
-from .common import DataDir, Db, close, fail, log_for, progress, service, settings
+from .common import DataDir, Db, close, fail, log_for, progress, service
+from .serve_cmd import PublicUrl, public_settings, service_at
 
 scenario_app = typer.Typer(help="Replay procurement scenarios with their own dates.", no_args_is_help=True)
 ocds_app = typer.Typer(help="Open Contracting Data Standard output.", no_args_is_help=True)
@@ -32,6 +33,7 @@ def scenario_run(
     data_dir: DataDir = None,
     db: Db = None,
     until: Annotated[str | None, typer.Option(help="Replay only up to this date (YYYY-MM-DD or a time)")] = None,
+    public_url: PublicUrl = None,
 ) -> None:
     """Replay a scenario into the data directory (initializing it if needed)."""
     sc = Scenario.load(name)
@@ -41,10 +43,10 @@ def scenario_run(
             stop = parse_time(until + ("T23:59:59Z" if len(until) == 10 else ""))
         except ValueError:
             fail(f"--until {until!r} is not a date (YYYY-MM-DD) or an RFC 3339 time", code=2)
-    s = settings(data_dir, db)
+    s = public_settings(data_dir, db, public_url)
     close(init_instance(s))
     clock = Clock()
-    p = service(data_dir, db, clock)
+    p = service_at(s, clock)
     with progress() as bar:
         task = bar.add_task(f"replaying {sc.name}", total=len(sc.steps))
         report = Runner(p, clock, s.data_dir / "scenario-keys").run(sc, stop, lambda i: bar.update(task, completed=i))
@@ -62,13 +64,20 @@ def rebuild(
     data_dir: DataDir = None,
     db: Db = None,
     check: Annotated[bool, typer.Option("--check", help="Only compare the rebuilt state with the live one")] = False,
+    public_url: PublicUrl = None,
 ) -> None:
-    """Drop the projections and rebuild them from the ledger (or, with --check, compare)."""
-    report = rebuild_projections(service(data_dir, db), check=check)
+    """Drop the projections and rebuild them from the ledger (or, with --check, compare).
+
+    OCDS releases are rebuilt with the public URL given (that is how a new one reaches the
+    releases published before it); --check compares with releases published under the same."""
+    p = service_at(public_settings(data_dir, db, public_url))
+    report = rebuild_projections(p, check=check)
     if check and not report.identical:
         for d in report.differences:
             typer.echo(f"DIFF {d}", err=True)
-        fail(f"rebuilt state differs from the live state in {len(report.differences)} table(s)")
+        stale = stale_stored_release(p)
+        hint = f" (releases link documents as {stale}: is --public-url the server's?)" if stale else ""
+        fail(f"rebuilt state differs from the live state in {len(report.differences)} table(s){hint}")
     verb = "identical to the live state" if check else "rebuilt"
     typer.echo(f"{report.events} events of {report.tenders} tenders replayed: {verb}")
 
@@ -76,14 +85,24 @@ def rebuild(
 Output = Annotated[Path, typer.Option("-o", "--output", help="Where to write")]
 
 
+def _releases(data_dir: Path | None, db: str | None, public_url: str | None) -> list[dict]:
+    """Every stored release, refused (one line) if any links its documents otherwise than the
+    public URL given would: a bulk file never mixes two installations' URLs, or URLs and ni: URIs."""
+    p = service_at(public_settings(data_dir, db, public_url))
+    if stale := stale_stored_release(p):
+        fail(f"stored releases link documents as {stale}, not under {p.document_base_url or 'ni:'}; "
+             "give the server's --public-url, or rebuild the releases with this one (`tenderproof rebuild`)")
+    return stored_releases(p)
+
+
 def _published() -> str:
     return datetime.now().astimezone().isoformat(timespec="seconds")
 
 
 @ocds_app.command("releases")
-def ocds_releases_cmd(output: Output, data_dir: DataDir = None, db: Db = None) -> None:
+def ocds_releases_cmd(output: Output, data_dir: DataDir = None, db: Db = None, public_url: PublicUrl = None) -> None:
     """Write a release package of every release."""
-    rels = stored_releases(service(data_dir, db))
+    rels = _releases(data_dir, db, public_url)
     pkg = packages.release_package(rels, publisher=PUBLISHER, uri=output.resolve().as_uri(),
                                    published_date=_published())
     atomic_write(output, packages.dumps(pkg).encode())
@@ -91,18 +110,18 @@ def ocds_releases_cmd(output: Output, data_dir: DataDir = None, db: Db = None) -
 
 
 @ocds_app.command("records")
-def ocds_records_cmd(output: Output, data_dir: DataDir = None, db: Db = None) -> None:
+def ocds_records_cmd(output: Output, data_dir: DataDir = None, db: Db = None, public_url: PublicUrl = None) -> None:
     """Write a record package: one record per contracting process, compiled with ocdsmerge."""
-    rels = stored_releases(service(data_dir, db))
+    rels = _releases(data_dir, db, public_url)
     pkg = packages.record_package(rels, publisher=PUBLISHER, uri=output.resolve().as_uri(), published_date=_published())
     atomic_write(output, packages.dumps(pkg).encode())
     typer.echo(f"wrote {len(pkg['records'])} records to {output}")
 
 
 @ocds_app.command("jsonl")
-def ocds_jsonl_cmd(output: Output, data_dir: DataDir = None, db: Db = None) -> None:
+def ocds_jsonl_cmd(output: Output, data_dir: DataDir = None, db: Db = None, public_url: PublicUrl = None) -> None:
     """Write every release as JSON Lines (bulk)."""
-    rels = stored_releases(service(data_dir, db))
+    rels = _releases(data_dir, db, public_url)
     atomic_write(output, packages.jsonl(rels).encode())
     typer.echo(f"wrote {len(rels)} releases to {output}")
 

@@ -7,17 +7,38 @@ import shlex
 import shutil
 import sys
 import threading
+from collections.abc import Callable
+from datetime import datetime
 from typing import Annotated, Any
 
 import typer
 
-from tenderproof.app.service import Procurement
-from tenderproof.instance import Settings, open_log
+from tenderproof.app.publication import stale_stored_release
+from tenderproof.app.service import Procurement, utcnow
+from tenderproof.instance import PUBLIC_URL_ENV, InstanceError, Settings, open_log
 from tenderproof.scenario import demo as demo_setup
 
-from .common import DataDir, Db, close, err, fail, log_for, settings
+from .common import DataDir, Db, close, err, fail, settings
 
 WORKER_PERIOD = 1.0  # seconds between checks for due deadlines
+
+PublicUrl = Annotated[str | None, typer.Option(
+    "--public-url", envvar=PUBLIC_URL_ENV, show_envvar=True,
+    help="The https:// URL the installation is reached at: OCDS releases link each document to its "
+         "download there (else an ni: URI). Give the same to serve, scenario run, rebuild and ocds")]
+
+
+def public_settings(data_dir, db, public_url: str | None) -> Settings:
+    """The installation's settings with its public URL; a URL that is not one ends the command (exit 2)."""
+    try:
+        return Settings.resolve(data_dir, db, public_url)
+    except InstanceError as e:
+        fail(str(e), code=2)
+
+
+def service_at(s: Settings, clock: Callable[[], datetime] = utcnow) -> Procurement:
+    """The procurement service of the installation `s`, publishing under its public URL."""
+    return Procurement(open_log(s, signing=True), s.data_dir, clock, public_url=s.public_url)
 
 
 def deadline_worker(p: Procurement, stop: threading.Event) -> None:
@@ -36,14 +57,19 @@ def serve(
     port: Annotated[int, typer.Option(help="Port")] = 8000,
     workers: Annotated[int, typer.Option(min=1, max=64, help="Server processes (each with its own writer; "
                                                                 "they take turns at the log)")] = 1,
+    public_url: PublicUrl = None,
 ) -> None:
     """Serve the API, the portal and the log's tiles over HTTP for an existing data directory."""
     import uvicorn  # only here: the server is heavy to import, and every other command starts without it
 
     from .http11 import TimedH11Protocol, limits  # imports uvicorn too
 
-    s = settings(data_dir, db)
-    close(log_for(data_dir, db, signing=True))  # fail here, once, if the installation is unusable
+    s = public_settings(data_dir, db, public_url)
+    p = service_at(s)  # fail here, once, if the installation is unusable
+    if stale := stale_stored_release(p):
+        err.print(f"warning: stored OCDS releases link documents as {stale}, not under "
+                  f"{p.document_base_url or 'ni:'}; run `tenderproof rebuild` with this --public-url", markup=False)
+    close(p.log)
     try:
         lim = limits()
     except ValueError as e:
@@ -59,6 +85,9 @@ def serve(
         return
     # Each worker process builds its own app from the environment (uvicorn starts them afresh).
     os.environ["TENDERPROOF_DATA_DIR"], os.environ["TENDERPROOF_DATABASE_URL"] = str(s.data_dir), s.db_url
+    os.environ.pop(PUBLIC_URL_ENV, None)
+    if s.public_url:
+        os.environ[PUBLIC_URL_ENV] = s.public_url
     uvicorn.run(f"{__name__}:served_app", factory=True, workers=workers, **server)
 
 
@@ -66,8 +95,7 @@ def served_app(s: Settings | None = None):
     """The ASGI app of one server process, with its deadline worker."""
     from tenderproof.api import create_app  # only here: FastAPI is heavy to import, other commands need none of it
 
-    s = s or Settings.resolve()
-    p = Procurement(open_log(s, signing=True), s.data_dir)
+    p = service_at(s or Settings.resolve())
     stop = threading.Event()
     threading.Thread(target=deadline_worker, args=(p, stop), daemon=True, name="deadline-worker").start()
     return create_app(p)

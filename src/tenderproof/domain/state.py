@@ -48,7 +48,10 @@ def _created(p: JSONObject, e: Envelope) -> TenderState:
 
 
 def _document(d: JSONObject, e: Envelope) -> Document:
-    return {"id": d["id"], "title": d["title"], "sha256": d["sha256"], "size": d["size"], "date": e["time"]}
+    doc: Document = {"id": d["id"], "title": d["title"], "sha256": d["sha256"], "size": d["size"], "date": e["time"]}
+    if "format" in d:  # logged only when the command gave one: older events fold as they always did
+        doc["format"] = d["format"]
+    return doc
 
 
 def evolve(state: TenderState | None, e: Envelope) -> TenderState:

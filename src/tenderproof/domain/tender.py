@@ -59,6 +59,7 @@ class Document(TypedDict):
     sha256: str
     size: int
     date: str
+    format: NotRequired[str]  # its media type (OCDS document.format), when the command gave one
 
 
 class Periods(TypedDict):

@@ -254,12 +254,16 @@ def _value(v: dict) -> dict[str, Any]:
     return {"amount": amount(v["amount"]), "currency": v["currency"]}
 
 
+#: RFC 6920 §3: a Named Information URI without an authority, for SHA-256 (§9.4's "sha-256").
+NI_PREFIX = "ni:///sha-256;"
+
+
 def document_url(sha256_hex: str, document_base_url: str | None = None) -> str:
     """The content address of a document: RFC 6920 `ni:///sha-256;…`, or `<base><hex>` if served over HTTP."""
     if document_base_url:
         return f"{document_base_url}{sha256_hex}"
     b64 = base64.urlsafe_b64encode(bytes.fromhex(sha256_hex)).rstrip(b"=").decode()
-    return f"ni:///sha-256;{b64}"
+    return f"{NI_PREFIX}{b64}"
 
 
 def _document(d: dict, document_base_url: str | None) -> dict[str, Any]:
