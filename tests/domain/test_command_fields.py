@@ -4,6 +4,7 @@ input reaches the projections), and whatever a tender accepts publishes as a val
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
 
 import jsonschema
@@ -14,6 +15,7 @@ from hypothesis import strategies as st
 from tenderproof.domain import InvalidCommand
 from tenderproof.domain import commands as c
 from tenderproof.domain.commands.fields import ITEM_CLASSIFICATION_SCHEMES
+from tenderproof.domain.model import iso, parse_time
 
 from ..conftest import shared_testdata
 from ..ocds import procurement
@@ -128,3 +130,21 @@ def test_whatever_a_tender_accepts_publishes_as_valid_ocds(release_schema, items
         assert release.get("tag")
         jsonschema.validate(release, release_schema, cls=jsonschema.Draft4Validator)
         assert json.loads(json.dumps(release, allow_nan=False)) == release
+
+
+@pytest.mark.parametrize("when", ["0902-03-26T00:44:30+00:00", "1899-12-31T23:59:59Z", "9999-12-31T23:00:00-05:00"])
+def test_a_time_outside_the_years_of_a_procurement_is_refused(when):
+    """A year-902 deadline is a typo; 9999-12-31 at -05:00 is past the last year in UTC. Each is
+    refused with the field named (it once reached the log's time format and failed there)."""
+    with pytest.raises(InvalidCommand, match=r"tender_end .* is not in the years 1900 to 9998"):
+        c.AmendTender("T-1", "r", {"tender_end": when})
+    with pytest.raises(InvalidCommand, match=r"contact_date .* is not in the years 1900 to 9998"):
+        c.ReportEmploymentContact("T-1", "acme", datetime.fromisoformat(when.replace("Z", "+00:00")), "rejected")
+
+
+@given(st.datetimes(min_value=datetime(1900, 1, 2), max_value=datetime(9998, 12, 30), timezones=st.timezones()))
+def test_iso_is_rfc3339_and_reads_back(t):
+    """`iso` writes every accepted time as RFC 3339 in UTC, and it reads back as the same instant."""
+    text = iso(t)
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", text)
+    assert parse_time(text) == t.replace(microsecond=0)

@@ -74,7 +74,8 @@ def iso(t: datetime) -> str:
     """RFC 3339 in UTC with a Z, the one time format of the log and of OCDS."""
     if t.tzinfo is None:
         raise ValueError("times must be timezone-aware")
-    return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    u = t.astimezone(UTC)  # the year zero-padded to four digits, as RFC 3339 has it (strftime does not)
+    return f"{u.year:04d}-{u.month:02d}-{u.day:02d}T{u.hour:02d}:{u.minute:02d}:{u.second:02d}Z"
 
 
 def parse_time(s: str) -> datetime:

@@ -18,6 +18,9 @@ MAX_SAFE_INTEGER = 2**53 - 1
 #: An OCDS amount is a JSON number: a decimal with more significant digits than a double holds
 #: exactly would be published as another amount than the one logged.
 MAX_AMOUNT_DIGITS = 15
+#: The years a procurement's times may fall in. RFC 3339 allows 0000-9999, but a deadline in the
+#: year 902 is a typo, not a tender, and an offset could carry 9999-12-31 past the last year.
+MIN_YEAR, MAX_YEAR = 1900, 9998
 
 
 class InvalidCommand(ValueError):
@@ -36,6 +39,15 @@ def check_sha256(value: str, what: str) -> str:
     return value
 
 
+def check_time(value: datetime, what: str) -> datetime:
+    """A time the log can hold: with its UTC offset, in a year a procurement can be in."""
+    if value.utcoffset() is None:
+        raise InvalidCommand(f"{what} needs a UTC offset (e.g. Z or -05:00): a time without one is ambiguous")
+    if not MIN_YEAR <= value.year <= MAX_YEAR:
+        raise InvalidCommand(f"{what} {value.isoformat()} is not in the years {MIN_YEAR} to {MAX_YEAR}")
+    return value
+
+
 def check_json(value: Any, what: str) -> None:
     """`value` can be logged as it is: RFC 8785 JSON (I-JSON) and stored as text by SQLite and
     PostgreSQL. Times and digests are converted by the domain before logging, so they pass."""
@@ -46,7 +58,9 @@ def check_json(value: Any, what: str) -> None:
             value.encode("utf-8")
         except UnicodeEncodeError:
             raise InvalidCommand(f"{what} contains a lone surrogate (not Unicode text)") from None
-    elif isinstance(value, bool) or value is None or isinstance(value, (datetime, date, bytes, Decimal)):
+    elif isinstance(value, datetime):
+        check_time(value, what)
+    elif isinstance(value, bool) or value is None or isinstance(value, (date, bytes, Decimal)):
         return
     elif isinstance(value, int):
         if abs(value) > MAX_SAFE_INTEGER:

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from ..model import DEFAULT_SCALE
-from .base import InvalidCommand, check_id, check_sha256, check_text
+from .base import InvalidCommand, check_id, check_sha256, check_text, check_time
 
 #: OCDS 1.1 itemClassificationScheme codelist (open, but a scheme outside it tells a reader
 #: nothing: the classification could not be looked up).
@@ -148,6 +148,4 @@ def time(value: Any, what: str) -> datetime:
             raise InvalidCommand(f"{what} {value!r} is not an ISO 8601 time") from None
     if not isinstance(value, datetime):
         raise InvalidCommand(f"{what} must be a time")
-    if value.tzinfo is None:
-        raise InvalidCommand(f"{what} needs a UTC offset (e.g. Z or -05:00): a time without one is ambiguous")
-    return value
+    return check_time(value, what)
