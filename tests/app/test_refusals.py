@@ -221,6 +221,17 @@ def test_amendment_before_any_bid_may_keep_the_deadline(world):
     assert world.state()["title"] == "Cloud services (fixed)"
 
 
+def test_an_amendment_adds_documents_and_never_replaces_a_listed_one(world):
+    rfp = {"id": "rfp", "title": "RFP", "sha256": "a" * 64, "size": 10}
+    world.create(documents=[rfp])
+    world.publish()
+    revised = dict(rfp, sha256="b" * 64)
+    refused_unchanged(world, lambda: world.p.execute(c.AmendTender(TID, "revised RFP", {"documents": [revised]}),
+                                                     BUYER), "document-listed", "already lists document rfp")
+    world.p.execute(c.AmendTender(TID, "revised RFP", {"documents": [dict(revised, id="rfp-v2")]}), BUYER)
+    assert [(d["id"], d["sha256"]) for d in world.state()["documents"]] == [("rfp", "a" * 64), ("rfp-v2", "b" * 64)]
+
+
 # --- publishing ----------------------------------------------------------------------------------
 
 def test_publish_after_the_deadline_refused(world):

@@ -80,6 +80,13 @@ def amend(state: TenderState, cmd: c.AmendTender, actor: Actor, now: datetime) -
     tender_end = changes.get("tender_end", state["periods"]["tender_end"])
     if enquiry_end is not None and parse_time(enquiry_end) > parse_time(tender_end):
         raise Refused("bad-period", "the enquiry period must end no later than the submission deadline")
+    listed = {d["id"] for d in state["documents"]}
+    again = [d["id"] for d in changes.get("documents", []) if d["id"] in listed]
+    if again:
+        # An amendment adds documents; one already listed keeps its content (its digest is on the
+        # log), so a revised version is a new document with an id of its own.
+        raise Refused("document-listed", f"tender {state['id']} already lists document {', '.join(again)}; an "
+                      "amendment adds documents: give a revised version an id of its own")
     live_bids = state["bids_live"]
     if live_bids and parse_time(changes.get("tender_end", iso(old_end))) <= old_end:
         # Bidders priced the old terms: they must get time to revise (DESIGN.md §5).
