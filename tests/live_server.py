@@ -4,11 +4,14 @@ serving an installation whose clock the test sets; and the `tenderproof` command
 from __future__ import annotations
 
 import contextlib
+import os
+import re
 import socket
 import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import uvicorn
 
@@ -48,3 +51,49 @@ def cli(*args, check: int = 0, stdin: bytes = b"", env: dict | None = None, cwd=
     if check:
         assert len(err.strip().splitlines()) == 1 and err.startswith("error: "), err
     return out, err
+
+
+def blocks(doc: str) -> list[tuple[str, list[str], str]]:
+    """Each ```sh block of the document: (its section, who runs it, the script)."""
+    out, section = [], ""
+    for m in re.finditer(r"^## ([^\n]*)$|^```sh\n(.*?)^```$", doc, re.M | re.S):
+        if m.group(1):
+            section = m.group(1)
+            continue
+        script = m.group(2)
+        first = script.splitlines()[0]
+        assert first.startswith("# as "), f"a block must say whose machine it runs on: {first!r}"
+        who = first.removeprefix("# as ").removeprefix("each official: ").removeprefix("the ")
+        out.append((section, [w.strip() for w in who.split(",")], script))
+    return out
+
+
+class Walkthrough:
+    """Runs a document's ```sh blocks as written, each in its person's own directory (their
+    machine) under tmp_path, with the environment `env_for(who)` gives; keeps each block's output
+    by (section number, person)."""
+
+    def __init__(self, doc: str, tmp_path, env_for) -> None:
+        self.blocks = blocks(doc)
+        self.tmp_path, self.env_for = tmp_path, env_for
+        self.outputs: dict[tuple[str, str], str] = {}
+
+    @staticmethod
+    def environment(url: str) -> dict[str, str]:
+        """This process's environment, with `tenderproof` on the PATH and the server to talk to."""
+        env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+                   TENDERPROOF_API=url)
+        env.pop("TENDERPROOF_TOKEN", None)
+        return env
+
+    def home(self, who: str):
+        home = self.tmp_path / who
+        home.mkdir(exist_ok=True)
+        return home
+
+    def run(self, section: str, who: str, script: str) -> str:
+        r = subprocess.run(["bash", "-e", "-o", "pipefail", "-c", script], cwd=self.home(who), env=self.env_for(who),
+                           capture_output=True, text=True, timeout=300)
+        assert r.returncode == 0, f"{section} as {who}:\n{script}\n{r.stdout}\n{r.stderr}"
+        self.outputs[(section.split(" ", 1)[0], who)] = r.stdout
+        return r.stdout

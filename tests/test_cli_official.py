@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import base64
 import os
-import re
 import stat
-import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -21,7 +18,7 @@ from tenderproof.app.service import Procurement
 from tenderproof.instance import init
 
 from .app.conftest import T0, Clock
-from .live_server import cli, dead_url, serving
+from .live_server import Walkthrough, cli, dead_url, serving
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "opening.md"
 PEOPLE = {"co": "buyer", "alice": "opening_official", "bob": "opening_official", "carol": "opening_official",
@@ -57,48 +54,29 @@ def office(settings):
     o.p.log.db.dispose()
 
 
-def blocks(doc: str) -> list[tuple[str, list[str], str]]:
-    """Each ```sh block of the document: (its section, who runs it, the script)."""
-    out, section = [], ""
-    for m in re.finditer(r"^## ([^\n]*)$|^```sh\n(.*?)^```$", doc, re.M | re.S):
-        if m.group(1):
-            section = m.group(1)
-            continue
-        script = m.group(2)
-        first = script.splitlines()[0]
-        assert first.startswith("# as "), f"a block must say whose machine it runs on: {first!r}"
-        who = first.removeprefix("# as ").removeprefix("each official: ").removeprefix("the ")
-        out.append((section, [w.strip() for w in who.split(",")], script))
-    return out
-
-
 def test_the_opening_ceremony_as_documented(office, tmp_path):
     """docs/opening.md, run as written: every official, the operator, the buyer, a bidder, anyone."""
     o = office
-    base = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-                TENDERPROOF_API=o.url)
-    base.pop("TENDERPROOF_TOKEN", None)
-    machines, outputs = {}, {}
-    script_blocks = blocks(DOC.read_text())
-    assert len(script_blocks) == 7
-    for section, people, script in script_blocks:
+    base = Walkthrough.environment(o.url)
+
+    def env_for(who):
+        env = dict(base)
+        if who == "operator":
+            env.update(TENDERPROOF_DATA_DIR=str(o.settings.data_dir), TENDERPROOF_DATABASE_URL=o.settings.db_url)
+        elif who != "anyone":
+            env["TENDERPROOF_TOKEN"] = o.tokens["co" if who == "buyer" else who]
+        return env
+
+    walk = Walkthrough(DOC.read_text(), tmp_path, env_for)
+    assert len(walk.blocks) == 7
+    for section, people, script in walk.blocks:
         if section.startswith("6.") and o.p.state("OPS-7")["status"] != "active.opening":
             o.pass_deadline()
         for who in people:
-            env = dict(base)
-            if who == "operator":
-                env.update(TENDERPROOF_DATA_DIR=str(o.settings.data_dir), TENDERPROOF_DATABASE_URL=o.settings.db_url)
-            elif who != "anyone":
-                env["TENDERPROOF_TOKEN"] = o.tokens["co" if who == "buyer" else who]
-            home = machines.setdefault(who, tmp_path / who)
-            home.mkdir(exist_ok=True)
-            r = subprocess.run(["bash", "-e", "-o", "pipefail", "-c", script], cwd=home, env=env,
-                               capture_output=True, text=True, timeout=300)
-            assert r.returncode == 0, f"{section} as {who}:\n{script}\n{r.stdout}\n{r.stderr}"
-            outputs[(section[:2], who)] = r.stdout
-            if (home / "my.pub").exists():  # what an official sends the operator
-                (tmp_path / "operator").mkdir(exist_ok=True)
-                (tmp_path / "operator" / f"{who}.pub").write_text((home / "my.pub").read_text())
+            walk.run(section, who, script)
+            if (walk.home(who) / "my.pub").exists():  # what an official sends the operator
+                (walk.home("operator") / f"{who}.pub").write_text((walk.home(who) / "my.pub").read_text())
+    outputs = walk.outputs
     # The officials' keys stayed on their machines, private; their shares were removed after use.
     for who in ("alice", "bob", "carol"):
         key = tmp_path / who / "my.key"

@@ -14,7 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tenderproof import seal
-from tenderproof.api import bodies, commands, create_app
+from tenderproof.api import bodies, commands, create_app, routes
 from tenderproof.domain import commands as c
 from tenderproof.domain.guards import PANEL_ROLES
 
@@ -103,7 +103,7 @@ def test_the_classification_scheme_and_panel_roles_are_the_domains():
 
 
 #: Every command with a body derived from it, and the command its example makes.
-DERIVED = [(cmd, path) for path, cmd, _role, _summary in commands.SPECS] + [(c.CreateTender, "/tenders")]
+DERIVED = [(r.command, r.path) for r in routes.COMMAND_ROUTES] + [(c.CreateTender, "/tenders")]
 
 
 @pytest.mark.parametrize(("cmd", "path"), DERIVED, ids=[p for _, p in DERIVED])

@@ -31,7 +31,7 @@ from tenderproof.app.writer import Conflict
 from tenderproof.domain import Refused
 from tenderproof.domain import commands as c
 
-from . import bodies
+from . import bodies, routes
 from .bodies import DebriefingBody, DeclarationBody, DisclosureBody, WithdrawalBody
 from .security import PersonId, ProcurementDep, authorize, bearer_secret
 
@@ -108,7 +108,7 @@ def body_model(cmd: type, exclude: tuple[str, ...] = ("tender_id",)) -> type[Bas
         fields[f.name] = (_shape(cmd, f.name, hints[f.name]), default)
     example = {k: v for k, v in bodies.EXAMPLES[cmd.__name__].items() if k not in exclude}
     config = ConfigDict(extra="forbid", json_schema_extra={"examples": [example]})
-    model = create_model(f"{cmd.__name__}Body", __config__=config, __doc__=(cmd.__doc__ or "").strip() or None,
+    model = create_model(f"{cmd.__name__}Body", __config__=config, __doc__=routes.about(cmd) or None,
                          **fields)
     _MODELS[cmd, exclude] = model
     return model
@@ -168,42 +168,7 @@ def _hash(*parts: Any) -> str:
     return hashlib.sha256(canonical([*parts])).hexdigest()
 
 
-# --- the table of plain commands ------------------------------------------------------------
-
-OFFICIALS = ("buyer", "evaluator", "ssa", "opening_official", "hca")
-
-SPECS: list[tuple[str, type, "str | tuple[str, ...]", str]] = [
-    ("/tenders/{tender_id}/amendments", c.AmendTender, "buyer", "Amend the solicitation (with a rationale)"),
-    ("/tenders/{tender_id}/enquiries", c.AskQuestion, "bidder", "Ask a question (answered publicly)"),
-    ("/tenders/{tender_id}/enquiries/answers", c.AnswerQuestion, "buyer", "Answer an enquiry"),
-    ("/tenders/{tender_id}/ratings", c.RateProposal, "evaluator", "Rate an opened proposal on a stated factor"),
-    ("/tenders/{tender_id}/consensus", c.RecordConsensus, "buyer", "Record the consensus rating"),
-    ("/tenders/{tender_id}/competitive-range", c.SetCompetitiveRange, "buyer", "Establish the competitive range"),
-    ("/tenders/{tender_id}/award", c.DecideAward, "ssa", "Decide the award (source selection decision)"),
-    ("/tenders/{tender_id}/contract", c.SignContract, "buyer", "Sign the contract after the standstill"),
-    ("/tenders/{tender_id}/cancellation", c.CancelTender, "buyer", "Cancel the tender (with a reason)"),
-    ("/tenders/{tender_id}/performance", c.StartPerformance, "buyer", "Start performance (refused during a stay)"),
-    # Protests, stays, corrective action
-    ("/tenders/{tender_id}/protests", c.FileProtest, "bidder", "File a protest with a forum"),
-    ("/tenders/{tender_id}/protests/docket", c.DocketProtest, "reviewer", "Docket a protest and notify the agency"),
-    ("/tenders/{tender_id}/protests/agency-report", c.FileAgencyReport, "buyer", "File the agency report"),
-    ("/tenders/{tender_id}/protests/comments", c.FileComments, "bidder", "File the protester's comments"),
-    ("/tenders/{tender_id}/protests/decision", c.DecideProtest, "reviewer", "Decide a protest"),
-    ("/tenders/{tender_id}/protests/withdrawal", c.DecideProtest, "bidder",
-     "Withdraw your protest (outcome: withdrawn)"),
-    ("/tenders/{tender_id}/court-orders", c.CourtOrder, "reviewer", "Enter a court order (TRO, injunction, remand, …)"),
-    ("/tenders/{tender_id}/holds", c.VoluntaryHold, "buyer", "Put performance on a voluntary hold"),
-    ("/tenders/{tender_id}/stay-overrides", c.OverrideStay, "hca", "Override a CICA stay with a written finding"),
-    ("/tenders/{tender_id}/corrective-actions", c.TakeCorrectiveAction, "buyer", "Take corrective action"),
-    # Integrity controls
-    ("/tenders/{tender_id}/ownership", c.DeclareOwnership, "bidder", "Declare your owners and affiliates"),
-    ("/tenders/{tender_id}/recusals", c.Recuse, "buyer", "Recuse an official from the tender"),
-    ("/tenders/{tender_id}/incidents", c.RecordIncident, "buyer", "Record a disclosure incident"),
-    ("/tenders/{tender_id}/contacts", c.RecordContact, OFFICIALS, "Record a contact with an outside party"),
-    ("/tenders/{tender_id}/employment-contacts", c.ReportEmploymentContact, OFFICIALS,
-     "Report an offeror's employment contact (FAR 3.104-3(c))"),
-]
-
+# --- the table of plain commands (`routes`) -------------------------------------------------
 
 def _register(path: str, cmd: type, role: "str | tuple[str, ...]", summary: str) -> None:
     """One POST endpoint for a command. A tuple of roles means any official role: the caller
@@ -235,12 +200,12 @@ def _register(path: str, cmd: type, role: "str | tuple[str, ...]", summary: str)
     endpoint.__name__ = cmd.__name__
     who = " or ".join(role) if isinstance(role, tuple) else role
     router.add_api_route(path, endpoint, methods=["POST"], response_model=CommandResult, status_code=201,
-                         summary=summary, description=f"Role: **{who}**. {(cmd.__doc__ or '').strip()}",
+                         summary=summary, description=f"Role: **{who}**. {routes.about(cmd)}".strip(),
                          tags=["commands"])
 
 
-for _spec in SPECS:
-    _register(*_spec)
+for _route in routes.COMMAND_ROUTES:
+    _register(_route.path, _route.command, _route.role, _route.summary)
 
 
 # --- commands with their own shapes ---------------------------------------------------------
@@ -256,7 +221,7 @@ else:  # built at run time from the command's dataclass
     CreateBody = with_example(body_model(c.CreateTender, exclude=()))
 
 
-@router.post("/tenders", response_model=CommandResult, status_code=201, tags=["commands"],
+@router.post(routes.CREATE, response_model=CommandResult, status_code=201, tags=["commands"],
              summary="Draft a new tender (role: buyer, granted for all tenders)")
 def create_tender(body: CreateBody, request: Request, p: ProcurementDep, person_id: PersonId,
                   key: IdempotencyKey = None):
@@ -266,7 +231,7 @@ def create_tender(body: CreateBody, request: Request, p: ProcurementDep, person_
                lambda work: p.execute(command, actor, work=work))
 
 
-@router.post("/tenders/{tender_id}/publication", response_model=CommandResult, status_code=201, tags=["commands"],
+@router.post(routes.PUBLISH, response_model=CommandResult, status_code=201, tags=["commands"],
              summary="Publish: creates the bid-opening key for the named officials (role: buyer)")
 def publish(tender_id: str, request: Request, p: ProcurementDep, person_id: PersonId, key: IdempotencyKey = None):
     actor = authorize(p, person_id, "buyer", tender_id)
@@ -350,7 +315,7 @@ async def submit_share(tender_id: str, request: Request, p: ProcurementDep, pers
     return await run_in_threadpool(go)
 
 
-@router.post("/tenders/{tender_id}/opening", response_model=CommandResult, status_code=201, tags=["commands"],
+@router.post(routes.OPEN, response_model=CommandResult, status_code=201, tags=["commands"],
              summary="Ask for the opening (role: buyer): refused and logged before k shares are in")
 def open_bids(tender_id: str, request: Request, p: ProcurementDep, person_id: PersonId, key: IdempotencyKey = None):
     actor = authorize(p, person_id, "buyer", tender_id)
@@ -358,7 +323,7 @@ def open_bids(tender_id: str, request: Request, p: ProcurementDep, person_id: Pe
                lambda work: bidding.open_bids(p, tender_id, actor, work=work))
 
 
-@router.post("/tenders/{tender_id}/debriefings", response_model=CommandResult, status_code=201, tags=["commands"],
+@router.post(routes.DEBRIEF, response_model=CommandResult, status_code=201, tags=["commands"],
              summary="Give an unsuccessful offeror its written debriefing (FAR 15.506) (role: buyer)")
 def debrief(tender_id: str, body: Debriefing, request: Request, p: ProcurementDep, person_id: PersonId,
             key: IdempotencyKey = None):

@@ -80,7 +80,8 @@ class Limits:
       enough that 1 MiB per request never matters to the server's memory.
     - `bid_bucket` 64 MiB: sealed bids come only in power-of-two buckets (`seal.padded_size`),
       so the limit is a bucket plus `SEALED_OVERHEAD`; 64 MiB holds a proposal's volumes as PDF.
-      The seal itself allows up to 256 MiB packages; an office that needs them raises this.
+      The seal allows packages up to 256 MiB less one byte (`seal.bids.MAX_SEALED_PACKAGE`):
+      raising this to 256 MiB admits every sealable bid.
     - `document`: the upload route's own limit (`app.documents.Limits`, TENDERPROOF_MAX_DOCUMENT_BYTES),
       which the guard enforces before authentication.
     - `in_flight` 256 MiB: the bodies held in memory while being received, per server process:

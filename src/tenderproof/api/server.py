@@ -1,5 +1,5 @@
-"""The HTTP API (FastAPI): every command typed, problem+json errors, public reads, the log as
-C2SP tiles. `create_app(procurement)` builds it; the portal is mounted at `/`."""
+"""`create_app(procurement)`: the API's routers, its limits and problem+json errors, the offline
+docs, and the portal mounted at `/`."""
 
 from __future__ import annotations
 

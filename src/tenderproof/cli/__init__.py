@@ -10,11 +10,13 @@ import typer
 
 from .bid_cmd import bid_app
 from .common import run_guarded
+from .document_cmd import document_app
 from .enquiry_cmd import enquiry_app
 from .flags_cmd import flags
 from .log_cmd import app as log_app
 from .log_witness_cmd import app as log_witness_app
 from .log_witness_cmd import policy
+from .officer_cmd import add_commands, officer_app
 from .official_cmd import official_app
 from .person_cmd import person_app
 from .procurement_cmd import ocds_app, rebuild, scenario_app, tender_app
@@ -41,6 +43,11 @@ app.add_typer(scenario_app, name="scenario")
 app.add_typer(ocds_app, name="ocds")
 app.add_typer(bid_app, name="bid")
 app.add_typer(official_app, name="official")
+app.add_typer(officer_app, name="officer")
+app.add_typer(document_app, name="document")
+# A bidder's protest filings and ownership declaration, from the same table as the officers' commands
+# (`enquiry ask` is the bidder's question).
+add_commands(bid_app, lambda r: r.role == "bidder" and r.verb != "ask")
 app.add_typer(enquiry_app, name="enquiry")
 app.add_typer(tender_app, name="tender")
 app.add_typer(record_app, name="record")

@@ -15,7 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from tenderproof.app.service import Procurement, utcnow
 from tenderproof.domain.errors import Refused
-from tenderproof.instance import Settings, open_log
+from tenderproof.instance import PUBLIC_URL_ENV, InstanceError, Settings, open_log
 from tenderproof.ledger.log import Log
 
 err = Console(stderr=True, highlight=False)
@@ -28,6 +28,10 @@ Db = Annotated[
     str | None,
     typer.Option("--db", envvar="TENDERPROOF_DATABASE_URL", help="Database URL [default: SQLite in the data dir]"),
 ]
+PublicUrl = Annotated[str | None, typer.Option(
+    "--public-url", envvar=PUBLIC_URL_ENV, show_envvar=True,
+    help="The https:// URL the installation is reached at: OCDS releases link each document to its "
+         "download there (else an ni: URI). Give the same to serve, scenario run, rebuild and ocds")]
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
@@ -47,8 +51,13 @@ def text_or_file(value: str) -> str:
     return value.strip()
 
 
-def settings(data_dir: Path | None, db: str | None) -> Settings:
-    return Settings.resolve(data_dir, db)
+def settings(data_dir: Path | None, db: str | None, public_url: str | None = None) -> Settings:
+    """The installation's settings (its public URL from the option or TENDERPROOF_PUBLIC_URL); a
+    public URL that is not one ends the command (exit 2)."""
+    try:
+        return Settings.resolve(data_dir, db, public_url)
+    except InstanceError as e:
+        fail(str(e), code=2)
 
 
 def log_for(data_dir: Path | None, db: str | None, signing: bool = False) -> Log:
@@ -56,9 +65,14 @@ def log_for(data_dir: Path | None, db: str | None, signing: bool = False) -> Log
 
 
 def service(data_dir: Path | None, db: str | None, clock: Callable[[], datetime] = utcnow,
-            signing: bool = True) -> Procurement:
-    """The installation's procurement service (on the real clock unless given another)."""
-    return Procurement(log_for(data_dir, db, signing=signing), settings(data_dir, db).data_dir, clock)
+            signing: bool = True, public_url: str | None = None) -> Procurement:
+    """The installation's procurement service (on the real clock unless given another), publishing
+    under its public URL."""
+    return service_at(settings(data_dir, db, public_url), clock, signing)
+
+
+def service_at(s: Settings, clock: Callable[[], datetime] = utcnow, signing: bool = True) -> Procurement:
+    return Procurement(open_log(s, signing=signing), s.data_dir, clock, public_url=s.public_url)
 
 
 def close(log: Log) -> None:

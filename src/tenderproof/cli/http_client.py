@@ -8,14 +8,18 @@ operate, so a failure must say what went wrong in their terms, never as a traceb
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+from collections.abc import Iterable
+from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
 
 from tenderproof.domain import InvalidCommand
 from tenderproof.domain.commands import check_id
+from tenderproof.fsutil import atomic_writer
 
 from .common import fail
 
@@ -62,18 +66,52 @@ class Server:
     def get_text(self, path: str) -> str:
         return self.request("GET", path).text
 
-    def post(self, path: str, *, json_body: Any = None, content: bytes | None = None,
-             idempotency_key: str | None = None) -> Any:
+    def post(self, path: str, *, json_body: Any = None, content: bytes | Iterable[bytes] | None = None,
+             idempotency_key: str | None = None, content_type: str = "application/octet-stream",
+             length: int | None = None) -> Any:
         """POST and return the JSON answer; with an Idempotency-Key a lost answer is asked again
-        (the server replays its first answer, so a retry never acts twice)."""
+        (the server replays its first answer, so a retry never acts twice). `content` may be an
+        iterable of parts (a large file, sent as read) with its `length` declared up front, so the
+        server can refuse an oversized body before any of it is sent."""
         headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
         if content is not None:
-            headers["Content-Type"] = "application/octet-stream"
+            headers["Content-Type"] = content_type
+        if length is not None:
+            headers["Content-Length"] = str(length)
         r = self.request("POST", path, json_body=json_body, content=content, headers=headers,
                          retry=idempotency_key is not None)
         return self._json(r, path)
 
-    def request(self, method: str, path: str, *, json_body: Any = None, content: bytes | None = None,
+    def download(self, path: str, into: Path, sha256: str | None = None, max_bytes: int = 1 << 40) -> str:
+        """GET a file into `into` as it arrives (memory stays bounded), written only if complete,
+        no larger than `max_bytes` and, when `sha256` is given, of that digest; returns the digest."""
+        import httpx
+
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        digest = hashlib.sha256()
+        try:
+            with httpx.Client(base_url=self.url, timeout=httpx.Timeout(self.read_timeout,
+                                                                       connect=self.connect_timeout)) as http, \
+                    http.stream("GET", path, headers=headers) as r:
+                if not 200 <= r.status_code < 300:
+                    r.read()
+                    self.refused(r)
+                with atomic_writer(into) as out:
+                    size = 0
+                    for part in r.iter_bytes():
+                        size += len(part)
+                        if size > max_bytes:
+                            fail(f"{self.url}{path} sent more than {max_bytes} bytes; nothing written")
+                        digest.update(part)
+                        out.write(part)
+                    if sha256 is not None and digest.hexdigest() != sha256:
+                        fail(f"{self.url}{path} sent content of SHA-256 {digest.hexdigest()}, not {sha256}; "
+                             "nothing written")
+        except httpx.HTTPError as e:
+            fail(f"GET {self.url}{path} failed: {_reason(e)}")
+        return digest.hexdigest()
+
+    def request(self, method: str, path: str, *, json_body: Any = None, content: bytes | Iterable[bytes] | None = None,
                 headers: dict[str, str] | None = None, retry: bool | None = None) -> Any:
         """One request; anything but a 2xx answer ends the command with one line."""
         import httpx  # only here: the HTTP client takes 100 ms to import, and only these commands need it

@@ -18,8 +18,7 @@ from tenderproof.ocds import packages
 from tenderproof.scenario.runner import Clock, Runner, Scenario
 from tenderproof.store.schema import tenders
 
-from .common import DataDir, Db, close, fail, log_for, progress, service
-from .serve_cmd import PublicUrl, public_settings, service_at
+from .common import DataDir, Db, PublicUrl, close, fail, log_for, progress, service, service_at, settings
 
 scenario_app = typer.Typer(help="Replay procurement scenarios with their own dates.", no_args_is_help=True)
 ocds_app = typer.Typer(help="Open Contracting Data Standard output.", no_args_is_help=True)
@@ -43,7 +42,7 @@ def scenario_run(
             stop = parse_time(until + ("T23:59:59Z" if len(until) == 10 else ""))
         except ValueError:
             fail(f"--until {until!r} is not a date (YYYY-MM-DD) or an RFC 3339 time", code=2)
-    s = public_settings(data_dir, db, public_url)
+    s = settings(data_dir, db, public_url)
     close(init_instance(s))
     clock = Clock()
     p = service_at(s, clock)
@@ -70,7 +69,7 @@ def rebuild(
 
     OCDS releases are rebuilt with the public URL given (that is how a new one reaches the
     releases published before it); --check compares with releases published under the same."""
-    p = service_at(public_settings(data_dir, db, public_url))
+    p = service_at(settings(data_dir, db, public_url))
     report = rebuild_projections(p, check=check)
     if check and not report.identical:
         for d in report.differences:
@@ -88,7 +87,7 @@ Output = Annotated[Path, typer.Option("-o", "--output", help="Where to write")]
 def _releases(data_dir: Path | None, db: str | None, public_url: str | None) -> list[dict]:
     """Every stored release, refused (one line) if any links its documents otherwise than the
     public URL given would: a bulk file never mixes two installations' URLs, or URLs and ni: URIs."""
-    p = service_at(public_settings(data_dir, db, public_url))
+    p = service_at(settings(data_dir, db, public_url))
     if stale := stale_stored_release(p):
         fail(f"stored releases link documents as {stale}, not under {p.document_base_url or 'ni:'}; "
              "give the server's --public-url, or rebuild the releases with this one (`tenderproof rebuild`)")

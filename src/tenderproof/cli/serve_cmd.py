@@ -7,39 +7,18 @@ import shlex
 import shutil
 import sys
 import threading
-from collections.abc import Callable
-from datetime import datetime
 from typing import Annotated, Any
 
 import typer
 
 from tenderproof.app.publication import stale_stored_release
-from tenderproof.app.service import Procurement, utcnow
-from tenderproof.instance import PUBLIC_URL_ENV, InstanceError, Settings, open_log
+from tenderproof.app.service import Procurement
+from tenderproof.instance import PUBLIC_URL_ENV, Settings
 from tenderproof.scenario import demo as demo_setup
 
-from .common import DataDir, Db, close, err, fail, settings
+from .common import DataDir, Db, PublicUrl, close, err, fail, service_at, settings
 
 WORKER_PERIOD = 1.0  # seconds between checks for due deadlines
-
-PublicUrl = Annotated[str | None, typer.Option(
-    "--public-url", envvar=PUBLIC_URL_ENV, show_envvar=True,
-    help="The https:// URL the installation is reached at: OCDS releases link each document to its "
-         "download there (else an ni: URI). Give the same to serve, scenario run, rebuild and ocds")]
-
-
-def public_settings(data_dir, db, public_url: str | None) -> Settings:
-    """The installation's settings with its public URL; a URL that is not one ends the command (exit 2)."""
-    try:
-        return Settings.resolve(data_dir, db, public_url)
-    except InstanceError as e:
-        fail(str(e), code=2)
-
-
-def service_at(s: Settings, clock: Callable[[], datetime] = utcnow) -> Procurement:
-    """The procurement service of the installation `s`, publishing under its public URL."""
-    return Procurement(open_log(s, signing=True), s.data_dir, clock, public_url=s.public_url)
-
 
 def deadline_worker(p: Procurement, stop: threading.Event) -> None:
     """Fire due deadlines even when nobody calls the API (exactly once: see run_deadlines)."""
@@ -64,7 +43,7 @@ def serve(
 
     from .http11 import TimedH11Protocol, limits  # imports uvicorn too
 
-    s = public_settings(data_dir, db, public_url)
+    s = settings(data_dir, db, public_url)
     p = service_at(s)  # fail here, once, if the installation is unusable
     if stale := stale_stored_release(p):
         err.print(f"warning: stored OCDS releases link documents as {stale}, not under "
