@@ -53,7 +53,7 @@ def test_a_whole_tender_as_documented(office, settings, tmp_path):
 
     walk = Walkthrough(DOC.read_text(), tmp_path, env_for)
     assert [s.split(" ", 1)[0] for s, _, _ in walk.blocks] == [
-        "1.", "2.", "2.", "3.", "4.", "4.", "5.", "5.", "6.", "7.", "8.", "9.", "10.", "11.", "12."]
+        "1.", "2.", "2.", "3.", "4.", "4.", "5.", "5.", "6.", "7.", "8.", "9.", "10.", "10.", "11.", "12."]
     for section, people, script in walk.blocks:
         number = section.split(" ", 1)[0]
         if number == "7.":  # the deadline passes (what `serve`'s deadline worker does every second)
@@ -89,6 +89,8 @@ def test_a_whole_tender_as_documented(office, settings, tmp_path):
     (award,) = state["awards"]
     assert bidders[award["bid"]] == "acme" and award["value"] == {"amount": "1150000.00", "currency": "USD"}
     assert set(state["debriefings"]) == {"globex"}
+    letter = (walk.home("globex") / "debriefing.json").read_bytes()
+    assert hashlib.sha256(letter).hexdigest() == state["debriefings"]["globex"]["document_sha256"]
     assert state["contract"]["id"] == "OFF-1-C1" and state["status"] == "complete"
 
     # Anyone downloaded every listed document, each verified against the digest the tender lists,
@@ -174,7 +176,7 @@ def test_document_commands_refuse_in_one_line(office, settings, tmp_path):
     text.write_text("Terms")
     entry, _ = cli("document", "upload", text, "--api", url, "--token", token)
     sha = json.loads(entry)["sha256"]
-    assert json.loads(entry) == {"id": "terms", "title": "terms.txt", "sha256": sha, "size": 5}
+    assert json.loads(entry) == {"id": "terms", "title": "terms.txt", "sha256": sha, "size": 5, "format": "text/plain"}
     _, err = cli("document", "get", sha, "--api", url, "-o", tmp_path / "got.txt", check=1)
     assert err.startswith("error: HTTP 404 not-found: ") and not (tmp_path / "got.txt").exists()
     _, err = cli("document", "get", "abc", "--api", url, "-o", tmp_path / "got.txt", check=2)

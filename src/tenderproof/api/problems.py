@@ -32,7 +32,7 @@ STATUS = {
     422: {"unknown-factor", "bad-rating", "bad-period", "bad-threshold", "panel-incomplete", "details-needed",
           "reason-needed", "departure-unexplained", "incomplete-range", "empty-range", "not-sealed", "wrong-tender",
           "bad-opening-key", "no-official-key", "nothing", "bad-share", "deadline-past", "amendment-needs-extension",
-          "idempotency-mismatch"},
+          "document-listed", "idempotency-mismatch"},
 }
 
 

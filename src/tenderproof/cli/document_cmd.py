@@ -59,7 +59,7 @@ def document_upload(
     if size == 0:
         fail(f"{file} is empty", code=2)
     stored = Server(api, token).post("/api/documents", content=_parts(file), content_type=media, length=size)
-    entry |= {"sha256": stored["sha256"], "size": stored["size"]}
+    entry |= {"sha256": stored["sha256"], "size": stored["size"], "format": stored["media_type"]}
     try:
         check_documents([entry])  # the entry as a command will check it
     except InvalidCommand as e:
