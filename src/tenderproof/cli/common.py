@@ -51,6 +51,19 @@ def text_or_file(value: str) -> str:
     return value.strip()
 
 
+def read_input(path: Path, limit: int, too_large: str) -> bytes:
+    """A file's bytes, or stdin's when the path is `-`, read no further than `limit` (so memory
+    stays bounded whatever is given); more than that ends the command with `too_large`."""
+    try:
+        with (sys.stdin.buffer if str(path) == "-" else path.open("rb")) as f:
+            data = f.read(limit + 1)
+    except OSError as e:
+        fail(f"cannot read {path}: {e.strerror}", code=2)
+    if len(data) > limit:
+        fail(too_large, code=2)
+    return data
+
+
 def settings(data_dir: Path | None, db: str | None, public_url: str | None = None) -> Settings:
     """The installation's settings (its public URL from the option or TENDERPROOF_PUBLIC_URL); a
     public URL that is not one ends the command (exit 2)."""

@@ -13,7 +13,6 @@ import dataclasses
 import datetime as dt
 import inspect
 import json
-import sys
 import types
 import typing
 import uuid
@@ -30,7 +29,7 @@ from tenderproof.domain import commands as c
 from tenderproof.domain.model import parse_time
 
 from .bid_cmd import TenderOpt, tender_view
-from .common import fail
+from .common import fail, read_input
 from .http_client import ApiUrl, Server, Token, checked_id
 
 officer_app = typer.Typer(help="Officials: draft, publish, amend, answer, open, evaluate, award, sign, and the "
@@ -47,13 +46,8 @@ def read_body(path: Path | None) -> dict[str, Any]:
     """A JSON object from a file or stdin, bounded as the server bounds it."""
     if path is None:
         return {}
-    try:
-        with (sys.stdin.buffer if str(path) == "-" else path.open("rb")) as f:
-            data = f.read(MAX_BODY_FILE_BYTES + 1)
-    except OSError as e:
-        fail(f"cannot read {path}: {e.strerror}", code=2)
-    if len(data) > MAX_BODY_FILE_BYTES:
-        fail(f"{path} is larger than a command's limit of {MAX_BODY_FILE_BYTES} bytes", code=2)
+    data = read_input(path, MAX_BODY_FILE_BYTES,
+                      f"{path} is larger than a command's limit of {MAX_BODY_FILE_BYTES} bytes")
     try:
         body = json.loads(data)
     except (ValueError, UnicodeDecodeError) as e:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import stat
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -24,7 +23,7 @@ from tenderproof.domain.model import ENQUIRIES, OPENING, TENDERING
 from tenderproof.fsutil import atomic_write
 
 from .bid_cmd import TenderOpt, tender_view
-from .common import DataDir, Db, fail, service
+from .common import DataDir, Db, fail, read_input, service
 from .http_client import ApiUrl, Server, Token, checked_id
 
 official_app = typer.Typer(help="Officials: key pairs, declarations, and shares of the bid-opening key.",
@@ -147,13 +146,7 @@ def share_open(
 
 
 def _read_share(path: Path) -> bytes:
-    try:
-        with (sys.stdin.buffer if str(path) == "-" else path.open("rb")) as f:
-            data = f.read(MAX_SHARE_BYTES + 1)
-    except OSError as e:
-        fail(f"cannot read the share {path}: {e.strerror}", code=2)
-    if len(data) > MAX_SHARE_BYTES:
-        fail(f"{path} is not a decrypted share (larger than {MAX_SHARE_BYTES} bytes)", code=2)
+    data = read_input(path, MAX_SHARE_BYTES, f"{path} is not a decrypted share (larger than {MAX_SHARE_BYTES} bytes)")
     if not data.startswith(SHARE_MAGIC):
         try:
             data = base64.b64decode(data.strip(), validate=True)
