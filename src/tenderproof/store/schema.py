@@ -16,6 +16,10 @@ from tenderproof.ledger.tables import log_checkpoints, log_cosignatures, log_hea
 
 #: Current state of each tender, folded from its events (domain.state.evolve): the small core as
 #: JSON; the collections that grow with activity are rows of `tender_rows`.
+#: The search columns (issue 13) are the public fields a list is sorted and filtered by: dates
+#: are RFC 3339 UTC or "" when not yet known; `amount` is the tender's estimated value as a float,
+#: for ranges and ordering only (the exact decimal stays in `state`). Each sort has an index on
+#: (column, id), for keyset paging in that order.
 tenders = Table(
     "tenders",
     metadata,
@@ -24,6 +28,32 @@ tenders = Table(
     Column("seq", BigInteger, nullable=False),
     Column("title", Text, nullable=False),
     Column("state", Text, nullable=False),
+    Column("published", String(30), nullable=False, server_default=""),
+    Column("tender_end", String(30), nullable=False, server_default=""),
+    Column("awarded", String(30), nullable=False, server_default=""),
+    Column("amount", sa.Float, nullable=False, server_default="0"),
+    Column("currency", String(3), nullable=False, server_default=""),
+    sa.Index("ix_tenders_published", "published", "id"),
+    sa.Index("ix_tenders_tender_end", "tender_end", "id"),
+    sa.Index("ix_tenders_awarded", "awarded", "id"),
+    sa.Index("ix_tenders_amount", "amount", "id"),
+    sa.Index("ix_tenders_title", "title", "id"),
+)
+
+#: A search term's column: compared by code point (PostgreSQL's "C" collation, SQLite's default
+#: BINARY), so that a prefix is a range of the index: `prefix <= term < successor(prefix)`.
+TERM = String(200).with_variant(String(200, collation="C"), "postgresql")
+
+#: The words a tender is found by, per field (issue 13): `text` (title, description, id), `buyer`,
+#: `supplier` (awarded), `bidder` (only from the opening on: before it who bid is sealed) and
+#: `class` (items' classification scheme and id). Lower case, one word a row (app/search.py).
+tender_terms = Table(
+    "tender_terms",
+    metadata,
+    Column("tender_id", String(100), primary_key=True),
+    Column("kind", String(10), primary_key=True),
+    Column("term", TERM, primary_key=True),
+    sa.Index("ix_tender_terms_lookup", "kind", "term", "tender_id"),
 )
 
 #: One row of a tender's growing collections (domain.rows): a bid, an enquiry, a refusal, …
@@ -68,7 +98,7 @@ ocds_releases = Table(
     Column("release", Text, nullable=False),
 )
 
-PROJECTIONS = (tenders, tender_rows, events, deadlines, ocds_releases)
+PROJECTIONS = (tenders, tender_rows, tender_terms, events, deadlines, ocds_releases)
 
 # --- procurement: private state, never dropped, never published -----------------------------
 
@@ -172,5 +202,6 @@ __all__ = [
     "officials",
     "people",
     "tender_rows",
+    "tender_terms",
     "tenders",
 ]
