@@ -472,6 +472,11 @@ MATRIX: dict[tuple[str, str], Command | Public | Restricted | Letter | Admin] = 
     ("GET", "/api/ocds/records/{ocid}"): per_tender("/api/ocds/records/{ocid}"),
     ("GET", "/api/ocds/releases.jsonl"): one("/api/ocds/releases.jsonl"),
     ("GET", "/api/documents/{sha256}"): per_document("/api/documents/{sha256}"),
+    ("GET", "/feeds/tenders/{tender_id}.atom"): per_tender("/feeds/tenders/{tid}.atom"),
+    ("GET", "/feeds/buyers/{buyer_id}.atom"): one(f"/feeds/buyers/{TENDER['buyer']['id']}.atom"),
+    ("GET", "/feeds/suppliers/{supplier_id}.atom"): Public(lambda i, x, full: [
+        f"/feeds/suppliers/{who}.atom" for who in ("acme", "globex")]),
+    ("GET", "/feeds/search.atom"): Public(lambda i, x, full: ["/feeds/search.atom", f"/feeds/search.atom?q={x.tid}"]),
     ("GET", "/log/checkpoint"): one("/log/checkpoint"),
     ("GET", "/log/tile/{path:path}"): Public(lambda i, x, full: [f"/log/{p}" for p in _tiles(i, x, full)]),
     ("GET", "/log/proof/{index}"): per_index("/log/proof/{i}"),
