@@ -471,6 +471,9 @@ MATRIX: dict[tuple[str, str], Command | Public | Restricted | Letter | Admin] = 
     ("GET", "/api/ocds/records.json"): one("/api/ocds/records.json"),
     ("GET", "/api/ocds/records/{ocid}"): per_tender("/api/ocds/records/{ocid}"),
     ("GET", "/api/ocds/releases.jsonl"): one("/api/ocds/releases.jsonl"),
+    ("GET", "/api/ocds/export.xlsx"): per_tender("/api/ocds/export.xlsx?tender={tid}"),
+    ("GET", "/api/ocds/export.csv.zip"): Public(lambda i, x, full: [
+        "/api/ocds/export.csv.zip", f"/api/ocds/export.csv.zip?tender={x.tid}&kind=releases"]),
     ("GET", "/api/documents/{sha256}"): per_document("/api/documents/{sha256}"),
     ("GET", "/feeds/tenders/{tender_id}.atom"): per_tender("/feeds/tenders/{tid}.atom"),
     ("GET", "/feeds/buyers/{buyer_id}.atom"): one(f"/feeds/buyers/{TENDER['buyer']['id']}.atom"),

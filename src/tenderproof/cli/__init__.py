@@ -12,6 +12,7 @@ from .bid_cmd import bid_app
 from .common import run_guarded
 from .document_cmd import document_app
 from .enquiry_cmd import enquiry_app
+from .export_cmd import export as ocds_export
 from .flags_cmd import flags
 from .log_cmd import app as log_app
 from .log_witness_cmd import app as log_witness_app
@@ -40,6 +41,7 @@ log_app.command()(policy)
 app.add_typer(log_app, name="log")
 app.add_typer(witness_app, name="witness")
 app.add_typer(scenario_app, name="scenario")
+ocds_app.command("export")(ocds_export)
 app.add_typer(ocds_app, name="ocds")
 app.add_typer(bid_app, name="bid")
 app.add_typer(official_app, name="official")
