@@ -379,6 +379,20 @@ class Letter:
 
 
 @dataclass(frozen=True)
+class Own:
+    """Any person with a token, on what is their own (webhook subscriptions); nobody without one."""
+
+    def allows(self, who: str) -> bool:
+        return who in PEOPLE
+
+
+def _own_subscription(inst: Installation, who: str) -> str:
+    from tenderproof.app import webhooks
+
+    return webhooks.subscribe(inst.p, who, "https://93.184.215.14/hook")[0].id  # a global address: no DNS
+
+
+@dataclass(frozen=True)
 class Admin:
     """Account administration: only a person with the admin grant for all tenders (nobody here)."""
 
@@ -391,7 +405,7 @@ ADMIN_ROUTES = [("GET", "/people"), ("POST", "/people"), ("GET", "/people/{perso
                 ("POST", "/people/{person_id}/tokens"), ("DELETE", "/tokens/{token_id}")]
 
 T = "/api/tenders/{tender_id}"
-MATRIX: dict[tuple[str, str], Command | Public | Restricted | Letter | Admin] = {
+MATRIX: dict[tuple[str, str], Command | Public | Restricted | Letter | Admin | Own] = {
     **{(m, "/api/admin" + path): Admin() for m, path in ADMIN_ROUTES},
     # commands
     ("POST", "/api/tenders"): Command("buyer", "none", js(lambda i, x, w: _new_tender(i, x))),
@@ -459,6 +473,10 @@ MATRIX: dict[tuple[str, str], Command | Public | Restricted | Letter | Admin] = 
     ("POST", f"{T}/employment-contacts"): Command("official", "bids", as_official(lambda i, x, w: {
         "bidder_id": "acme", "contact_date": i.now(hours=-2), "response": "rejected"})),
     ("POST", "/api/documents"): Upload(),
+    ("POST", "/api/webhooks"): Own(),
+    ("GET", "/api/webhooks"): Own(),
+    ("DELETE", "/api/webhooks/{sub_id}"): Own(),
+    ("GET", "/api/webhooks/{sub_id}/deliveries"): Own(),
     # the one authenticated read
     ("GET", f"{T}/bids/{{bid_id}}/content"): Restricted(),
     ("GET", f"{T}/debriefings/{{bidder_id}}/letter"): Letter(),
@@ -563,6 +581,17 @@ def test_access(inst: Installation, route: tuple[str, str], who: str):
         r = _request(inst, method, url, who, json={"id": "x", "name": "X", "role": "admin", "people": []})
         _assert_problem(r, 401 if who in NOBODY else 403)
         assert (inst.counters(), accounts.list_people(inst.p, limit=1000)) == before
+        return
+
+    if isinstance(entry, Own):
+        url = path.format(sub_id=_own_subscription(inst, who) if who in PEOPLE else "wh_0000000000000000")
+        before = inst.counters()
+        r = _request(inst, method, url, who, **({"json": {"url": "https://93.184.215.14/hook"}} if method == "POST" else {}))
+        if who in NOBODY:
+            _assert_problem(r, 401)
+        else:
+            assert r.status_code == {"POST": 201, "GET": 200, "DELETE": 204}[method], r.text
+        assert inst.counters() == before, f"{method} {path} as {who} changed the log or a tender"
         return
 
     if isinstance(entry, Letter):

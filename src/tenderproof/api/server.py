@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from tenderproof import __version__
 from tenderproof.app.service import Procurement
 
-from . import admin, commands, docs, documents, exports, feeds, limits, log, problems, reads
+from . import admin, commands, docs, documents, exports, feeds, limits, log, problems, reads, webhooks
 
 
 def create_app(procurement: Procurement, *, portal: bool = True, body_limits: limits.Limits | None = None) -> FastAPI:
@@ -32,6 +32,7 @@ def create_app(procurement: Procurement, *, portal: bool = True, body_limits: li
     app.include_router(exports.router, prefix="/api")  # OCDS as CSV and Excel (flatten-tool)
     app.include_router(log.router, responses=problems.responses(404, 422))
     app.include_router(feeds.router, responses=problems.responses(404, 422))
+    app.include_router(webhooks.router, prefix="/api")
     app.include_router(docs.router)
     app.mount(docs.ASSETS, docs.assets(), name="docs_assets")
     if portal:

@@ -73,10 +73,12 @@ def serve(
 def served_app(s: Settings | None = None):
     """The ASGI app of one server process, with its deadline worker."""
     from tenderproof.api import create_app  # only here: FastAPI is heavy to import, other commands need none of it
+    from tenderproof.app import webhooks  # the delivery worker, beside the deadline worker
 
     p = service_at(s or Settings.resolve())
     stop = threading.Event()
     threading.Thread(target=deadline_worker, args=(p, stop), daemon=True, name="deadline-worker").start()
+    threading.Thread(target=webhooks.worker, args=(p, stop), daemon=True, name="webhook-worker").start()
     return create_app(p)
 
 
