@@ -240,3 +240,40 @@ def test_private_addresses_are_refused_unless_allowed(api, monkeypatch, url):
 def test_a_subscription_needs_a_token(api):
     r = api.client.post("/api/webhooks", json={"url": "https://93.184.215.14/x"})
     assert r.status_code == 401 and r.headers["content-type"] == PROBLEM
+
+
+def test_finished_deliveries_are_forgotten_after_a_month_pending_ones_never(api, receiver):
+    receiver.statuses = [200, 500]  # created: delivered; published: pending, then retried
+    sub = subscribe(api, "ig", url=receiver.url)
+    create(api, "W-1")
+    d = webhooks.Deliverer(api.p)
+    assert d.step() == 2
+    api.clock.advance(days=30, seconds=-1)
+    assert d.prune() == 0
+    api.clock.advance(seconds=2)
+    assert d.prune() == 1  # the delivered one; the pending one stays, however old
+    [left] = webhooks.deliveries(api.p, "ig", sub["id"])
+    assert left.state == "pending" and left.attempts == 1
+    assert d.step() == 1 and webhooks.deliveries(api.p, "ig", sub["id"])[0].state == "delivered"
+
+
+def test_a_slow_receiver_holds_up_only_its_own_subscription(api, receiver):
+    """Each subscription's deliveries go out on their own thread, in ledger order."""
+    release = threading.Event()
+    order: list[str] = []
+
+    def send(url: str, body: bytes, headers: dict[str, str]) -> str | None:
+        if url.endswith("/slow"):
+            assert release.wait(10), "the fast subscription's deliveries never went out"
+        order.append(url.rsplit("/", 1)[1])
+        if url.endswith("/fast") and order.count("fast") == 2:
+            release.set()
+        return None
+
+    subscribe(api, "ig", url=receiver.url + "/slow")
+    fast = subscribe(api, "gao", url=receiver.url + "/fast")
+    create(api, "W-1")
+    assert webhooks.Deliverer(api.p, send).step() == 4
+    assert order == ["fast", "fast", "slow", "slow"]
+    indexes = [d.ledger_index for d in webhooks.deliveries(api.p, "gao", fast["id"])]
+    assert indexes == sorted(indexes, reverse=True) and len(indexes) == 2

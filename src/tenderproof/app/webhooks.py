@@ -31,6 +31,7 @@ import threading
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -57,6 +58,8 @@ FIRST_RETRY = timedelta(seconds=30)  # doubled after each failed attempt …
 LONGEST_WAIT = timedelta(hours=6)  # … up to this
 LEASE = timedelta(minutes=2)  # a claimed delivery is tried again after this if its process died
 TIMEOUT = 10.0  # seconds for one attempt
+SENDERS = 8  # subscriptions served at once
+KEEP = timedelta(days=30)  # delivered and failed deliveries are kept this long, for their owners to read
 TOLERANCE = 300  # seconds a receiver should accept between `t` and its own clock
 _BATCH = 500  # events matched, or deliveries attempted, per step
 _log = logging.getLogger(__name__)
@@ -249,11 +252,23 @@ class Deliverer:
 
     def __init__(self, p: Procurement, send: Send = post) -> None:
         self.p, self.send = p, send
+        self._pruned: datetime | None = None
 
     def step(self) -> int:
-        """Match and attempt; how many attempts were made."""
+        """Match and attempt (and, hourly, forget old finished deliveries); how many attempts were made."""
         self.match()
+        if self._pruned is None or self._now() - self._pruned >= timedelta(hours=1):
+            self.prune()
         return self.attempt()
+
+    def prune(self) -> int:
+        """Delete delivered and failed deliveries last touched more than `KEEP` ago."""
+        d, now = webhook_deliveries.c, self._now()
+        with self.p.db.writer.begin() as conn:
+            gone = conn.execute(sa.delete(webhook_deliveries).where(d.state != "pending",
+                                                                    d.updated < iso(now - KEEP))).rowcount
+        self._pruned = now
+        return gone
 
     def _now(self) -> datetime:
         return self.p.clock()
@@ -305,15 +320,22 @@ class Deliverer:
                 .join(webhook_subscriptions, s.id == d.subscription_id)
                 .join(events, events.c.ledger_index == d.ledger_index)
                 .where(d.state == "pending", d.due <= iso(now)).order_by(d.due, d.id).limit(_BATCH)).all()
-        done = 0
+        by_sub: dict[str, list[Any]] = {}
         for r in due:
+            by_sub.setdefault(r.subscription_id, []).append(r)
+        # Each subscription's deliveries in order, on its own thread: a slow receiver holds up only itself.
+        with ThreadPoolExecutor(max_workers=SENDERS, thread_name_prefix="webhook-send") as pool:
+            return sum(pool.map(lambda rows: self._send_all(rows, now), by_sub.values()))
+
+    def _send_all(self, rows: list[Any], now: datetime) -> int:
+        done = 0
+        for r in rows:
             if not self._claim(r.id, r.due, now):
                 continue  # another process has it
             body = json.dumps({"subscription": r.subscription_id, "index": r.ledger_index,
                                "envelope": json.loads(r.envelope)}, separators=(",", ":")).encode()
-            t = int(now.timestamp())
             headers = {"Content-Type": "application/json", "User-Agent": "tenderproof-webhooks",
-                       SIGNATURE_HEADER: signature(r.secret, t, body),
+                       SIGNATURE_HEADER: signature(r.secret, int(now.timestamp()), body),
                        "Tenderproof-Delivery": f"{r.subscription_id}/{r.ledger_index}"}
             self._record(r.id, r.attempts + 1, self.send(r.url, body, headers), now)
             done += 1
