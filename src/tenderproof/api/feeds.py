@@ -28,8 +28,9 @@ router = APIRouter(prefix="/feeds", tags=["feeds"])
 ATOM_TYPE = "application/atom+xml"
 AUTHOR = "tenderproof"
 Ident = Annotated[str, Path(min_length=1, max_length=200)]
-_ATOM: dict[int | str, dict[str, Any]] = {200: {"content": {ATOM_TYPE: {"schema": {"type": "string"}}}, "description": "An Atom feed"},
-         304: {"description": "Not modified since the ETag or date given"}}
+_ATOM: dict[int | str, dict[str, Any]] = {
+    200: {"content": {ATOM_TYPE: {"schema": {"type": "string"}}}, "description": "An Atom feed"},
+    304: {"description": "Not modified since the ETag or date given"}}
 
 
 def _base(request: Request, p: Procurement) -> str:
