@@ -489,6 +489,7 @@ MATRIX: dict[tuple[str, str], Command | Public | Restricted | Letter | Admin | O
     ("GET", "/api/ocds/records.json"): one("/api/ocds/records.json"),
     ("GET", "/api/ocds/records/{ocid}"): per_tender("/api/ocds/records/{ocid}"),
     ("GET", "/api/ocds/releases.jsonl"): one("/api/ocds/releases.jsonl"),
+    ("GET", "/api/ocds/extensions/{name}/{file}"): one("/api/ocds/extensions/tenderproof_protests/extension.json"),
     ("GET", "/api/ocds/export.xlsx"): per_tender("/api/ocds/export.xlsx?tender={tid}"),
     ("GET", "/api/ocds/export.csv.zip"): Public(lambda i, x, full: [
         "/api/ocds/export.csv.zip", f"/api/ocds/export.csv.zip?tender={x.tid}&kind=releases"]),

@@ -6,10 +6,15 @@ to list the schema's fields it dereferences record-package-schema.json with json
 downloads `https://standard.open-contracting.org/schema/1__1__5/versioned-release-validation-schema.json`
 (a $ref the zip also holds) and crashes without network. `in_process()` runs the same
 libcoveocds API with the same zip, sockets blocked, and that one kind of $ref served from the zip.
+
+Packages declare tenderproof's own extensions by the URL its server serves them at. Offline,
+`serve_extensions()` answers libcoveocds' requests for them (made through ocdsextensionregistry's
+requests session) from the real API route, in process, so the extended schema is the one served.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import socket
 import subprocess
@@ -22,6 +27,14 @@ from urllib.parse import urlsplit
 
 import jsonref
 import pytest
+import requests
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from requests.adapters import BaseAdapter
+from urllib3 import HTTPResponse
+
+from tenderproof.api.ocds_extensions import router as extensions_router
+from tenderproof.ocds.extensions import EXTENSIONS_PATH
 
 SCHEMA_URL_PREFIX = "/schema/1__1__5/"
 
@@ -67,3 +80,48 @@ def in_process(path: Path, standard_zip: Path, monkeypatch: pytest.MonkeyPatch) 
     with tempfile.TemporaryDirectory(prefix="cove-") as out:
         result = libcoveocds.api.ocds_json_output(out, str(path), None, convert=False, lib_cove_ocds_config=config)
     return json.loads(json.dumps(result, default=list))
+
+
+#: The base URL the test packages are published under.
+BASE = "https://tenderproof.example"
+
+
+class _Served(BaseAdapter):
+    """A requests transport that answers from the API's extension route, in process."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        app = FastAPI()
+        app.include_router(extensions_router, prefix="/api")
+        self.client = TestClient(app)
+        self.paths: list[str] = []
+
+    def send(self, request, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        path = urlsplit(request.url).path
+        self.paths.append(path)
+        got = self.client.get(path)
+        response = requests.Response()
+        response.status_code, response._content, response.url = got.status_code, got.content, request.url
+        response.headers.update(got.headers)
+        response.request, response.encoding = request, "utf-8"
+        # requests-cache (ocdsextensionregistry's session) stores the raw urllib3 response too.
+        response.raw = HTTPResponse(body=io.BytesIO(got.content), headers=dict(got.headers), status=got.status_code,
+                                    preload_content=False, request_url=request.url)
+        return response
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def serve_extensions(monkeypatch: pytest.MonkeyPatch, base: str = BASE) -> _Served:
+    """Serve `<base>/api/ocds/extensions/...` to libcoveocds from the API route (undone at the end of the test)."""
+    from ocdsextensionregistry import util
+
+    served = _Served()
+    prefix = base.rstrip("/") + EXTENSIONS_PATH
+    monkeypatch.setitem(util.session.adapters, prefix, served)
+    # requests picks the longest matching prefix; its adapters dict must list the longest first.
+    monkeypatch.setattr(util.session, "adapters", type(util.session.adapters)(
+        sorted(util.session.adapters.items(), key=lambda kv: -len(kv[0]))))
+    util.session.cache.clear()
+    return served

@@ -11,7 +11,7 @@ import pytest
 from tenderproof.domain import commands as c
 from tenderproof.domain import evolve
 from tenderproof.domain.commands import InvalidCommand
-from tenderproof.ocds import release_package
+from tenderproof.ocds import extension_urls, release_package
 from tenderproof.ocds.releases import public_view, release_for
 
 from . import cove
@@ -44,7 +44,8 @@ def ledger() -> p.Ledger:
 
 def _package(releases: list[dict], path: Path) -> Path:
     path.write_text(json.dumps(release_package(releases, uri="https://tenders.example.gov/releases.json",
-                                               publisher=PUBLISHER, published_date="2024-05-01T00:00:00Z")))
+                                               publisher=PUBLISHER, published_date="2024-05-01T00:00:00Z",
+                                               extensions=extension_urls(cove.BASE))))
     return path
 
 
@@ -66,6 +67,7 @@ def test_documents_link_to_their_download_and_state_their_hash(ledger: p.Ledger)
 def test_releases_with_download_urls_are_valid(ledger: p.Ledger, tmp_path: Path,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     path = _package(_releases(ledger, BASE), tmp_path / "release-package.json")
+    cove.serve_extensions(monkeypatch)
     check_report(cove.in_process(path, standard_zip(), monkeypatch), "release")
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tenderproof.domain import commands as c
-from tenderproof.ocds import BIDS_EXTENSION, jsonl, record_package, release_package
+from tenderproof.ocds import EXTENSIONS, extension_urls, jsonl, record_package, release_package
 from tenderproof.ocds import packages as pk
 
 from . import cove
@@ -34,13 +34,14 @@ def ledger() -> p.Ledger:
     p.full(led)
     p.cancelled(led)
     p.unsuccessful(led)
+    p.protested(led)
     return led
 
 
 @pytest.fixture(scope="module")
 def packages(ledger: p.Ledger, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     d = tmp_path_factory.mktemp("ocds")
-    meta = {"publisher": PUBLISHER, "published_date": "2024-05-01T00:00:00Z"}
+    meta = {"publisher": PUBLISHER, "published_date": "2024-05-01T00:00:00Z", "extensions": extension_urls(cove.BASE)}
     files = {"release": release_package(ledger.releases, uri="https://tenderproof.example/releases.json", **meta),
              "record": record_package(ledger.releases, uri="https://tenderproof.example/records.json", **meta)}
     out = {}
@@ -50,33 +51,39 @@ def packages(ledger: p.Ledger, tmp_path_factory: pytest.TempPathFactory) -> dict
     return out
 
 
-def check_report(report: dict, kind: str) -> None:
-    """Zero schema errors; the only other finding allowed is the bids extension being unreachable offline."""
+def check_report(report: dict, kind: str, *, offline_cli: bool = False) -> None:
+    """Zero schema errors, zero additional checks, no closed-codelist value outside its list, and
+    every field defined by the core schema or a declared extension, read as the server serves it.
+
+    `offline_cli`: libcoveocds' CLI, in its own process, cannot be served the extensions here, so
+    it must report exactly that (it does not hang) and the fields they define as additional."""
     errors = report["validation_errors"]
     assert errors == [], f"{kind} package has schema errors:\n" + json.dumps(errors, indent=1)[:5000]
     assert report["version_used"] == "1.1"
     assert not report.get("conformance_errors"), report.get("conformance_errors")
     assert not report["additional_closed_codelist_values"], report["additional_closed_codelist_values"]
     assert not report["additional_checks"], report["additional_checks"]
-    # Offline, the bids extension cannot be fetched: libcoveocds says so at once (it does not hang)
-    # and validates against the core schema, reporting `bids` as an additional field, not an error.
     ext = report["extensions"]
-    if ext["invalid_extension"]:
-        assert ext["invalid_extension"] == {BIDS_EXTENSION: "fetching failed"}, ext
-        fields = {f["field"] for f in report["additional_fields"]}
-        assert fields == {"bids"}, report["additional_fields"]
-    else:
-        assert not report["additional_fields"], report["additional_fields"]
+    if offline_cli:
+        assert set(ext["invalid_extension"]) == set(extension_urls(cove.BASE)), ext
+        assert set(ext["invalid_extension"].values()) == {"fetching failed"}, ext
+        return
+    assert not ext["invalid_extension"], ext["invalid_extension"]
+    assert ext["is_extended_schema"] and [e["url"] for e in ext["extensions"]] == extension_urls(cove.BASE), ext
+    assert not report["additional_fields"], report["additional_fields"]
 
 
 def test_release_package_valid_with_libcoveocds_cli(packages: dict[str, Path]) -> None:
-    check_report(cove.cli(packages["release"], standard_zip()), "release")
+    check_report(cove.cli(packages["release"], standard_zip()), "release", offline_cli=True)
 
 
 @pytest.mark.parametrize("kind", ["release", "record"])
 def test_packages_valid_with_libcoveocds_offline(packages: dict[str, Path], kind: str,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    served = cove.serve_extensions(monkeypatch)
     check_report(cove.in_process(packages[kind], standard_zip(), monkeypatch), kind)
+    assert {f"/api/ocds/extensions/{n}/{f}" for n in EXTENSIONS for f in ("extension.json", "release-schema.json")} \
+        <= set(served.paths), served.paths
 
 
 def test_record_package_cli_offline_limitation(packages: dict[str, Path]) -> None:
@@ -89,7 +96,7 @@ def test_record_package_cli_offline_limitation(packages: dict[str, Path]) -> Non
     except AssertionError as e:
         assert "versioned-release-validation-schema.json" in str(e), str(e)[-2000:]
         return
-    check_report(report, "record")
+    check_report(report, "record", offline_cli=True)
 
 
 def test_events_publish_the_right_tags(ledger: p.Ledger) -> None:
@@ -100,9 +107,12 @@ def test_events_publish_the_right_tags(ledger: p.Ledger) -> None:
     assert set(map(tuple, by_type["tender.published"])) == {("tender",)}
     assert by_type["tender.amended"] == [["tenderAmendment"]]
     assert by_type["tender.cancelled"] == [["tenderCancellation"]]
-    assert by_type["bids.opened"] == [["tenderUpdate"]]
-    assert by_type["award.decided"] == [["award"]]
-    assert by_type["contract.signed"] == [["awardUpdate", "contract"]]
+    assert by_type["bids.opened"] == [["tenderUpdate"]] * 2
+    assert by_type["award.decided"] == [["award"]] * 2
+    assert by_type["contract.signed"] == [["awardUpdate", "contract"]] * 2
+    # Protests and stays are published (tenderproof_protests), as updates of the tender.
+    for protest in ("protest.filed", "protest.docketed", "stay.overridden"):
+        assert by_type[protest] == [["tenderUpdate"]], protest
     assert by_type["tender.unsuccessful"] == [["tenderUpdate"]]
     for silent in ("coi.declared", "evaluation.rated", "evaluation.consensus", "opening.share_submitted",
                    "bid.submitted", "bid.withdrawn", "command.refused", "debriefing.given"):
@@ -130,18 +140,18 @@ def test_statuses_follow_the_codelist(ledger: p.Ledger) -> None:
 
 def test_no_tenderer_named_before_opening(ledger: p.Ledger) -> None:
     names = set(p.BIDDERS) | set(p.BIDDERS.values()) | {"delta", "Delta"}
-    opened = False
+    opened: set[str] = set()
     for env, r in ledger.entries:
         if env["type"] == "bids.opened":
-            opened = True
-        if r is None or (opened and env["tender"] == "T-2024-001"):
+            opened.add(env["tender"])
+        if r is None or env["tender"] in opened:
             continue
         text = json.dumps(r)
         leaked = [n for n in names if f'"{n}"' in text]
         assert not leaked, f"release {r['id']} ({env['type']}) names {leaked} before the opening"
         assert "bids" not in r and "tenderers" not in r["tender"]
         assert all(p_["roles"] == ["buyer", "procuringEntity"] for p_ in r["parties"])
-    assert opened
+    assert opened == {"T-2024-001", "T-2024-004"}
 
 
 def test_opening_names_tenderers_and_bids(ledger: p.Ledger) -> None:
@@ -181,7 +191,7 @@ def test_documents_are_content_addressed(ledger: p.Ledger) -> None:
 def test_records_compile_final_state(ledger: p.Ledger) -> None:
     pkg = record_package(ledger.releases, publisher=PUBLISHER, uri="u", published_date="2024-05-01T00:00:00Z")
     records = {rec["ocid"]: rec for rec in pkg["records"]}
-    assert list(records) == [p.OCID_PREFIX + t for t in ("T-2024-001", "T-2024-002", "T-2024-003")]
+    assert list(records) == [p.OCID_PREFIX + t for t in ("T-2024-001", "T-2024-002", "T-2024-003", "T-2024-004")]
     full = records[p.OCID_PREFIX + "T-2024-001"]["compiledRelease"]
     assert full["tag"] == ["compiled"]
     assert full["tender"]["status"] == "complete"
@@ -196,6 +206,12 @@ def test_records_compile_final_state(ledger: p.Ledger) -> None:
     assert any(d.get("documentType") == "cancellationDetails" for d in cancelled["documents"])
     failed = records[p.OCID_PREFIX + "T-2024-003"]["compiledRelease"]["tender"]
     assert failed["status"] == "unsuccessful" and failed["numberOfTenderers"] == 0
+    protested = records[p.OCID_PREFIX + "T-2024-004"]["compiledRelease"]["tender"]
+    assert [(x["id"], x["forum"], x["protester"], x["dateFiled"]) for x in protested["protests"]] == [
+        ("p1", "gao", "beta", "2024-03-28T09:00:00Z")]
+    stay = protested["stays"][0]
+    assert (stay["id"], stay["status"], stay["blocks"], stay["protest"]) == ("stay-p1", "overridden", ["award"], "p1")
+    assert stay["override"]["finding"] == "the mission cannot wait" and stay["dateEnded"] == "2024-03-29T09:00:00Z"
 
 
 def test_merge_needs_no_network(ledger: p.Ledger, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
-from fastapi.responses import PlainTextResponse, Response
+from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, Field
 
 from tenderproof.app import bidding, queries
+from tenderproof.app.publication import iter_stored_releases, package_metadata, releases_of
 from tenderproof.domain.model import iso
 from tenderproof.ocds import packages
 
@@ -16,7 +18,6 @@ from . import problems
 from .security import PersonId, ProcurementDep, authorize
 
 router = APIRouter()
-PUBLISHER = {"name": "tenderproof"}
 
 
 class TenderSummary(BaseModel):
@@ -95,28 +96,43 @@ def _published(p: ProcurementDep) -> str:
 PublishedDate = Annotated[str, Depends(_published)]
 
 
-@router.get("/ocds/releases.json", tags=["ocds"], summary="OCDS release package of every release")
-def ocds_release_package(request: Request, p: ProcurementDep, published: PublishedDate) -> dict[str, Any]:
-    return packages.release_package(queries.releases(p), publisher=PUBLISHER, uri=str(request.url),
-                                    published_date=published)
+def _meta(request: Request, p: ProcurementDep, published: str) -> dict[str, Any]:
+    """A package's metadata: the installation's publisher and terms, its extensions as this server serves them."""
+    return package_metadata(p, str(request.url), published, base_url=str(request.base_url))
 
 
-@router.get("/ocds/records.json", tags=["ocds"], summary="OCDS record package (compiled with ocdsmerge)")
-def ocds_record_package(request: Request, p: ProcurementDep, published: PublishedDate) -> dict[str, Any]:
-    return packages.record_package(queries.releases(p), publisher=PUBLISHER, uri=str(request.url),
-                                   published_date=published)
+_JSON: dict[int | str, dict[str, Any]] = {200: {"content": {"application/json": {"schema": {"type": "object"}}}}}
+_JSONL: dict[int | str, dict[str, Any]] = {200: {"content": {"application/jsonl": {"schema": {"type": "string"}}}}}
+
+
+def _stream(chunks: Iterator[str], media_type: str) -> StreamingResponse:
+    """A body written as it is produced, a release or a record at a time (constant memory)."""
+    return StreamingResponse((c.encode() for c in chunks), media_type=media_type)
+
+
+@router.get("/ocds/releases.json", tags=["ocds"], summary="OCDS release package of every release (streamed)",
+            response_class=Response, responses=_JSON)
+def ocds_release_package(request: Request, p: ProcurementDep, published: PublishedDate) -> StreamingResponse:
+    return _stream(packages.iter_release_package(iter_stored_releases(p), **_meta(request, p, published)),
+                   "application/json")
+
+
+@router.get("/ocds/records.json", tags=["ocds"], summary="OCDS record package, one record per contracting process "
+            "in ocid order, compiled with ocdsmerge (streamed)", response_class=Response, responses=_JSON)
+def ocds_record_package(request: Request, p: ProcurementDep, published: PublishedDate) -> StreamingResponse:
+    rels = iter_stored_releases(p, by_ocid=True)
+    return _stream(packages.iter_record_package(rels, **_meta(request, p, published)), "application/json")
 
 
 @router.get("/ocds/records/{ocid}", tags=["ocds"], summary="One contracting process's record package")
 def ocds_record(ocid: str, request: Request, p: ProcurementDep, published: PublishedDate) -> dict[str, Any]:
-    rels = queries.releases(p, ocid)
+    rels = releases_of(p, ocid)
     if not rels:
         raise HTTPException(404, f"no contracting process {ocid}")
-    return packages.record_package(rels, publisher=PUBLISHER, uri=str(request.url), published_date=published)
+    return packages.record_package(rels, **_meta(request, p, published))
 
 
-@router.get("/ocds/releases.jsonl", tags=["ocds"], summary="Every release, as JSON Lines (bulk)",
-            response_class=Response,
-            responses={200: {"content": {"application/jsonl": {"schema": {"type": "string"}}}}})
-def ocds_jsonl(p: ProcurementDep) -> PlainTextResponse:
-    return PlainTextResponse(packages.jsonl(queries.releases(p)), media_type="application/jsonl")
+@router.get("/ocds/releases.jsonl", tags=["ocds"], summary="Every release, as JSON Lines (bulk, streamed)",
+            response_class=Response, responses=_JSONL)
+def ocds_jsonl(p: ProcurementDep) -> StreamingResponse:
+    return _stream(packages.iter_jsonl(iter_stored_releases(p)), "application/jsonl")

@@ -9,6 +9,7 @@ from tenderproof import __version__
 from tenderproof.app.service import Procurement
 
 from . import admin, commands, docs, documents, exports, feeds, limits, log, problems, reads, webhooks
+from .ocds_extensions import router as ocds_extensions_router
 
 
 def create_app(procurement: Procurement, *, portal: bool = True, body_limits: limits.Limits | None = None) -> FastAPI:
@@ -27,6 +28,7 @@ def create_app(procurement: Procurement, *, portal: bool = True, body_limits: li
     # Every refusal is problem+json, and documented as such (FastAPI's own 422 is replaced).
     app.include_router(commands.router, prefix="/api", responses=problems.responses(400, 401, 403, 404, 409, 422, 503))
     app.include_router(reads.router, prefix="/api", responses=problems.responses(404, 422))
+    app.include_router(ocds_extensions_router, prefix="/api", responses=problems.responses(404, 422))
     app.include_router(admin.router, prefix="/api", responses=problems.responses(400, 401, 403, 404, 409, 422))
     app.include_router(documents.router, prefix="/api", responses=problems.responses(422))
     app.include_router(exports.router, prefix="/api")  # OCDS as CSV and Excel (flatten-tool)

@@ -33,6 +33,7 @@ from tenderproof.domain.model import BIDDER, ENQUIRIES, SYSTEM, TENDERING, iso, 
 from tenderproof.domain.rows import COLLECTIONS, Rows, materialize
 from tenderproof.domain.tender import TenderState
 from tenderproof.ledger.log import Log
+from tenderproof.ocds.packages import DEFAULT_PUBLICATION, Publication
 from tenderproof.store import tender_rows
 from tenderproof.store.db import Database
 from tenderproof.store.documents import DocumentStore
@@ -93,16 +94,19 @@ class Logged:
 class Procurement:
     """The procurement service over one installation (log, database, document stores)."""
 
-    def __init__(self, log: Log, data_dir: Path, clock: Clock = utcnow, ocid_prefix: str = "ocds-tndrpf-",
-                 public_url: str | None = None) -> None:
+    def __init__(self, log: Log, data_dir: Path, clock: Clock = utcnow, public_url: str | None = None,
+                 publication: Publication = DEFAULT_PUBLICATION) -> None:
         if not isinstance(log.db, Database):  # the group commit needs its cross-process writer lock
             raise TypeError("the procurement service needs a log over the store's Database")
         self.log = log
         self.db = log.db
         self.clock = clock
-        self.ocid_prefix = ocid_prefix
+        # Who publishes the OCDS data, under what terms and ocids (instance.OcdsSettings, if configured).
+        self.publication = publication
+        self.ocid_prefix = publication.ocid_prefix
         # Releases link their documents under the installation's public URL (instance.Settings), if it has one.
         self.document_base_url = document_base_url(public_url)
+        self.public_url = public_url  # packages declare the extensions the server serves under it
         self.documents = DocumentStore(Path(data_dir) / "documents")
         self.private = DocumentStore(Path(data_dir) / "private")
         self.writer = GroupCommit(self)

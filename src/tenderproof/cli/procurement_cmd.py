@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
@@ -9,10 +10,10 @@ from typing import Annotated
 import sqlalchemy as sa
 import typer
 
-from tenderproof.app.publication import stale_stored_release, stored_releases
+from tenderproof.app.publication import iter_stored_releases, package_metadata, stale_stored_release
 from tenderproof.app.rebuild import rebuild as rebuild_projections
 from tenderproof.domain.model import parse_time
-from tenderproof.fsutil import atomic_write
+from tenderproof.fsutil import atomic_write, atomic_writer
 from tenderproof.instance import init as init_instance
 from tenderproof.ocds import packages
 from tenderproof.scenario.runner import Clock, Runner, Scenario
@@ -22,9 +23,6 @@ from .common import DataDir, Db, PublicUrl, close, fail, log_for, progress, serv
 
 scenario_app = typer.Typer(help="Replay procurement scenarios with their own dates.", no_args_is_help=True)
 ocds_app = typer.Typer(help="Open Contracting Data Standard output.", no_args_is_help=True)
-
-PUBLISHER = {"name": "tenderproof"}
-
 
 @scenario_app.command("run")
 def scenario_run(
@@ -84,45 +82,65 @@ def rebuild(
 Output = Annotated[Path, typer.Option("-o", "--output", help="Where to write")]
 
 
-def _releases(data_dir: Path | None, db: str | None, public_url: str | None) -> list[dict]:
-    """Every stored release, refused (one line) if any links its documents otherwise than the
-    public URL given would: a bulk file never mixes two installations' URLs, or URLs and ni: URIs."""
+def _service(data_dir: Path | None, db: str | None, public_url: str | None):
+    """The installation's service, refused (one line) if a stored release links its documents
+    otherwise than the public URL given would: a bulk file never mixes two installations' URLs,
+    or URLs and ni: URIs."""
     p = service_at(settings(data_dir, db, public_url))
     if stale := stale_stored_release(p):
         fail(f"stored releases link documents as {stale}, not under {p.document_base_url or 'ni:'}; "
              "give the server's --public-url, or rebuild the releases with this one (`tenderproof rebuild`)")
-    return stored_releases(p)
+    return p
 
 
 def _published() -> str:
     return datetime.now().astimezone().isoformat(timespec="seconds")
 
 
+class _Counted:
+    """An iterable that counts what passes through it (what the command reports it wrote)."""
+
+    def __init__(self, items: Iterable[dict]) -> None:
+        self.items, self.n = items, 0
+
+    def __iter__(self) -> Iterator[dict]:
+        for item in self.items:
+            self.n += 1
+            yield item
+
+
+def _write(output: Path, chunks: Iterable[str]) -> None:
+    """Write `chunks` to `output` as they come (in constant memory), renamed into place at the end."""
+    with atomic_writer(output) as f:
+        for chunk in chunks:
+            f.write(chunk.encode())
+
+
 @ocds_app.command("releases")
 def ocds_releases_cmd(output: Output, data_dir: DataDir = None, db: Db = None, public_url: PublicUrl = None) -> None:
-    """Write a release package of every release."""
-    rels = _releases(data_dir, db, public_url)
-    pkg = packages.release_package(rels, publisher=PUBLISHER, uri=output.resolve().as_uri(),
-                                   published_date=_published())
-    atomic_write(output, packages.dumps(pkg).encode())
-    typer.echo(f"wrote {len(rels)} releases to {output}")
+    """Write a release package of every release, in ledger order."""
+    p = _service(data_dir, db, public_url)
+    rels = _Counted(iter_stored_releases(p))
+    _write(output, packages.iter_release_package(rels, **package_metadata(p, output.resolve().as_uri(), _published())))
+    typer.echo(f"wrote {rels.n} releases to {output}")
 
 
 @ocds_app.command("records")
 def ocds_records_cmd(output: Output, data_dir: DataDir = None, db: Db = None, public_url: PublicUrl = None) -> None:
-    """Write a record package: one record per contracting process, compiled with ocdsmerge."""
-    rels = _releases(data_dir, db, public_url)
-    pkg = packages.record_package(rels, publisher=PUBLISHER, uri=output.resolve().as_uri(), published_date=_published())
-    atomic_write(output, packages.dumps(pkg).encode())
-    typer.echo(f"wrote {len(pkg['records'])} records to {output}")
+    """Write a record package: one record per contracting process in ocid order, compiled with ocdsmerge."""
+    p = _service(data_dir, db, public_url)
+    recs = _Counted(packages.records(iter_stored_releases(p, by_ocid=True)))
+    meta = package_metadata(p, output.resolve().as_uri(), _published())
+    _write(output, packages.stream_package(packages.record_metadata(**meta), "records", recs))
+    typer.echo(f"wrote {recs.n} records to {output}")
 
 
 @ocds_app.command("jsonl")
 def ocds_jsonl_cmd(output: Output, data_dir: DataDir = None, db: Db = None, public_url: PublicUrl = None) -> None:
-    """Write every release as JSON Lines (bulk)."""
-    rels = _releases(data_dir, db, public_url)
-    atomic_write(output, packages.jsonl(rels).encode())
-    typer.echo(f"wrote {len(rels)} releases to {output}")
+    """Write every release as JSON Lines (bulk), in ledger order."""
+    rels = _Counted(iter_stored_releases(_service(data_dir, db, public_url)))
+    _write(output, packages.iter_jsonl(rels))
+    typer.echo(f"wrote {rels.n} releases to {output}")
 
 
 tender_app = typer.Typer(help="Read tenders and their events.", no_args_is_help=True)

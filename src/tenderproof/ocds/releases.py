@@ -28,6 +28,8 @@ from typing import Any
 
 from tenderproof.domain.events import EventType
 
+from .protests import protest_fields
+
 #: tenderproof tender.status -> OCDS 1.1 tenderStatus codelist (closed).
 #: "planned": "A contracting process is scheduled, but is not yet taking place" - a draft has
 #: its items, criteria and deadline fixed but is not yet open to bids ("planning" is for a process
@@ -82,7 +84,9 @@ def _always(*tags: str) -> Publishes:
 
 
 _UPDATE = Publishes(("tenderUpdate",))
-_PROTEST = NoRelease("protests, stays and court orders are not part of OCDS 1.1; the log and the record hold them")
+#: Protests, stays, court orders and corrective action: tender.protests, .stays and .correctiveActions
+#: (tenderproof's own extension, ocds/extensions/tenderproof_protests).
+_PROTEST = _UPDATE
 _INTEGRITY = NoRelease("integrity records (ownership, conflicts of interest, recusals, contacts, incidents) "
                        "are not published in OCDS")
 
@@ -220,6 +224,7 @@ def _tender(s: Mapping[str, Any], buyer: dict, document_base_url: str | None) ->
                      **({"documentType": kind} if kind else {})})
     if docs:
         t["documents"] = docs
+    t |= protest_fields(s)
     if s["amendments"]:
         t["amendments"] = [{"id": a["id"], "date": a["date"], "rationale": a["rationale"],
                             "description": "Changed: " + ", ".join(_CHANGED.get(k, k) for k in a["changes"])}
@@ -288,7 +293,7 @@ def _tenderers(s: Mapping[str, Any]) -> list[dict[str, str]]:
 
 
 def _bid_details(s: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """Bids extension `bids.details`: opened bids with their tenderers; withdrawn ones without identity."""
+    """`bids.details` (tenderproof_bids): opened bids with their tenderers; withdrawn ones without identity."""
     cr, awarded = s.get("competitive_range"), bool(s["awards"])
     out = []
     for b in sorted(s["bids"].values(), key=lambda b: (b["date"], b["id"])):
@@ -316,19 +321,29 @@ def _bid_details(s: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 
 def _awards(s: Mapping[str, Any]) -> list[dict[str, Any]]:
-    contract_award = (s.get("contract") or {}).get("award")
+    """Every award decided, with its OCDS awardStatus read from the state: a decision that a later
+    one superseded (`supersedes`), and every award of a cancelled or unsuccessful tender, is
+    "cancelled"; the contracted award, or the latest one once the tender is complete (a
+    re-affirmed decision leaves the contract standing), is "active"; the latest one before
+    that is "pending" (the standstill, or the stay, before the contract)."""
+    superseded = {a["supersedes"]: a["id"] for a in s["awards"] if a.get("supersedes")}
+    contract = s.get("contract") or {}
+    ended = s["status"] in ("cancelled", "unsuccessful")
     out = []
     for n, a in enumerate(s["awards"]):
         latest = n == len(s["awards"]) - 1
-        if a["id"] == contract_award:
-            status = "active"  # "This award has been made, and is currently in force."
-        elif latest and s["status"] not in ("cancelled", "unsuccessful"):
-            status = "pending"  # "proposed, but not yet in force ... due to a cooling off period" (standstill)
-        else:
-            status = "cancelled"
         description = a["rationale"]
         if a.get("departure_reason"):
             description += f"\nDeparture from the evaluators' ranking: {a['departure_reason']}"
+        if a["id"] in superseded:
+            status = "cancelled"  # "This award has been cancelled": a later decision replaced it
+            description += f"\nSuperseded by award {superseded[a['id']]}."
+        elif ended:
+            status = "cancelled"  # the tender was cancelled (or found unsuccessful) after this award
+        elif a["id"] == contract.get("award") or (latest and contract and s["status"] == "complete"):
+            status = "active"  # "This award has been made, and is currently in force."
+        else:
+            status = "pending"  # "proposed, but not yet in force ... due to a cooling off period" (standstill)
         out.append({"id": a["id"], "title": f"Award of tender {s['id']}", "description": description,
                     "status": status, "date": a["date"], "value": _value(a["value"]),
                     "suppliers": [{"id": a["supplier"]["id"], "name": a["supplier"]["name"]}]})
@@ -336,6 +351,14 @@ def _awards(s: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 
 def _contract(c: dict) -> dict[str, Any]:
-    period = {"startDate": c["date"], **({"endDate": c["period_end"]} if c.get("period_end") else {})}
-    return {"id": c["id"], "awardID": c["award"], "status": "active", "dateSigned": c["date"],
-            "value": _value(c["value"]), "period": period}
+    """The contract as the state holds it: "active" once signed, "terminated" from the date the
+    state records its termination (OCDS contractStatus: "The contract was signed and in force, and
+    has now come to a close ... due to ... termination"), which then ends its period."""
+    end = c.get("terminated") or c.get("period_end")
+    out = {"id": c["id"], "awardID": c["award"], "status": "terminated" if c.get("terminated") else "active",
+           "dateSigned": c["date"], "value": _value(c["value"]),
+           "period": _period(c["date"], end) if end else {"startDate": c["date"]}}
+    if c.get("terminated"):
+        planned = f"; its period was to end {c['period_end']}" if c.get("period_end") else ""
+        out["description"] = f"Terminated {c['terminated']} with the cancellation of the tender{planned}."
+    return out
