@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import tempfile
 import zipfile
 
@@ -89,24 +90,30 @@ def test_an_unknown_tender_or_kind_is_a_problem(jedi):
     assert r.status_code == 422 and r.headers["content-type"] == PROBLEM
 
 
-def test_an_export_past_the_bound_is_refused_before_it_is_made(jedi, monkeypatch):
+@pytest.mark.parametrize("kind", ["releases", "compiled"])
+def test_an_export_past_the_bound_is_refused(jedi, monkeypatch, tmp_path, kind):
+    """Releases are measured before anything is read; compiled releases as they are written."""
     p, client = jedi
-    monkeypatch.setattr(exports, "MAX_RELEASES", len(queries.releases(p)) - 1)
-    r = client.get("/api/ocds/export.xlsx")
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    stored = sum(len(json.dumps(r)) for r in queries.releases(p))
+    monkeypatch.setattr(exports, "MAX_BYTES", stored // 4 if kind == "releases" else 1000)
+    r = client.get("/api/ocds/export.xlsx", params={"kind": kind})
     assert r.status_code == 422 and r.headers["content-type"] == PROBLEM
-    assert r.json()["type"].endswith("/export-too-large") and "?tender=" in r.json()["detail"]
+    body = r.json()
+    assert body["type"].endswith("/export-too-large") and "?tender=" in body["detail"], body
+    assert ("the compiled kind" in body["detail"]) is (kind == "releases")
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_one_export_at_a_time_and_nothing_left_behind(jedi, monkeypatch, tmp_path):
     _, client = jedi
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
-    monkeypatch.setattr(exports, "WAIT", 0)
     assert exports._ONE_AT_A_TIME.acquire(blocking=False)
     try:
         r = client.get("/api/ocds/export.xlsx", params={"tender": TENDER})
     finally:
         exports._ONE_AT_A_TIME.release()
-    assert r.status_code == 503 and r.headers["retry-after"] == "0"
+    assert r.status_code == 503 and r.headers["retry-after"] == str(exports.RETRY_AFTER)
     assert r.json()["type"].endswith("/export-busy")
     assert client.get("/api/ocds/export.xlsx", params={"tender": TENDER}).status_code == 200
     assert list(tmp_path.iterdir()) == []  # the export's folder went once the file was sent

@@ -4,11 +4,16 @@ compiled release (one per contracting process, its latest state, ocdsmerge) or p
 whole history), and a sheet per array (`awards`, `ten_items`, …) joined to it by `ocid` and `id`.
 
 flatten-tool reads its whole input into memory and keeps every sheet there until it writes, so an
-export is bounded: at most `MAX_RELEASES` stored releases go into one (measured about 13 KB of
-memory per release of JEDI's size, so 20,000 come to some 270 MB for a few seconds to half a
-minute), larger ones are refused with a pointer to one tender's export or the JSON Lines, and
-the API makes one export at a time (`_ONE_AT_A_TIME`). Everything is read from the stored
-releases and the bundled 1.1.5 release schema: nothing is fetched.
+export is bounded by the size of that input, the JSON of the releases or compiled releases it
+flattens. Measured on the 2-core machine (shared with other work), peak memory grows by 2 to 3.3
+times that size: 33 MB of releases (4,900 of JEDI's later ones) +104 MB, 26 s to Excel, 13 s to
+CSV; 135 MB (20,000) +264 MB, 101 s to Excel, 38 s to CSV. The API takes at most `MAX_BYTES`
+(32 MiB: about 110 MB of memory, under half a minute) and makes one export at a time
+(`_ONE_AT_A_TIME`); the CLI takes `CLI_MAX_BYTES` (256 MiB) unless told otherwise (--max-bytes).
+Past the bound the export is refused, pointing at the compiled kind (one row per process, far
+smaller), one tender's export or the JSON Lines. The bound is checked on the stored releases before
+anything is read, then on what is written for flatten-tool as it is written. Everything comes
+from the stored releases and the bundled 1.1.5 release schema: nothing is fetched.
 """
 
 from __future__ import annotations
@@ -41,10 +46,13 @@ Format = Literal["csv", "xlsx"]
 Kind = Literal["compiled", "releases"]
 FORMATS: tuple[Format, ...] = ("csv", "xlsx")
 KINDS: tuple[Kind, ...] = ("compiled", "releases")
-MAX_RELEASES = 20_000
+MiB = 1 << 20
+MAX_BYTES = 32 * MiB
+CLI_MAX_BYTES = 256 * MiB
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-#: Seconds an API export waits for the one before it, then 503 + Retry-After.
-WAIT = 30.0
+#: While one export is being made, another is 503 at once, with this Retry-After in seconds
+#: (waiting for it would hold a worker thread that every other request needs).
+RETRY_AFTER = 30
 _ONE_AT_A_TIME = threading.BoundedSemaphore(1)
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # the same bytes for the same data: no wall-clock time in the zip
 
@@ -62,19 +70,27 @@ def _query(tender_id: str | None) -> sa.Select:
     return q if tender_id is None else q.where(ocds_releases.c.tender_id == tender_id)
 
 
-def check_size(p: Procurement, tender_id: str | None, max_releases: int = MAX_RELEASES) -> int:
-    """The number of stored releases the export reads, refused before anything is read for a
-    tender that has none (there is no such tender), or for more than `max_releases`."""
-    count_q = sa.select(sa.func.count()).select_from(_query(tender_id).subquery())
+def check_size(p: Procurement, tender_id: str | None, kind: Kind, max_bytes: int) -> None:
+    """Refuse, before anything is read, an export of a tender that has no release (there is no
+    such tender: one is published from its creation on) or of more stored releases than
+    `max_bytes` (compiled releases are not known before they are made: `export` checks them)."""
+    size = sa.func.coalesce(sa.func.sum(sa.func.length(ocds_releases.c.release)), 0)
+    q = sa.select(sa.func.count(), size)
+    q = q if tender_id is None else q.where(ocds_releases.c.tender_id == tender_id)
     with p.db.reader.connect() as conn:
-        count = conn.execute(count_q).scalar_one()
-    if tender_id is not None and count == 0:  # a tender is published from its creation on
+        count, stored = conn.execute(q).one()
+    if tender_id is not None and count == 0:
         raise ExportRefused("not-found", f"no tender {tender_id}")
-    if count > max_releases:
-        where = "" if tender_id else "; export one tender (--tender / ?tender=), or take the JSON Lines"
-        raise ExportRefused("export-too-large", f"{count} releases are more than one export holds "
-                            f"({max_releases}, as flatten-tool works in memory){where}")
-    return count
+    if kind == "releases" and stored > max_bytes:
+        raise _too_large(f"{count} releases", tender_id, kind, max_bytes)
+
+
+def _too_large(what: str, tender_id: str | None, kind: Kind, max_bytes: int) -> ExportRefused:
+    smaller = [*(["the compiled kind"] if kind == "releases" else []),
+               *([] if tender_id else ["one tender (--tender / ?tender=)"]), "the JSON Lines"]
+    bound = f"{max_bytes // MiB} MiB" if max_bytes >= MiB else f"{max_bytes} bytes"
+    return ExportRefused("export-too-large", f"{what} come to more than one export holds ({bound} of JSON, as "
+                         f"flatten-tool works in memory); take {', or '.join(smaller)}")
 
 
 def _rows(p: Procurement, tender_id: str | None, kind: Kind) -> Iterator[str]:
@@ -91,18 +107,21 @@ def _rows(p: Procurement, tender_id: str | None, kind: Kind) -> Iterator[str]:
 
 
 def export(p: Procurement, fmt: Format, out: BinaryIO, *, tender_id: str | None = None,
-           kind: Kind = "compiled", max_releases: int = MAX_RELEASES) -> int:
+           kind: Kind = "compiled", max_bytes: int = MAX_BYTES) -> int:
     """Write the flattened export to `out`: an .xlsx workbook, or a zip of one CSV per sheet
     (`main.csv` first). Returns the rows of the main sheet."""
-    check_size(p, tender_id, max_releases)
+    check_size(p, tender_id, kind, max_bytes)
     with tempfile.TemporaryDirectory(prefix="tenderproof-export-") as tmp:
         source = Path(tmp, "releases.json")
-        rows = 0
-        with source.open("w", encoding="utf-8") as f:  # a release package: what flatten-tool reads
-            f.write('{"releases": [')
+        rows = written = 0
+        with source.open("wb") as f:  # a release package: what flatten-tool reads
+            f.write(b'{"releases": [')
             for rows, text in enumerate(_rows(p, tender_id, kind), start=1):
-                f.write(("," if rows > 1 else "") + text)
-            f.write("]}")
+                written += f.write((("," if rows > 1 else "") + text).encode())
+                if written > max_bytes:
+                    raise _too_large("the compiled releases" if kind == "compiled" else "the releases", tender_id, kind,
+                                     max_bytes)
+            f.write(b"]}")
         target = Path(tmp, "flat.xlsx" if fmt == "xlsx" else "flat")
         _flatten(source, target, fmt)
         if fmt == "xlsx":
@@ -146,17 +165,17 @@ def _refused(e: ExportRefused) -> Response:
 
 def _serve(p: Procurement, fmt: Format, tender: str | None, kind: Kind, media_type: str, suffix: str) -> Response:
     try:
-        check_size(p, tender, MAX_RELEASES)  # before waiting for another export: a refusal costs one count
+        check_size(p, tender, kind, MAX_BYTES)  # before waiting for another export: a refusal costs one query
     except ExportRefused as e:
         return _refused(e)
-    if not _ONE_AT_A_TIME.acquire(timeout=WAIT):
+    if not _ONE_AT_A_TIME.acquire(blocking=False):
         busy = problems.problem(503, "export-busy", "another export is being made; retry shortly")
-        busy.headers["Retry-After"] = str(int(WAIT))
+        busy.headers["Retry-After"] = str(RETRY_AFTER)
         return busy
     tmp = Path(tempfile.mkdtemp(prefix="tenderproof-export-"))
     try:
         with (tmp / "out").open("wb") as out:
-            export(p, fmt, out, tender_id=tender, kind=kind, max_releases=MAX_RELEASES)
+            export(p, fmt, out, tender_id=tender, kind=kind, max_bytes=MAX_BYTES)
     except BaseException as e:
         shutil.rmtree(tmp, ignore_errors=True)
         if isinstance(e, ExportRefused):  # the data grew past the bound since it was counted

@@ -11,6 +11,7 @@ from tenderproof.app.publication import stale_stored_release
 from tenderproof.fsutil import atomic_writer
 
 from .common import DataDir, Db, PublicUrl, fail, service
+from .record_cmd import parse_size
 
 
 def export(
@@ -19,9 +20,10 @@ def export(
     tender: Annotated[str | None, typer.Option(help="Only this tender's releases")] = None,
     kind: Annotated[str, typer.Option(
         help="compiled: one row per contracting process (its latest state); releases: every release")] = "compiled",
-    max_releases: Annotated[int | None, typer.Option(
-        min=1, help="Refuse an export of more stored releases (flatten-tool works in memory, ~13 KB each) "
-                    "[default: 20000]")] = None,
+    max_bytes: Annotated[str | None, typer.Option(
+        "--max-bytes", metavar="SIZE", show_default="256M",
+        help="Refuse an export whose JSON comes to more than SIZE (500M, 1G …): flatten-tool holds "
+             "about twice that in memory")] = None,
     data_dir: DataDir = None,
     db: Db = None,
     public_url: PublicUrl = None,
@@ -33,15 +35,18 @@ def export(
         fail(f"--format {format!r} is not one of {', '.join(exports.FORMATS)}", code=2)
     if kind not in exports.KINDS:
         fail(f"--kind {kind!r} is not one of {', '.join(exports.KINDS)}", code=2)
+    try:
+        cap = exports.CLI_MAX_BYTES if max_bytes is None else parse_size(max_bytes)
+    except ValueError as e:
+        fail(f"--max-bytes: {e}", code=2)
     p = service(data_dir, db, signing=False, public_url=public_url)
     if stale := stale_stored_release(p):  # as `ocds releases`: one file never mixes two settings
         fail(f"stored releases link documents as {stale}, not under {p.document_base_url or 'ni:'}; "
              "give the server's --public-url, or rebuild the releases with this one (`tenderproof rebuild`)")
     try:
-        exports.check_size(p, tender, max_releases or exports.MAX_RELEASES)  # refused before any file is made
+        exports.check_size(p, tender, kind, cap)  # refused before any file is made
         with atomic_writer(output) as out:
-            rows = exports.export(p, format, out, tender_id=tender, kind=kind,
-                                  max_releases=max_releases or exports.MAX_RELEASES)
+            rows = exports.export(p, format, out, tender_id=tender, kind=kind, max_bytes=cap)
     except exports.ExportRefused as e:
         fail(str(e))
     what = "compiled releases (one per contracting process)" if kind == "compiled" else "releases"
