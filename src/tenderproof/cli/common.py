@@ -85,7 +85,7 @@ def service(data_dir: Path | None, db: str | None, clock: Callable[[], datetime]
 
 
 def service_at(s: Settings, clock: Callable[[], datetime] = utcnow, signing: bool = True) -> Procurement:
-    return Procurement(open_log(s, signing=signing), s.data_dir, clock, public_url=s.public_url)
+    return Procurement(open_log(s, signing=signing), s.data_dir, clock, public_url=s.public_url, publication=s.ocds)
 
 
 def close(log: Log) -> None:

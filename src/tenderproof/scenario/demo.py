@@ -50,10 +50,12 @@ def setup(settings: Settings, hours: float = 3.0) -> DemoInfo:
     """Replay JEDI into a fresh data dir, then open the sandbox tender with demo accounts."""
     log = init(settings)
     clock = Clock()
-    scenario = Procurement(log, settings.data_dir, clock, public_url=settings.public_url)
+    scenario = Procurement(log, settings.data_dir, clock, public_url=settings.public_url,
+                          publication=settings.ocds)
     report = Runner(scenario, clock, settings.data_dir / "scenario-keys").run(Scenario.load("jedi"))
 
-    live = Procurement(log, settings.data_dir, public_url=settings.public_url)  # the real clock from here on
+    live = Procurement(log, settings.data_dir, public_url=settings.public_url,
+                       publication=settings.ocds)  # the real clock from here on
     tokens = {}
     for pid, (name, role) in ACCOUNTS.items():
         accounts.add_person(live, pid, name)
