@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from tenderproof import __version__
 from tenderproof.app.service import Procurement
 
-from . import admin, commands, docs, documents, exports, feeds, limits, log, problems, reads, webhooks
+from . import admin, bundles, commands, docs, documents, exports, feeds, limits, log, problems, reads, webhooks
 from .ocds_extensions import router as ocds_extensions_router
 
 
@@ -31,6 +31,7 @@ def create_app(procurement: Procurement, *, portal: bool = True, body_limits: li
     app.include_router(ocds_extensions_router, prefix="/api", responses=problems.responses(404, 422))
     app.include_router(admin.router, prefix="/api", responses=problems.responses(400, 401, 403, 404, 409, 422))
     app.include_router(documents.router, prefix="/api", responses=problems.responses(422))
+    app.include_router(bundles.router, prefix="/api")  # a tender's public record bundle
     app.include_router(exports.router, prefix="/api")  # OCDS as CSV and Excel (flatten-tool)
     app.include_router(log.router, responses=problems.responses(404, 422))
     app.include_router(feeds.router, responses=problems.responses(404, 422))

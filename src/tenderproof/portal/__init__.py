@@ -12,6 +12,7 @@ Paths (chosen not to collide with the API's C2SP tile routes under /log/...):
     GET /events/{index}/entry      the entry's exact bytes, as logged
     GET /events/{index}/proof      a C2SP tlog-proof of the entry (text/plain)
     GET /documents/{sha256}        a document a tender lists (attachment), checked against its hash
+    GET /flags                     flagged tenders (?code=); /flags/indicators what each flag means
     GET /log                       the log's status: checkpoint, size, keys, witnesses, policy
     GET /verify/log.vkey           the log's verifier key
     GET /verify/log.tlog-policy    the tlog-policy (log key, witnesses, quorum)
@@ -21,11 +22,12 @@ Paths (chosen not to collide with the API's C2SP tile routes under /log/...):
 
 from fastapi import APIRouter
 
-from . import documents, routes, verification
+from . import documents, flags, routes, verification
 
 router = APIRouter(include_in_schema=False)
 router.include_router(routes.router)
 router.include_router(verification.router)
 router.include_router(documents.router)
+router.include_router(flags.router)
 
 __all__ = ["router"]

@@ -36,3 +36,6 @@ class TenderPage:
     record: dict[str, Any] = field(default_factory=dict)  # protests, stays, integrity (dispute_record)
     sealed_evaluation: int = 0
     award_events: dict[str, int] = field(default_factory=dict)  # award id -> ledger index
+    disclosed_content: dict[str, dict[str, Any]] = field(default_factory=dict)  # commitment -> disclosed record
+    flags: list[Any] = field(default_factory=list)  # its red flags (`portal.flags.Flag`), set by the route
+    bundle: dict[str, str] = field(default_factory=dict)  # where its public record bundle is, how to verify it

@@ -14,7 +14,6 @@ from .labels import event_label, forum, role_label
 
 E = EventType
 NARRATIVE_KEYS = ("strengths", "weaknesses", "deficiencies", "risks", "rationale", "reason")
-PROTEST_FIELDS = ("id", "forum", "kind", "grounds", "timely", "timeliness_rule", "due", "express")
 
 
 def deadline_history(events: list[Logged]) -> tuple[list[dict[str, Any]], str | None]:
@@ -59,7 +58,7 @@ def disclosed_records(events: list[Logged], bid_names: dict[str, str],
                 "bid": p.get("bid"), "bid_name": bid_names.get(p.get("bid", ""), ""),
                 "factor": factor_names.get(p.get("factor", ""), p.get("factor", "")),
                 "evaluator": p.get("evaluator", ""), "revision": p.get("revision"),
-                "rating": content.get("rating", ""),
+                "rating": content.get("rating", ""), "content": content,
                 "notes": _notes(content),
             })
     return out
@@ -74,102 +73,92 @@ def _notes(content: dict[str, Any]) -> list[tuple[str, str]]:
 EVALUATION_TYPES = (E.EVALUATION_RATED, E.EVALUATION_CONSENSUS, E.EVALUATION_COMPETITIVE_RANGE)
 
 
-def sealed_evaluation_count(events: list[Logged]) -> int:
-    """Evaluation records whose content is still behind its commitment."""
-    disclosed = {i.get("commitment") for e in events if e.envelope["type"] == E.CONFIDENTIAL_DISCLOSED
-                 for i in e.envelope["payload"].get("items", [])}
+def sealed_evaluation_count(events: list[Logged], disclosed: list[str]) -> int:
+    """Evaluation records whose content is still behind its commitment (`disclosed`: the
+    commitments the state holds as disclosed)."""
+    opened = set(disclosed)
     return sum(1 for e in events if e.envelope["type"] in EVALUATION_TYPES
-               and e.envelope.get("confidential") and e.envelope["confidential"] not in disclosed)
+               and e.envelope.get("confidential") and e.envelope["confidential"] not in opened)
 
 
-def dispute_record(events: list[Logged], bidder_names: dict[str, str]) -> dict[str, Any]:
-    """Protests, stays, corrective actions and the integrity record, folded from the public
-    envelopes alone (what they seal stays sealed: only that it exists, and its commitment)."""
-    protests: dict[str, dict[str, Any]] = {}
-    stays: dict[str, dict[str, Any]] = {}
-    out: dict[str, list[dict[str, Any]]] = {k: [] for k in (
-        "corrective", "recusals", "matches", "employment", "contacts", "incidents", "ownership", "performance")}
+def dispute_record(v: dict[str, Any], events: list[Logged], bidder_names: dict[str, str]) -> dict[str, Any]:
+    """Protests, stays, corrective actions and the integrity record as the domain's state holds
+    them (`v`, the public view): what is in force, lifted or decided is the state's, never
+    recomputed here. The envelopes add only what the state does not keep: the link to each
+    event, the text filed with an agency report or comments, and who recorded an incident."""
+    at_seq = {e.envelope.get("seq"): e.index for e in events}
+    by_time: dict[str, list[Logged]] = {}
+    for e in events:
+        by_time.setdefault(e.envelope["time"], []).append(e)
+
+    def index_at(time: str | None, *types: str, **payload: Any) -> int | None:
+        """The ledger index of the event at `time` of one of `types` whose payload holds `payload`."""
+        for e in by_time.get(time or "", []):
+            p = e.envelope.get("payload", {})
+            if e.envelope["type"] in types and all(p.get(k) == x for k, x in payload.items()):
+                return e.index
+        return None
 
     def name(x: str) -> str:
         return bidder_names.get(x, x)
 
-    def add_stay(stay: dict[str, Any], e: Logged, protest: str | None) -> None:
-        stays[stay.get("id", f"stay-{e.index}")] = {
-            "id": stay.get("id"), "kind": stay.get("kind", "stay"), "basis": stay.get("basis", ""),
-            "blocks": stay.get("blocks", []), "until": stay.get("until"), "protest": protest,
-            "from": e.envelope["time"], "index": e.index, "status": "in force", "ended": None, "end_index": None,
-            "override": None}
+    filings = {(e.envelope["type"], e.envelope["payload"].get("protest")): e for e in events
+               if e.envelope["type"] in (E.PROTEST_AGENCY_REPORT, E.PROTEST_COMMENTS)}
 
-    def end_stays(protest: str | None, kinds: tuple[str, ...], e: Logged) -> None:
-        for st in stays.values():
-            if st["protest"] == protest and st["kind"] in kinds and st["status"] == "in force":
-                st.update(status="lifted", ended=e.envelope["time"], end_index=e.index)
+    def filing(kind: str, protest: str, date: str | None) -> dict[str, Any] | None:
+        e = filings.get((kind, protest))
+        if date is None:
+            return None
+        return {"date": date, "summary": e.envelope["payload"].get("summary", "") if e else "",
+                "index": e.index if e else None}
 
-    for e in events:
-        env = e.envelope
-        t, p, at, actor = env["type"], env.get("payload", {}), env["time"], env.get("actor", {})
-        sealed = env.get("confidential")
-        if t == E.PROTEST_FILED:
-            protests[p.get("id", f"protest-{e.index}")] = {
-                **{k: p.get(k) for k in PROTEST_FIELDS},
-                "protester": p.get("protester"), "protester_name": name(p.get("protester", "")),
-                "forum_name": forum(p.get("forum")),
-                "filed": at, "index": e.index, "docketed": None, "report_due": None, "decision_due": None,
-                "report": None, "comments": None, "outcome": None, "decided": None, "decided_index": None,
-                "reasoning": None, "recommended_action": None, "orders": []}
-        elif t == E.PROTEST_DOCKETED and p.get("protest") in protests:
-            protests[p["protest"]].update(docketed=at, report_due=p.get("report_due"),
-                                          decision_due=p.get("decision_due"))
-            if p.get("stay"):
-                add_stay(p["stay"], e, p["protest"])
-        elif t == E.PROTEST_AGENCY_REPORT and p.get("protest") in protests:
-            protests[p["protest"]]["report"] = {"date": at, "summary": p.get("summary", ""), "index": e.index,
-                                                "comments_due": p.get("comments_due")}
-        elif t == E.PROTEST_COMMENTS and p.get("protest") in protests:
-            protests[p["protest"]]["comments"] = {"date": at, "summary": p.get("summary", ""), "index": e.index}
-        elif t == E.PROTEST_DECIDED and p.get("protest") in protests:
-            protests[p["protest"]].update(outcome=p.get("outcome"), decided=at, decided_index=e.index,
-                                          reasoning=p.get("reasoning"), recommended_action=p.get("recommended_action"))
-            end_stays(p["protest"], ("CICA stay", "suspension"), e)
-        elif t == E.COURT_ORDER and p.get("protest") in protests:
-            protests[p["protest"]]["orders"].append({"date": at, "order": str(p.get("order", "")).replace("_", " "),
-                                                     "text": p.get("text", ""), "index": e.index})
-            if p.get("stay"):
-                add_stay(p["stay"], e, p["protest"])
-            if p.get("order") == "dissolve_injunction":
-                end_stays(p["protest"], ("tro", "preliminary injunction"), e)
-        elif t == E.STAY_VOLUNTARY_HOLD and p.get("stay"):
-            add_stay(p["stay"], e, p.get("protest"))
-        elif t in (E.STAY_ENDED, E.STAY_OVERRIDDEN) and p.get("stay") in stays:
-            st = stays[p["stay"]]
-            st.update(status="ended" if t == E.STAY_ENDED else "overridden", ended=at, end_index=e.index)
-            if t == E.STAY_OVERRIDDEN:
-                st["override"] = {"ground": p.get("ground"), "finding": p.get("finding"), "by": actor.get("id")}
-        elif t == E.CORRECTIVE_ACTION_TAKEN:
-            out["corrective"].append({"date": at, "index": e.index, "kind": p.get("kind"),
-                                      "rationale": p.get("rationale"), "factors": p.get("factors", []),
-                                      "protest": p.get("protest"), "revisits": p.get("revisits", [])})
-        elif t == E.PERFORMANCE_STARTED:
-            out["performance"].append({"date": at, "index": e.index, "contract": p.get("contract"),
-                                       "scope": p.get("scope")})
-        elif t == E.OFFICIAL_RECUSED:
-            out["recusals"].append({"date": at, "index": e.index, "official": p.get("official"),
-                                    "reason": p.get("reason"), "by": actor.get("id")})
-        elif t == E.COI_MATCH:
-            out["matches"].append({"date": at, "index": e.index, "official": p.get("official"),
-                                   "interest": p.get("interest"), "commitment": sealed})
-        elif t == E.INTEGRITY_EMPLOYMENT_CONTACT:
-            out["employment"].append({"date": at, "index": e.index, "official": p.get("official"),
-                                      "contact_date": p.get("contact_date"),
-                                      "response": p.get("response")})
-        elif t == E.CONTACT_RECORDED:
-            out["contacts"].append({"recorded": at, "index": e.index, "official": p.get("official"),
-                                    "party": p.get("party"), "channel": p.get("channel"), "when": p.get("when"),
-                                    "commitment": sealed})
-        elif t == E.INTEGRITY_INCIDENT:
-            by = f"{actor.get('id', '?')} ({role_label(actor.get('role', ''))})"
-            out["incidents"].append({"date": at, "index": e.index, "by": by,
-                                     "affected": [name(a) for a in p.get("affected", [])], "commitment": sealed})
-        elif t == E.BIDDER_OWNERSHIP_DECLARED:
-            out["ownership"].append({"date": at, "index": e.index, "commitment": sealed})
-    return {"protests": list(protests.values()), "stays": list(stays.values()), **out}
+    protests = [{
+        **pr, "protester_name": name(pr["protester"]), "forum_name": forum(pr["forum"]),
+        "index": index_at(pr["filed"], E.PROTEST_FILED, id=pr["id"]),
+        "decided_index": index_at(pr["decided"], E.PROTEST_DECIDED, protest=pr["id"]),
+        "report": filing(E.PROTEST_AGENCY_REPORT, pr["id"], pr["report"]),
+        "comments": filing(E.PROTEST_COMMENTS, pr["id"], pr["comments"]),
+        "orders": [{**o, "order": o["order"].replace("_", " "),
+                    "index": index_at(o["date"], E.COURT_ORDER, protest=pr["id"], order=o["order"])}
+                   for o in pr["orders"]],
+    } for pr in v["protests"]]
+    stays = [{
+        **st, "status": STAY_STATUS.get(st["status"], st["status"]),
+        "index": _first(index_at(st["from"], *STAY_STARTS, protest=st["protest"]), index_at(st["from"], *STAY_STARTS)),
+        "end_index": _first(index_at(st["ended"], E.STAY_ENDED, E.STAY_OVERRIDDEN, stay=st["id"]),
+                            index_at(st["ended"], E.PROTEST_DECIDED, E.COURT_ORDER, protest=st["protest"])),
+    } for st in v["stays"]]
+    incidents = []
+    for x in v["incidents"]:
+        logged = next((e for e in by_time.get(x["date"], []) if e.envelope["type"] == E.INTEGRITY_INCIDENT), None)
+        actor = logged.envelope.get("actor", {}) if logged else {}
+        incidents.append({"date": x["date"], "index": logged.index if logged else None,
+                          "by": f"{actor.get('id', '?')} ({role_label(actor.get('role', ''))})",
+                          "affected": [name(a) for a in x["affected"]],
+                          "commitment": logged.envelope.get("confidential") if logged else None})
+    performance = [v["performance"]] if v["performance"] else []
+    return {
+        "protests": protests, "stays": stays, "incidents": incidents,
+        "corrective": [{**ca, "index": at_seq.get(ca["seq"])} for ca in v["corrective_actions"]],
+        "performance": [{**pf, "index": index_at(pf["date"], E.PERFORMANCE_STARTED)} for pf in performance],
+        "recusals": sorted(({"official": o, **r, "index": index_at(r["date"], E.OFFICIAL_RECUSED, official=o)}
+                            for o, r in v["recusals"].items()), key=lambda r: r["date"]),
+        "matches": [{**m, "index": index_at(m["date"], E.COI_MATCH, official=m["official"])}
+                    for m in v["coi_matches"]],
+        "employment": [{**x, "index": index_at(x.get("date"), E.INTEGRITY_EMPLOYMENT_CONTACT)}
+                       for x in v["employment_contacts"]],
+        "contacts": [{**x, "index": index_at(x["recorded"], E.CONTACT_RECORDED, official=x["official"])}
+                     for x in v["contacts"]],
+        # Who declared is sealed until the opening, so the state has no public row for it: only
+        # that a declaration was logged, and when.
+        "ownership": [{"date": e.envelope["time"], "index": e.index, "commitment": e.envelope.get("confidential")}
+                      for e in events if e.envelope["type"] == E.BIDDER_OWNERSHIP_DECLARED],
+    }
+
+
+STAY_STARTS = (E.PROTEST_DOCKETED, E.COURT_ORDER, E.STAY_VOLUNTARY_HOLD)
+STAY_STATUS = {"in-force": "in force"}
+
+
+def _first(*xs: int | None) -> int | None:
+    return next((x for x in xs if x is not None), None)

@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, Response
 from tenderproof.app import queries
 from tenderproof.app.service import Procurement
 
-from . import labels, views
+from . import flags, labels, views
 from .summaries import actor_text, summarize
 from .web import MAX_QUERY, ProcurementDep, html, ledger_index, not_found
 
@@ -50,6 +50,7 @@ def tender(request: Request, tender_id: str, p: ProcurementDep) -> HTMLResponse:
                          f"There is no tender with the identifier “{tender_id[:100]}” in this log. "
                          "Identifiers are exact; search by a part of the title or identifier instead.",
                          q=tender_id[:MAX_QUERY], suggestions=_similar(p, tender_id))
+    page.flags = flags.flags_for(request, p, page.v)
     return html("tender.html", request=request, t=page, v=page.v, nav="tenders")
 
 

@@ -11,7 +11,9 @@ It is built from two sources, both read through `app.queries`, and nothing else:
 from __future__ import annotations
 
 import hashlib
+import re
 from typing import Any
+from urllib.parse import quote
 
 from tenderproof.app import queries
 from tenderproof.app.service import Logged, Procurement
@@ -97,7 +99,7 @@ def tender_page(p: Procurement, tender_id: str) -> TenderPage | None:
         key_dates.append(("Bids opened", v["opened"], ""))
     if v["competitive_range"]:
         key_dates.append(("Competitive range set", v["competitive_range"]["date"], ""))
-    record = dispute_record(events, bidder_names)
+    record = dispute_record(v, events, bidder_names)
     for pr in record["protests"]:
         key_dates.append((f"Protest filed ({pr['protester_name']}, {pr['forum_name']})", pr["filed"],
                           f"{pr['id']}: {pr['outcome'] or 'pending'}"))
@@ -119,16 +121,30 @@ def tender_page(p: Procurement, tender_id: str) -> TenderPage | None:
     key_dates.append(("Last event", v["last_event"], ""))
     key_dates = [key_dates[0], *sorted(key_dates[1:-1], key=lambda k: k[1] or ""), key_dates[-1]]
     declarations = [{"official": o, **d} for o, d in sorted(v["declarations"].items(), key=lambda kv: kv[1]["date"])]
+    disclosed = disclosed_records(events, bid_names, factor_names)
     page = TenderPage(
         v=v, phase=phase_of(v), bid_names=bid_names, bidder_names=bidder_names, deadlines=deadlines,
         enquiry_end_original=enquiry_end_original, key_dates=key_dates,
         events=event_rows(events, bid_names, bidder_names), event_of=event_of,
-        disclosed=disclosed_records(events, bid_names, factor_names), declarations=declarations,
-        factor_names=factor_names, record=record, sealed_evaluation=sealed_evaluation_count(events),
-        award_events=award_events,
+        disclosed=disclosed, declarations=declarations,
+        disclosed_content={d["commitment"]: d for d in disclosed},
+        factor_names=factor_names, record=record, sealed_evaluation=sealed_evaluation_count(events, v["disclosed"]),
+        award_events=award_events, bundle=bundle_offer(v["id"]),
     )
     page.chart = timeline_svg(page)
     return page
+
+
+def record_filename(tender_id: str) -> str:
+    """The file name a tender's public record bundle downloads as (`api.bundles` serves it)."""
+    return re.sub(r"[^A-Za-z0-9._-]", "_", tender_id) + "-record.zip"
+
+
+def bundle_offer(tender_id: str) -> dict[str, str]:
+    """Where the tender's public record bundle is, and the exact command that verifies it offline."""
+    name = record_filename(tender_id)
+    return {"url": f"/api/tenders/{quote(tender_id, safe='')}/record.zip", "file": name, "vkey": "/verify/log.vkey",
+            "command": f"tenderproof verify {name} --vkey log.vkey"}
 
 
 def entry_digests(entry: bytes) -> tuple[str, str]:
