@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Annotated, Any
+from datetime import date
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, Field
 
@@ -24,11 +26,45 @@ class TenderSummary(BaseModel):
     id: str
     title: str
     status: str
+    buyer: str = Field("", description="The buyer's name")
+    published: str | None = Field(None, description="When it was published (RFC 3339 UTC); null for a draft")
+    deadline: str | None = Field(None, description="When bids are due (RFC 3339 UTC)")
+    value: dict[str, Any] | None = Field(None, description="The estimated value: amount (a decimal) and currency")
+    awarded_to: str | None = Field(None, description="The latest award's supplier")
 
 
 class TenderPage(BaseModel):
     items: list[TenderSummary]
     next_cursor: str | None = Field(description="Pass as ?cursor= for the next page; null at the end")
+
+
+class TenderQuery(BaseModel):
+    """A search of the tenders (app.search): each text field matches word by word, a word of the
+    search matching every word it begins, case-insensitively; `q` searches every field. Dates are
+    inclusive days; values are the estimated value, inclusive, in `currency` when given."""
+
+    q: str | None = Field(None, max_length=200, description="Words of the title, description, identifier, "
+                          "buyer, awarded supplier, bidder (from the opening on) or classification")
+    buyer: str | None = Field(None, max_length=200, description="Words of the buyer's identifier or name")
+    supplier: str | None = Field(None, max_length=200, description="Words of an awarded supplier's identifier or name")
+    bidder: str | None = Field(None, max_length=200, description="Words of a bidder's identifier or name; bidders "
+                               "are known only from the tender's opening on")
+    classification: str | None = Field(None, max_length=200, description="An item's classification, e.g. "
+                                       "'CPV 72000000' or '81112000' (a prefix finds the codes below it)")
+    status: str | None = Field(None, max_length=40)
+    currency: str | None = Field(None, pattern="^[A-Za-z]{3}$", description="ISO 4217")
+    value_min: float | None = Field(None, ge=0, allow_inf_nan=False)
+    value_max: float | None = Field(None, ge=0, allow_inf_nan=False)
+    published_from: date | None = None
+    published_to: date | None = None
+    deadline_from: date | None = None
+    deadline_to: date | None = None
+    awarded_from: date | None = None
+    awarded_to: date | None = None
+    sort: Literal["id", "published", "deadline", "awarded", "value", "title"] = "id"
+    order: Literal["asc", "desc"] = "asc"
+    cursor: str | None = Field(None, max_length=100)
+    limit: int = Field(50, ge=1, le=200)
 
 
 class FeedEvent(BaseModel):
@@ -41,17 +77,27 @@ class FeedPage(BaseModel):
     next_after: int = Field(description="Pass as ?after= to continue; the feed is strictly in ledger order")
 
 
-Search = Annotated[str | None, Query(max_length=200)]
-StatusFilter = Annotated[str | None, Query(max_length=40)]
-Cursor = Annotated[str | None, Query(max_length=100)]
 ReaderRole = Annotated[str, Query(pattern="^(buyer|evaluator|ssa|hca|auditor|reviewer)$")]
 
 
-@router.get("/tenders", response_model=TenderPage, tags=["tenders"], summary="List tenders (search, filter, cursor)")
-def list_tenders(p: ProcurementDep, q: Search = None, status: StatusFilter = None, cursor: Cursor = None,
-                 limit: Annotated[int, Query(ge=1, le=200)] = 50) -> TenderPage:
-    found = queries.find_tenders(p, q or "", status or "", after=cursor or "", limit=limit)
-    items = [TenderSummary(id=t.id, title=t.title, status=t.status) for t in found.items]
+def _invalid(name: str, message: str, value: Any) -> RequestValidationError:
+    return RequestValidationError([{"type": "value_error", "loc": ("query", name), "msg": message, "input": value}])
+
+
+@router.get("/tenders", response_model=TenderPage, tags=["tenders"],
+            summary="List tenders: search, filter by field, value and dates, sort, cursor")
+def list_tenders(p: ProcurementDep, f: Annotated[TenderQuery, Query()]) -> TenderPage:
+    given = f.model_dump(exclude_none=True, exclude={"cursor", "limit"})
+    search, errors = queries.search_from_params({k: v if isinstance(v, str) else str(v) for k, v in given.items()})
+    if errors:  # the model above checked each parameter; this is where they are read
+        name, message = next(iter(errors.items()))
+        raise _invalid(name, message, given[name])
+    try:
+        found = queries.find_tenders(p, search, after=f.cursor or "", limit=f.limit)
+    except queries.UnknownCursor as e:
+        raise _invalid("cursor", str(e), f.cursor) from e
+    items = [TenderSummary(id=t.id, title=t.title, status=t.status, buyer=t.buyer, published=t.published,
+                           deadline=t.deadline, value=t.value, awarded_to=t.award) for t in found.items]
     return TenderPage(items=items, next_cursor=items[-1].id if found.has_next else None)
 
 

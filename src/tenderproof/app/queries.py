@@ -2,22 +2,30 @@
 
 The API and the portal both read through here, so a search, a page of tenders or the change
 feed cannot mean one thing over JSON and another in HTML. What leaves is public: a tender's
-state only through `public_view`, envelopes as logged, releases as published.
+state only through `public_view`, envelopes as logged, releases as published. What a search
+matches and how it is ordered is `app.search`.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 
 from tenderproof.store.schema import events, tenders
 
+from . import search as searching
 from .public import public_view
 from .publication import stored_releases
+from .search import Search, conditions, sort_key
 from .service import Logged, Procurement
+
+#: The API and the portal read a search's parameters through these (app.search).
+search_from_params = searching.from_params
+search_params = searching.params
 
 # --- tenders ----------------------------------------------------------------------------------
 
@@ -33,31 +41,31 @@ class TenderRow:
     deadline: str | None = None
     value: dict[str, Any] | None = None
     award: str | None = None  # the latest award's supplier
+    published: str | None = None
 
 
 @dataclass(frozen=True)
 class TenderList:
-    """A page of tenders in identifier order, and whether there are more on either side."""
+    """A page of tenders in the search's order, and whether there are more on either side."""
 
     items: list[TenderRow]
     has_prev: bool
     has_next: bool
 
 
+class UnknownCursor(ValueError):
+    """A page was asked for after (or before) a tender that does not exist, in an order other
+    than the identifier's (where any text is a place to start)."""
+
+
 _LISTED = (tenders.c.id, tenders.c.title, tenders.c.status, tenders.c.state)
 
 
-def _matching(search: str, status: str) -> list[sa.ColumnElement[bool]]:
-    """A search is a case-insensitive part of the title or the identifier, taken literally:
-    `%`, `_` and the escape character match themselves (`autoescape`), not any text."""
-    where: list[sa.ColumnElement[bool]] = []
-    if search:
-        needle = search.lower()
-        where.append(sa.or_(sa.func.lower(tenders.c.title).contains(needle, autoescape=True),
-                            sa.func.lower(tenders.c.id).contains(needle, autoescape=True)))
-    if status:
-        where.append(tenders.c.status == status)
-    return where
+def _search(search: Search | str, status: str) -> Search:
+    """`search` as a `Search`; a plain text is a free-text search (and `status` its filter)."""
+    if isinstance(search, Search):
+        return replace(search, status=status) if status else search
+    return Search(q=search, status=status)
 
 
 def _row(tender_id: str, title: str, status: str, core_text: str | None) -> TenderRow:
@@ -66,28 +74,45 @@ def _row(tender_id: str, title: str, status: str, core_text: str | None) -> Tend
     core = json.loads(core_text)
     return TenderRow(tender_id, title, status, buyer=core["buyer"].get("name", ""),
                      deadline=core["periods"].get("tender_end"), value=core["value"],
-                     award=core["awards"][-1]["supplier"]["name"] if core["awards"] else None)
+                     award=core["awards"][-1]["supplier"]["name"] if core["awards"] else None,
+                     published=core.get("published"))
 
 
-def find_tenders(p: Procurement, search: str = "", status: str = "", *, after: str = "", before: str = "",
-                 limit: int = 50) -> TenderList:
-    """Up to `limit` tenders matching `search` and `status`: the first ones after the identifier
-    `after`, or the last ones before `before` (keyset paging: stable while tenders are added)."""
-    where = _matching(search, status)
+def _keyset(conn: Connection, key: tuple[sa.ColumnElement[Any], ...], tender_id: str, later: bool
+            ) -> sa.ColumnElement[bool]:
+    """The tenders after (`later`) or before `tender_id` in the order of `key`."""
+    if len(key) == 1:  # the identifier's own order: any text is a place
+        return key[0] > tender_id if later else key[0] < tender_id
+    place = conn.execute(sa.select(*key).where(tenders.c.id == tender_id)).first()
+    if place is None:
+        raise UnknownCursor(f"no tender {tender_id} to page from")
+    row, at = sa.tuple_(*key), sa.tuple_(*(sa.literal(v) for v in place))
+    return row > at if later else row < at
+
+
+def find_tenders(p: Procurement, search: Search | str = "", status: str = "", *, after: str = "",
+                 before: str = "", limit: int = 50) -> TenderList:
+    """Up to `limit` tenders that `search` finds (`app.search`; a text is a free-text search), in
+    its order: the first ones after the tender `after`, or the last ones before `before` (keyset
+    paging on the order's index: stable while tenders are added)."""
+    s = _search(search, status)
+    where, key = conditions(s), sort_key(s)
+    backwards = bool(before) and not after
+    descending = s.desc != backwards  # the direction the index is read in
     with p.db.reader.connect() as conn:
-        if before:
-            rows = list(conn.execute(sa.select(*_LISTED).where(*where, tenders.c.id < before)
-                                     .order_by(tenders.c.id.desc()).limit(limit + 1)))
-            return TenderList([_row(*r) for r in rows[:limit][::-1]], has_prev=len(rows) > limit, has_next=True)
-        if after:
-            where.append(tenders.c.id > after)
-        rows = list(conn.execute(sa.select(*_LISTED).where(*where).order_by(tenders.c.id).limit(limit + 1)))
-    return TenderList([_row(*r) for r in rows[:limit]], has_prev=bool(after), has_next=len(rows) > limit)
+        if after or before:
+            where.append(_keyset(conn, key, after or before, later=not descending))
+        order = [c.desc() if descending else c.asc() for c in key]
+        rows = list(conn.execute(sa.select(*_LISTED).where(*where).order_by(*order).limit(limit + 1)))
+    page = [_row(*r) for r in rows[:limit]]
+    if backwards:
+        return TenderList(page[::-1], has_prev=len(rows) > limit, has_next=True)
+    return TenderList(page, has_prev=bool(after), has_next=len(rows) > limit)
 
 
-def count_tenders(p: Procurement, search: str = "", status: str = "") -> int:
+def count_tenders(p: Procurement, search: Search | str = "", status: str = "") -> int:
     with p.db.reader.connect() as conn:
-        query = sa.select(sa.func.count()).select_from(tenders).where(*_matching(search, status))
+        query = sa.select(sa.func.count()).select_from(tenders).where(*conditions(_search(search, status)))
         return conn.execute(query).scalar() or 0
 
 

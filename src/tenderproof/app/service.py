@@ -39,7 +39,7 @@ from tenderproof.store.db import Database
 from tenderproof.store.documents import DocumentStore
 from tenderproof.store.schema import deadlines, events, tenders
 
-from . import envelope
+from . import envelope, search
 from .publication import document_base_url, releases_for
 from .unit_of_work import Conflict, Core, UnitOfWork, core_of
 from .writer import GroupCommit
@@ -285,11 +285,13 @@ class Procurement:
             raise Conflict(f"tender {tender_id} changed under this command")
         core = {k: v for k, v in final.items() if k not in COLLECTIONS}
         row = {"status": final["status"], "seq": final["events"], "title": final["title"],
-               "state": envelope.dumps_state(core)}
+               "state": envelope.dumps_state(core), **search.columns(core)}
         uow.put_core(tender_id, Core(core, final["events"], prev.stored_seq if prev else seq0, row))
         if loud:
             due = deadlines_of(final)
-            uow.set_deadlines(tender_id, [{"tender_id": tender_id, "kind": k, "due": t} for k, t in due.items()])
+            uow.replace("deadlines", tender_id, [{"tender_id": tender_id, "kind": k, "due": t} for k, t in due.items()])
+            # What a tender is found by changes only with events that change a release (app.search).
+            uow.replace("tender_terms", tender_id, search.terms(final))
             if due:
                 self.writer.due_at(min(due.values()))
         if direct:

@@ -22,16 +22,18 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from tenderproof.store import tender_rows
-from tenderproof.store.schema import confidential, deadlines, events, ocds_releases, tenders
+from tenderproof.store.schema import confidential, deadlines, events, ocds_releases, tender_terms, tenders
 
 from . import envelope
 
-_INSERT = {t.name: sa.insert(t) for t in (events, confidential, ocds_releases, deadlines, tenders)}
+_INSERT = {t.name: sa.insert(t) for t in (events, confidential, ocds_releases, deadlines, tender_terms, tenders)}
 _CORE = sa.select(tenders.c.seq, tenders.c.state).where(tenders.c.id == sa.bindparam("id"))
 _UPDATE_TENDER = sa.update(tenders).where(tenders.c.id == sa.bindparam("tid"), tenders.c.seq == sa.bindparam("seq0"))
 _MISSING = object()
 #: The tables a batch only inserts into (the others it also updates or replaces).
 _INSERTED = ("events", "confidential", "ocds_releases")
+#: The tables whose rows of a tender are replaced all at once (deleted, then inserted).
+_REPLACED = {t.name: t for t in (deadlines, tender_terms)}
 
 
 class StaleProjection(RuntimeError):
@@ -68,7 +70,7 @@ class UnitOfWork:
         self.cores: dict[str, Core] = {}
         self.rows: dict[tuple[str, str], dict[str, Any]] = {}  # (tender, kind) -> key -> row
         self.inserts: dict[str, list[dict[str, Any]]] = {name: [] for name in _INSERTED}
-        self.deadlines: dict[str, list[dict[str, Any]]] = {}  # tender -> all its deadlines
+        self.replaced: dict[str, dict[str, list[dict[str, Any]]]] = {t: {} for t in _REPLACED}  # table -> tender
         self._tables: dict[tuple[str, str], tender_rows.TableRows] = {}
         self._undo: list[Callable[[], None]] = []
         self._flushes = 0
@@ -111,10 +113,11 @@ class UnitOfWork:
         target += rows
         self._undo.append(lambda: target.__delitem__(slice(n, None)))
 
-    def set_deadlines(self, tender_id: str, rows: list[dict[str, Any]]) -> None:
-        old = self.deadlines.get(tender_id, _MISSING)
-        self.deadlines[tender_id] = rows
-        self._undo.append(lambda: self._restore(self.deadlines, tender_id, old))
+    def replace(self, table: str, tender_id: str, rows: list[dict[str, Any]]) -> None:
+        """All of a tender's rows of `table` (`_REPLACED`: its deadlines, its search terms)."""
+        old = self.replaced[table].get(tender_id, _MISSING)
+        self.replaced[table][tender_id] = rows
+        self._undo.append(lambda: self._restore(self.replaced[table], tender_id, old))
 
     @staticmethod
     def _restore(d: dict, key: Any, old: Any) -> None:
@@ -140,7 +143,7 @@ class UnitOfWork:
             del self._backups[flushes:]
             self._flushes = flushes
             del self._undo[backup.undo:]
-            self.cores, self.inserts, self.deadlines = backup.cores, backup.inserts, backup.deadlines
+            self.cores, self.inserts, self.replaced = backup.cores, backup.inserts, backup.replaced
             for key, overlay in self.rows.items():
                 overlay.clear()
                 overlay.update(backup.rows.get(key, {}))
@@ -168,14 +171,16 @@ class UnitOfWork:
                 continue  # unchanged, or inserted above
             if conn.execute(_UPDATE_TENDER, {**c.row, "tid": tid, "seq0": c.stored_seq}).rowcount != 1:
                 raise Conflict(f"tender {tid} changed under this batch")
-        if self.deadlines:
-            conn.execute(sa.delete(deadlines).where(deadlines.c.tender_id.in_(list(self.deadlines))))
-            rows = [r for rs in self.deadlines.values() for r in rs]
-            if rows:
-                conn.execute(_INSERT["deadlines"], rows)
+        for name, by_tender_rows in self.replaced.items():
+            if by_tender_rows:
+                replaced = _REPLACED[name]
+                conn.execute(sa.delete(replaced).where(replaced.c.tender_id.in_(list(by_tender_rows))))
+                rows = [r for rs in by_tender_rows.values() for r in rs]
+                if rows:
+                    conn.execute(_INSERT[name], rows)
         # Kept in case a savepoint this flush ran in is rolled back (see `rollback`).
         self._backups.append(_Backup(len(self._undo), self.cores, {k: dict(v) for k, v in self.rows.items()},
-                                     self.inserts, self.deadlines))
+                                     self.inserts, self.replaced))
         self._flushes += 1
         # What was written is in the tables now: keep reading it from the caches.
         for table in self._tables.values():
@@ -184,7 +189,7 @@ class UnitOfWork:
             overlay.clear()
         self.cores = {tid: Core(c.state, c.seq, c.seq) for tid, c in self.cores.items()}
         self.inserts = {name: [] for name in self.inserts}
-        self.deadlines = {}
+        self.replaced = {t: {} for t in _REPLACED}
 
 
 @dataclass(frozen=True)
@@ -195,4 +200,4 @@ class _Backup:
     cores: dict[str, Core]
     rows: dict[tuple[str, str], dict[str, Any]]
     inserts: dict[str, list[dict[str, Any]]]
-    deadlines: dict[str, list[dict[str, Any]]]
+    replaced: dict[str, dict[str, list[dict[str, Any]]]]

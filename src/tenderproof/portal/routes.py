@@ -22,24 +22,41 @@ router = APIRouter()
 PAGE_SIZE = 20
 
 
+#: The search's parameters the list reads (app.search); cursors are `after` and `before`.
+_SEARCH_PARAMS = ("q", "buyer", "supplier", "bidder", "classification", "status", "currency", "value_min",
+                  "value_max", "published_from", "published_to", "deadline_from", "deadline_to", "awarded_from",
+                  "awarded_to", "sort", "order")
+
+
 @router.get("/", response_class=HTMLResponse, name="portal_home")
-def home(request: Request, p: ProcurementDep, q: str = "", status: str = "", after: str = "",
-         before: str = "") -> HTMLResponse:
-    # Over-long parameters are cut, never refused: a visitor gets a page, not a JSON error.
-    q, status, after, before = q.strip()[:MAX_QUERY], status[:60], after[:100], before[:100]
+def home(request: Request, p: ProcurementDep, after: str = "", before: str = "") -> HTMLResponse:
+    # Over-long parameters are cut, never refused, and one that does not parse is left out and
+    # named on the page: a visitor gets a page, not a JSON error.
+    asked = {k: request.query_params.get(k, "")[:MAX_QUERY] for k in _SEARCH_PARAMS}
+    search, errors = queries.search_from_params(asked)
+    after, before = after[:100], before[:100]
     counts = queries.tenders_by_status(p)
-    total = queries.count_tenders(p, q, status)
-    found = queries.find_tenders(p, q, status, after=after, before=before, limit=PAGE_SIZE)
+    total = queries.count_tenders(p, search)
+    try:
+        found = queries.find_tenders(p, search, after=after, before=before, limit=PAGE_SIZE)
+    except queries.UnknownCursor:  # a stale or edited link: the first page instead
+        found = queries.find_tenders(p, search, limit=PAGE_SIZE)
     items = found.items
-    base = {"q": q, "status": status}
+    base = queries.search_params(search)
     prev_link = _qs(base, before=items[0].id) if found.has_prev and items else None
     next_link = _qs(base, after=items[-1].id) if found.has_next and items else None
     order = list(labels.STATUS_LABELS)
-    statuses = sorted(set(counts) | ({status} if status else set()),
+    statuses = sorted(set(counts) | ({search.status} if search.status else set()),
                       key=lambda s: order.index(s) if s in labels.STATUS_LABELS else 99)
-    return html("list.html", request=request, items=items, q=q, status=status, total=total, counts=counts,
-                statuses=statuses, prev_link=prev_link, next_link=next_link, nav="tenders",
-                all_count=sum(counts.values()))
+    # What the form shows: what was asked, as typed (also what did not parse, to be corrected).
+    form = {k: v.strip() for k, v in asked.items()}
+    ordering = (search.sort, "desc" if search.desc else "asc")
+    filtered = {k: v for k, v in base.items() if k not in ("q", "sort", "order")}
+    return html("list.html", request=request, items=items, q=search.q, status=search.status, total=total,
+                counts=counts, statuses=statuses, prev_link=prev_link, next_link=next_link, nav="tenders",
+                all_count=sum(counts.values()), form=form, errors=errors, ordering=ordering,
+                searching=bool(base), filtered=filtered, more_open=bool(set(filtered) - {"status"} or errors),
+                api_link="/api/tenders" + ("?" + urlencode(base) if base else ""))
 
 
 @router.get("/tenders/{tender_id}", response_class=HTMLResponse, name="portal_tender")
