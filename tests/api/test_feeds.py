@@ -191,10 +191,30 @@ def test_a_search_feed_lists_what_the_list_finds(api):
     assert len(entries(get_feed(api, "/feeds/search.atom"))) == 2
 
 
+def test_a_search_feed_takes_the_lists_filters_newest_published_first(api):
+    create(api, "R-1", {"id": "navy", "name": "Department of the Navy"}, title="Radar")
+    api.clock.advance(days=1)
+    create(api, "R-2", {"id": "army", "name": "Department of the Army"}, title="Boots")
+    api.clock.advance(days=1)
+    create(api, "R-3", {"id": "navy", "name": "Department of the Navy"}, title="Sonar")
+
+    def ids(**params) -> list[str]:
+        return [e.findtext("a:id", namespaces=NS).rsplit("/", 1)[1]
+                for e in entries(get_feed(api, "/feeds/search.atom", **params))]
+
+    assert ids() == ["R-3", "R-2", "R-1"]  # newest published first
+    assert ids(buyer="navy") == ["R-3", "R-1"]
+    listed = [t["id"] for t in api.get("/api/tenders", buyer="navy", sort="title").json()["items"]]
+    assert ids(buyer="navy", sort="title") == listed == ["R-1", "R-3"]  # the list's own order when asked
+    assert ids(limit=1) == ["R-3"]
+
+
 def test_bad_requests_are_problems(api):
     r = api.client.get("/feeds/tenders/NOPE.atom")
     assert r.status_code == 404 and r.headers["content-type"] == "application/problem+json"
-    for url in (f"/feeds/buyers/{'x' * 201}.atom", f"/feeds/search.atom?q={'x' * 201}"):
+    for url in (f"/feeds/buyers/{'x' * 201}.atom", f"/feeds/search.atom?q={'x' * 201}",
+                "/feeds/search.atom?value_min=-1", "/feeds/search.atom?published_from=yesterday",
+                "/feeds/search.atom?sort=nonsense"):
         r = api.client.get(url)
         assert r.status_code == 422 and r.headers["content-type"] == "application/problem+json", url
 

@@ -8,13 +8,15 @@ is a 304 with no body.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 
-from tenderproof.app import feeds
+from tenderproof.app import feeds, queries
 from tenderproof.app.publication import DOCUMENTS_PATH
 from tenderproof.app.service import Logged, Procurement
 from tenderproof.domain.model import parse_time
@@ -22,6 +24,7 @@ from tenderproof.portal.labels import event_label, status_label
 from tenderproof.portal.summaries import actor_text, summarize
 
 from . import problems
+from .reads import TenderQuery
 from .security import ProcurementDep
 
 router = APIRouter(prefix="/feeds", tags=["feeds"])
@@ -118,24 +121,33 @@ def supplier_feed(supplier_id: Ident, request: Request, p: ProcurementDep) -> Re
 
 
 @router.get("/search.atom", response_class=Response, responses={**_ATOM, **problems.responses(422)},
-            summary="The tenders a search finds, as the list API finds them (Atom)")
-def search_feed(request: Request, p: ProcurementDep, q: Annotated[str | None, Query(max_length=200)] = None,
-                status: Annotated[str | None, Query(max_length=40)] = None) -> Response:
-    filters: dict[str, Any] = {"search": q or "", "status": status or ""}
+            summary="The tenders a search finds, with the list API's parameters (Atom); newest published first "
+            "unless ?sort= says otherwise")
+def search_feed(request: Request, p: ProcurementDep, f: Annotated[TenderQuery, Query()]) -> Response:
+    given = f.model_dump(exclude_none=True, exclude={"cursor", "limit"})
+    search, errors = queries.search_from_params({k: v if isinstance(v, str) else str(v) for k, v in given.items()})
+    if errors:
+        name, message = next(iter(errors.items()))
+        raise RequestValidationError([{"type": "value_error", "loc": ("query", name), "msg": message,
+                                       "input": given[name]}])
+    if "sort" not in request.query_params:  # a feed reader wants what is new
+        search = replace(search, sort="published", desc=True)
+    q, status = search.q, search.status
+    filters: dict[str, Any] = {"search": search}
     base = _base(request, p)
     entries = []
-    for f in feeds.search(p, filters):
-        t = f.tender
+    for found in feeds.search(p, filters, f.limit):
+        t = found.tender
         links = [feeds.Link(f"{base}/tenders/{t.id}", title="The tender on the portal")]
         summary = f"{status_label(t.status)}."
-        if f.last is not None:
-            env = f.last.envelope
+        if found.last is not None:
+            env = found.last.envelope
             summary += f" Latest: {event_label(str(env.get('type', '')))} — {summarize(env, {}, {})}"
-            links += [feeds.Link(f"{base}/events/{f.last.index}", "related", title="Its latest event"),
-                      feeds.Link(f"{base}/log/entries/{f.last.index}", "via", "application/octet-stream",
+            links += [feeds.Link(f"{base}/events/{found.last.index}", "related", title="Its latest event"),
+                      feeds.Link(f"{base}/log/entries/{found.last.index}", "via", "application/octet-stream",
                                  "Its latest log entry")]
         entries.append(feeds.Entry(id=f"{base}/tenders/{t.id}", title=t.title or t.id,
-                                   updated=f.last.envelope["time"] if f.last else feeds.EPOCH,
+                                   updated=found.last.envelope["time"] if found.last else feeds.EPOCH,
                                    summary=summary, category=t.status, links=links))
     query = request.url.query
     self_url = f"{base}{request.url.path}" + (f"?{query}" if query else "")
@@ -143,4 +155,5 @@ def search_feed(request: Request, p: ProcurementDep, q: Annotated[str | None, Qu
     title = "Tenders" + (f" matching “{q}”" if q else "") + (f", {status_label(status)}" if status else "")
     return _respond(request, feeds.Feed(id=self_url, title=title, self_url=self_url, author=AUTHOR, entries=entries,
                                         links=[feeds.Link(portal, title="On the portal")],
-                                        subtitle="The tenders this search finds, in the list's order"))
+                                        subtitle="The tenders this search finds, in the order asked "
+                                        "(newest published first by default)"))
