@@ -113,7 +113,8 @@ def _public_surfaces(api) -> dict[str, bytes]:
 
     for path in (f"/api/tenders/{TID}", "/api/tenders", f"/api/tenders/{TID}/events", "/api/events?limit=1000",
                  "/api/ocds/releases.json", "/api/ocds/records.json", "/api/ocds/releases.jsonl", "/",
-                 f"/tenders/{TID}", "/log/checkpoint", "/log", "/verify/checkpoint"):
+                 f"/tenders/{TID}", "/log/checkpoint", "/log", "/verify/checkpoint", "/flags", "/flags/indicators",
+                 f"/api/tenders/{TID}/record.zip", f"/feeds/tenders/{TID}.atom", "/feeds/search.atom"):
         get(path)
     size = api.p.log.head().size
     for i in range(size):

@@ -127,6 +127,8 @@ class Runner:
                 if expect != r.code:
                     raise ScenarioError(f"step {i} ({step['do']} at {step['at']}) was refused: {r.reason}") from None
                 report.refusals.append(f"{step['at']} {step['do']}: {r.code}")
+                if r.logged:
+                    report.events += 1  # the refused attempt is itself an event on the log
             else:
                 if expect:
                     raise ScenarioError(f"step {i} ({step['do']} at {step['at']}) should have been refused ({expect})")
