@@ -205,3 +205,6 @@ __all__ = [
     "tender_terms",
     "tenders",
 ]
+
+# The webhooks' tables join the one metadata whatever is imported first (migration 0009).
+from tenderproof.store.webhook_tables import WEBHOOK_TABLES  # noqa: E402,F401
