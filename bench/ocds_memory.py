@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Peak memory of the bulk OCDS outputs, whole (before issue 13) and streamed (now).
 
-    .venv/bin/python bench/ocds_memory.py [--releases 2000 8000] [--keep DIR]
+    .venv/bin/python bench/ocds_memory.py [--releases 2000 8000] [--modes ...] [--keep DIR]
 
 For each size N, an SQLite installation whose ocds_releases table holds N releases: JEDI is
 replayed once, and its releases are copied as N / 36 contracting processes (each a new tender id,
@@ -106,6 +106,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--releases", type=int, nargs="+", default=[2000, 8000])
     ap.add_argument("--keep", type=Path, help="Build the installations here (kept)")
+    ap.add_argument("--modes", nargs="+", choices=MODES[1:], default=list(MODES[1:]),
+                    help="Outputs to measure (the whole ones need memory in proportion to N)")
     ap.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -117,7 +119,7 @@ def main() -> None:
         data_dir = root / f"n{n}"
         build(data_dir, n)
         base = measure(data_dir, "baseline")["rss_kb"]
-        for mode in MODES:
+        for mode in ("baseline", *args.modes):
             m = measure(data_dir, mode)
             print(f"{n:>9} {mode:<18} {m['rss_kb'] / 1024:>11.1f} {(m['rss_kb'] - base) / 1024:>16.1f} "
                   f"{m['seconds']:>8.2f} {m['bytes'] / 2**20:>8.1f}", flush=True)
