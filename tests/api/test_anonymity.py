@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
 import logging
 import re
 import subprocess
+import zipfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -114,7 +116,9 @@ def _public_surfaces(api) -> dict[str, bytes]:
     for path in (f"/api/tenders/{TID}", "/api/tenders", f"/api/tenders/{TID}/events", "/api/events?limit=1000",
                  "/api/ocds/releases.json", "/api/ocds/records.json", "/api/ocds/releases.jsonl", "/",
                  f"/tenders/{TID}", "/log/checkpoint", "/log", "/verify/checkpoint", "/flags", "/flags/indicators",
-                 f"/api/tenders/{TID}/record.zip", f"/feeds/tenders/{TID}.atom", "/feeds/search.atom"):
+                 f"/api/tenders/{TID}/record.zip", f"/feeds/tenders/{TID}.atom", "/feeds/search.atom",
+                 "/api/ocds/export.xlsx", "/api/ocds/export.csv.zip",
+                 "/api/ocds/export.xlsx?kind=releases", "/api/ocds/export.csv.zip?kind=releases"):
         get(path)
     size = api.p.log.head().size
     for i in range(size):
@@ -125,7 +129,16 @@ def _public_surfaces(api) -> dict[str, bytes]:
     out["record bundle"] = export_record(api.p, TID).data
     for i, entry in enumerate(api.p.log.entries(0, size)):
         out[f"log entry {i}"] = entry
-    return out
+    # Zips (record bundles, Excel workbooks, CSV archives) are searched member by member,
+    # decompressed: a marker deflated inside one would not show in its bytes.
+    return {path: _unzipped(data) for path, data in out.items()}
+
+
+def _unzipped(data: bytes) -> bytes:
+    if not data.startswith(b"PK\x03\x04"):
+        return data
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        return b"\n".join(name.encode() + b"\n" + z.read(name) for name in z.namelist())
 
 
 def _database(api) -> dict[str, str]:
@@ -208,5 +221,9 @@ def test_the_opening_names_who_bid_withdrew_and_was_refused(settings):
         from tenderproof.store.schema import confidential
 
         assert conn.execute(sa.select(sa.func.count()).where(confidential.c.sealed.is_not(None))).scalar() == 0
+    # The scan sees inside zips: from the opening on, the exports and the bundle name the bidder.
+    surfaces = _public_surfaces(api)
+    for path in ("/api/ocds/export.xlsx", "/api/ocds/export.csv.zip", f"/api/tenders/{TID}/record.zip"):
+        assert "mkrzulu" in _found(surfaces[path]), path
     # Who asked an enquiry is never published (FAR 15.201(f)); the public view does not say.
     assert "author" not in api.get(f"/api/tenders/{TID}").json()["enquiries"][0]
