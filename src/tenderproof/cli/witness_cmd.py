@@ -64,3 +64,41 @@ def show(directory: WitnessDir = Path("./tenderproof-witness")) -> None:
         typer.echo(f"log {origin}: latest cosigned size {log['size']}, root {log['root'] or '-'}")
     for ev in state["evidence"]:
         typer.echo(f"EVIDENCE {ev['origin']}: {ev['reason']} (at {ev['time']})")
+
+
+@app.command()
+def serve(
+    directory: WitnessDir = Path("./tenderproof-witness"),
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port (0: any free port)")] = 7380,
+) -> None:
+    """Serve C2SP tlog-witness over HTTP: POST /add-checkpoint, GET / and GET /evidence."""
+    import socket
+
+    import uvicorn  # only here: the server is heavy to import, and every other command starts without it
+
+    from tenderproof.witness.server import create_app
+
+    from .http11 import TimedH11Protocol, limits  # imports uvicorn too
+
+    try:
+        w = Witness(directory)
+        lim = limits()
+    except (WitnessError, ValueError) as e:
+        fail(str(e))
+    # Bound before it is announced, so whoever reads the line can connect at once (also for --port 0).
+    try:
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        sock = socket.create_server((host, port), family=family, backlog=128)
+    except OSError as e:
+        fail(f"cannot listen on {host}:{port}: {e.strerror}")
+    bound = sock.getsockname()[1]
+    shown = f"[{host}]" if ":" in host else host
+    typer.echo(f"witness {w.name} serving on http://{shown}:{bound}")
+    sys.stdout.flush()
+    # The head-read timeout, keep-alive and connection cap are the API server's (api.limits.Limits);
+    # the body's limit and timeout are the witness's own (witness.server).
+    config = uvicorn.Config(
+        create_app(w), log_level="warning", http=TimedH11Protocol, timeout_keep_alive=lim.keep_alive,
+        limit_concurrency=lim.connections, h11_max_incomplete_event_size=16 * 1024, lifespan="off")
+    uvicorn.Server(config).run(sockets=[sock])

@@ -92,7 +92,10 @@ class Request:
 
     @classmethod
     def parse(cls, body: bytes | str) -> Request:
-        text = body.decode("utf-8") if isinstance(body, bytes) else body
+        try:
+            text = body.decode("utf-8") if isinstance(body, bytes) else body
+        except UnicodeDecodeError:
+            raise WitnessError("request is not UTF-8") from None
         head, sep, note = text.partition("\n\n")
         if not sep:
             raise WitnessError("request has no empty line before the checkpoint")
@@ -153,6 +156,10 @@ class Witness:
     @property
     def vkey(self) -> str:
         return self.signer.vkey
+
+    @property
+    def name(self) -> str:
+        return self.signer.name
 
     def state(self) -> WitnessState:
         try:
@@ -228,10 +235,21 @@ class Witness:
             return line
 
     def _keep_evidence(self, state: WitnessState, origin: str, reason: str, held: str | None, req: Request) -> None:
+        # Once per pair of checkpoints (by their signed text, not the note's signature lines or
+        # the proof, which anyone can vary): a replayed request must not grow the state forever.
+        offered = parse_note(req.note)[0]
+        for kept in state["evidence"]:
+            if kept["origin"] == origin and kept["held"] == held and _checkpoint_text(kept["offered"]) == offered:
+                return
         state["evidence"].append(
             {"origin": origin, "reason": reason, "time": int(self.clock()), "held": held, "offered": req.format()}
         )
         self._save(state)
+
+
+def _checkpoint_text(request: str) -> str:
+    """The signed checkpoint text of a kept add-checkpoint request."""
+    return parse_note(request.partition("\n\n")[2])[0]
 
 
 def _empty_state() -> WitnessState:
