@@ -21,6 +21,7 @@ from fastapi.responses import PlainTextResponse, Response
 
 from tenderproof.ledger import witnessing
 from tenderproof.ledger.log import Log
+from tenderproof.ledger.policy import Policy
 from tenderproof.ledger.tiles import (
     ENTRIES,
     TILE_HEIGHT,
@@ -135,7 +136,13 @@ def tile(path: str, request: Request, log: LogDep) -> Response:
 
 @router.get("/proof/{index}", response_class=PlainTextResponse, summary="A C2SP tlog-proof of entry INDEX")
 @router.head("/proof/{index}", include_in_schema=False)
-def proof(index: int, request: Request, log: LogDep) -> Response:
+def proof(index: int, request: Request, log: LogDep, cosigned: bool = False) -> Response:
+    if cosigned:  # against the newest checkpoint the log's tlog-policy accepts (its witnesses' quorum)
+        try:
+            got = witnessing.cosigned_proof(log, index, Policy.parse(witnessing.policy(log)))
+        except witnessing.NotCosigned as e:
+            raise HTTPException(404, str(e)) from None
+        return answer(request, got.format().encode(), TEXT)
     return answer(request, log.tlog_proof(index).format().encode(), TEXT)
 
 

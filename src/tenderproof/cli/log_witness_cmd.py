@@ -18,10 +18,12 @@ app = typer.Typer(help="Witnesses that cosign this log's checkpoints.", no_args_
 @app.command("add")
 def add(
     vkey: Annotated[str, typer.Argument(help="The witness's verifier key")], data_dir: DataDir = None, db: Db = None,
+    url: Annotated[str | None, typer.Option(help="Where it serves tlog-witness add-checkpoint (URL/add-checkpoint); "
+                                                 "`tenderproof serve` pushes every checkpoint there")] = None,
 ) -> None:
-    """Register a witness by its verifier key."""
-    name = witnessing.add_witness(log_for(data_dir, db), vkey.strip())
-    typer.echo(f"witness {name} registered")
+    """Register a witness by its verifier key (again: set its URL)."""
+    name = witnessing.add_witness(log_for(data_dir, db), vkey.strip(), url)
+    typer.echo(f"witness {name} registered" + (f" at {url}" if url else ""))
 
 
 @app.command("list")
@@ -29,8 +31,10 @@ def list_(data_dir: DataDir = None, db: Db = None) -> None:
     """List the registered witnesses."""
     log = log_for(data_dir, db)
     with log.db.reader.connect() as conn:
+        urls = log.store.witness_urls(conn)
         for name, vkey in log.store.witnesses(conn).items():
-            typer.echo(f"{name} {vkey} (last cosigned size {log.store.last_cosigned_size(conn, name)})")
+            at = f" at {urls[name]}" if urls.get(name) else ""
+            typer.echo(f"{name} {vkey}{at} (last cosigned size {log.store.last_cosigned_size(conn, name)})")
 
 
 @app.command("request")
@@ -63,7 +67,14 @@ def accept(
 def policy(
     data_dir: DataDir = None,
     db: Db = None,
-    quorum: Annotated[int | None, typer.Option(min=1, help="Witnesses needed [default: all]")] = None,
+    quorum: Annotated[int | None, typer.Option(min=1, help="Witnesses needed, kept as the log's quorum "
+                                                      "[default: the one kept, else all]")] = None,
 ) -> None:
-    """Print a C2SP tlog-policy for verifiers: the log key, the witnesses, the quorum."""
-    typer.echo(witnessing.policy(log_for(data_dir, db), quorum), nl=False)
+    """Print a C2SP tlog-policy for verifiers: the log key, the witnesses, the quorum.
+
+    --quorum K is kept: it is what makes a checkpoint "cosigned" (the pusher, /log/policy,
+    /log/proof/N?cosigned=1)."""
+    log = log_for(data_dir, db)
+    if quorum is not None:
+        witnessing.set_quorum(log, quorum)
+    typer.echo(witnessing.policy(log), nl=False)

@@ -74,11 +74,13 @@ def served_app(s: Settings | None = None):
     """The ASGI app of one server process, with its deadline worker."""
     from tenderproof.api import create_app  # only here: FastAPI is heavy to import, other commands need none of it
     from tenderproof.app import webhooks  # the delivery worker, beside the deadline worker
+    from tenderproof.ledger import witness_push  # pushes each new checkpoint to the witnesses
 
     p = service_at(s or Settings.resolve())
     stop = threading.Event()
     threading.Thread(target=deadline_worker, args=(p, stop), daemon=True, name="deadline-worker").start()
     threading.Thread(target=webhooks.worker, args=(p, stop), daemon=True, name="webhook-worker").start()
+    threading.Thread(target=witness_push.worker, args=(p.log, stop), daemon=True, name="witness-pusher").start()
     return create_app(p)
 
 

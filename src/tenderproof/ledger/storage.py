@@ -20,7 +20,7 @@ from typing import Protocol
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from .tables import log_checkpoints, log_cosignatures, log_head, log_tiles, log_witnesses
+from .tables import log_checkpoints, log_cosignatures, log_head, log_policy, log_tiles, log_witnesses
 from .tiles import ENTRIES, TileFetch, TileKey, leaf_tile
 
 
@@ -78,8 +78,16 @@ class LedgerStore(Protocol):
     def cosignature_lines(self, conn: Connection, size: int) -> list[str]: ...
     def add_cosignature(self, conn: Connection, size: int, name: str, key_id: bytes, line: str, ts: int) -> None: ...
     def witnesses(self, conn: Connection) -> dict[str, str]: ...
-    def add_witness(self, conn: Connection, name: str, vkey: str) -> None: ...
+    def add_witness(self, conn: Connection, name: str, vkey: str, url: str | None = None) -> None: ...
     def last_cosigned_size(self, conn: Connection, name: str) -> int: ...
+    def witness_urls(self, conn: Connection) -> dict[str, str | None]: ...
+    def set_witness_url(self, conn: Connection, name: str, url: str | None) -> None: ...
+    def cosigned_sizes(self, conn: Connection, limit: int) -> list[int]:
+        """The largest `limit` checkpoint sizes with at least one cosignature, largest first."""
+        ...
+
+    def quorum(self, conn: Connection) -> int | None: ...
+    def set_quorum(self, conn: Connection, quorum: int) -> None: ...
 
 
 class SqlLedgerStore:
@@ -198,17 +206,36 @@ class SqlLedgerStore:
                 .values(line=line, timestamp=ts)
             )
 
-
     def witnesses(self, conn: Connection) -> dict[str, str]:
         w = log_witnesses.c
         return {r.name: r.vkey for r in conn.execute(sa.select(w.name, w.vkey).order_by(w.name))}
 
-    def add_witness(self, conn: Connection, name: str, vkey: str) -> None:
-        conn.execute(sa.insert(log_witnesses).values(name=name, vkey=vkey))
+    def add_witness(self, conn: Connection, name: str, vkey: str, url: str | None = None) -> None:
+        conn.execute(sa.insert(log_witnesses).values(name=name, vkey=vkey, url=url))
 
     def last_cosigned_size(self, conn: Connection, name: str) -> int:
         c = log_cosignatures.c
         return int(conn.execute(sa.select(sa.func.max(c.size)).where(c.key_name == name)).scalar() or 0)
+
+    def witness_urls(self, conn: Connection) -> dict[str, str | None]:
+        w = log_witnesses.c
+        return {r.name: r.url for r in conn.execute(sa.select(w.name, w.url).order_by(w.name))}
+
+    def set_witness_url(self, conn: Connection, name: str, url: str | None) -> None:
+        conn.execute(sa.update(log_witnesses).where(log_witnesses.c.name == name).values(url=url))
+
+    def cosigned_sizes(self, conn: Connection, limit: int) -> list[int]:
+        c = log_cosignatures.c
+        q = sa.select(c.size).group_by(c.size).order_by(c.size.desc()).limit(limit)
+        return [int(r.size) for r in conn.execute(q)]
+
+    def quorum(self, conn: Connection) -> int | None:
+        got = conn.execute(sa.select(log_policy.c.quorum).where(log_policy.c.id == 1)).scalar()
+        return None if got is None else int(got)
+
+    def set_quorum(self, conn: Connection, quorum: int) -> None:
+        if conn.execute(sa.update(log_policy).where(log_policy.c.id == 1).values(quorum=quorum)).rowcount != 1:
+            conn.execute(sa.insert(log_policy).values(id=1, quorum=quorum))
 
 
 def fetcher(store: LedgerStore, conn: Connection) -> TileFetch:

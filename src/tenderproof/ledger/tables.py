@@ -51,10 +51,21 @@ log_cosignatures = Table(
     Column("timestamp", BigInteger, nullable=False),
 )
 
-#: The witnesses (C2SP tlog-witness) this log asks to cosign its checkpoints: public keys only.
+#: The witnesses (C2SP tlog-witness) this log asks to cosign its checkpoints: public keys, and
+#: the URL each serves add-checkpoint under (NULL: asked by hand, `log witness request`).
 log_witnesses = Table(
     "log_witnesses",
     metadata,
     Column("name", String(255), primary_key=True),
     Column("vkey", Text, nullable=False, unique=True),
+    Column("url", Text, nullable=True),
+)
+
+#: The single row (id = 1) holding the quorum the operator chose (`log policy --quorum K`): how
+#: many witnesses make a checkpoint "cosigned". No row: all of them.
+log_policy = Table(
+    "log_policy",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("quorum", Integer, nullable=False),
 )

@@ -24,7 +24,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 #: The newest Alembic revision; a test checks it is the head of the migrations folder. Kept
 #: here so that opening a database does not import Alembic (a cold CLI call stays fast).
-SCHEMA_REVISION = "0009"
+SCHEMA_REVISION = "0010"
 
 
 #: The database refused a value (PostgreSQL: a NUL character in text): bad input, not a crash.
