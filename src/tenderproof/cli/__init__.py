@@ -17,6 +17,7 @@ from .flags_cmd import flags
 from .log_cmd import app as log_app
 from .log_witness_cmd import app as log_witness_app
 from .log_witness_cmd import policy
+from .monitor_cmd import app as monitor_app
 from .officer_cmd import add_commands, officer_app
 from .official_cmd import official_app
 from .person_cmd import person_app
@@ -40,6 +41,7 @@ log_app.add_typer(log_witness_app, name="witness")
 log_app.command()(policy)
 app.add_typer(log_app, name="log")
 app.add_typer(witness_app, name="witness")
+app.add_typer(monitor_app, name="monitor")
 app.add_typer(scenario_app, name="scenario")
 ocds_app.command("export")(ocds_export)
 app.add_typer(ocds_app, name="ocds")
