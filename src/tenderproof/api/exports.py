@@ -30,14 +30,13 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated, BinaryIO, Literal
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Query
 from fastapi.responses import FileResponse, Response
 from starlette.background import BackgroundTask
 
+from tenderproof.app import publication
 from tenderproof.app.service import Procurement
 from tenderproof.ocds import packages
-from tenderproof.store.schema import ocds_releases
 
 from . import problems
 from .security import ProcurementDep
@@ -65,20 +64,11 @@ class ExportRefused(ValueError):
         self.code = code
 
 
-def _query(tender_id: str | None) -> sa.Select:
-    q = sa.select(ocds_releases.c.tender_id, ocds_releases.c.release)
-    return q if tender_id is None else q.where(ocds_releases.c.tender_id == tender_id)
-
-
 def check_size(p: Procurement, tender_id: str | None, kind: Kind, max_bytes: int) -> None:
     """Refuse, before anything is read, an export of a tender that has no release (there is no
     such tender: one is published from its creation on) or of more stored releases than
     `max_bytes` (compiled releases are not known before they are made: `export` checks them)."""
-    size = sa.func.coalesce(sa.func.sum(sa.func.length(ocds_releases.c.release)), 0)
-    q = sa.select(sa.func.count(), size)
-    q = q if tender_id is None else q.where(ocds_releases.c.tender_id == tender_id)
-    with p.db.reader.connect() as conn:
-        count, stored = conn.execute(q).one()
+    count, stored = publication.stored_release_stats(p, tender_id)
     if tender_id is not None and count == 0:
         raise ExportRefused("not-found", f"no tender {tender_id}")
     if kind == "releases" and stored > max_bytes:
@@ -95,15 +85,13 @@ def _too_large(what: str, tender_id: str | None, kind: Kind, max_bytes: int) -> 
 
 def _rows(p: Procurement, tender_id: str | None, kind: Kind) -> Iterator[str]:
     """Each release (stored JSON, in ledger order) or each tender's compiled release, as JSON text."""
-    with p.db.reader.connect() as conn:
-        if kind == "releases":
-            found = conn.execute(_query(tender_id).order_by(ocds_releases.c.ledger_index))
-            yield from (row.release for row in found)
-            return
-        found = conn.execute(_query(tender_id).order_by(ocds_releases.c.tender_id, ocds_releases.c.ledger_index))
-        for _, group in itertools.groupby(found, key=lambda row: row.tender_id):
-            releases = [json.loads(row.release) for row in group]  # one tender's at a time
-            yield json.dumps(packages.merger().create_compiled_release(releases), ensure_ascii=False)
+    if kind == "releases":
+        yield from (text for _, text in publication.stored_release_texts(p, tender_id))
+        return
+    found = publication.stored_release_texts(p, tender_id, by_tender=True)
+    for _, group in itertools.groupby(found, key=lambda row: row[0]):
+        releases = [json.loads(text) for _, text in group]  # one tender's at a time
+        yield json.dumps(packages.merger().create_compiled_release(releases), ensure_ascii=False)
 
 
 def export(p: Procurement, fmt: Format, out: BinaryIO, *, tender_id: str | None = None,

@@ -31,11 +31,11 @@ def create_app(procurement: Procurement, *, portal: bool = True, body_limits: li
     app.include_router(ocds_extensions_router, prefix="/api", responses=problems.responses(404, 422))
     app.include_router(admin.router, prefix="/api", responses=problems.responses(400, 401, 403, 404, 409, 422))
     app.include_router(documents.router, prefix="/api", responses=problems.responses(422))
-    app.include_router(bundles.router, prefix="/api")  # a tender's public record bundle
+    app.include_router(bundles.router, prefix="/api", responses=problems.responses(404, 422, 503))  # record bundles
     app.include_router(exports.router, prefix="/api")  # OCDS as CSV and Excel (flatten-tool)
     app.include_router(log.router, responses=problems.responses(404, 422))
     app.include_router(feeds.router, responses=problems.responses(404, 422))
-    app.include_router(webhooks.router, prefix="/api")
+    app.include_router(webhooks.router, prefix="/api", responses=problems.responses(400, 401, 404, 422))
     app.include_router(docs.router)
     app.mount(docs.ASSETS, docs.assets(), name="docs_assets")
     if portal:

@@ -133,3 +133,24 @@ def iter_stored_releases(p, *, by_ocid: bool = False, batch: int = BATCH) -> Ite
     for texts in release_batches(p, by_ocid=by_ocid, batch=batch):
         for text in texts:
             yield json.loads(text)
+
+
+def stored_release_stats(p, tender_id: str | None = None) -> tuple[int, int]:
+    """How many releases are stored (of one tender, or all) and their JSON's total length."""
+    size = sa.func.coalesce(sa.func.sum(sa.func.length(ocds_releases.c.release)), 0)
+    q = sa.select(sa.func.count(), size)
+    q = q if tender_id is None else q.where(ocds_releases.c.tender_id == tender_id)
+    with p.db.reader.connect() as conn:
+        count, stored = conn.execute(q).one()
+    return int(count), int(stored)
+
+
+def stored_release_texts(p, tender_id: str | None = None, *, by_tender: bool = False) -> Iterator[tuple[str, str]]:
+    """Each stored release as (tender id, its JSON text), in ledger order, or grouped by tender
+    (then in ledger order within each): read as they are consumed, not all at once."""
+    q = sa.select(ocds_releases.c.tender_id, ocds_releases.c.release)
+    q = q if tender_id is None else q.where(ocds_releases.c.tender_id == tender_id)
+    order = (ocds_releases.c.tender_id, ocds_releases.c.ledger_index) if by_tender else (ocds_releases.c.ledger_index,)
+    with p.db.reader.connect() as conn:
+        for row in conn.execute(q.order_by(*order)):
+            yield row.tender_id, row.release
