@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from tenderproof.app import queries
 from tenderproof.app.service import Procurement
-from tenderproof.ledger import witnessing
+from tenderproof.ledger import witness_push, witnessing
 from tenderproof.ledger.checkpoint import Checkpoint
 from tenderproof.ledger.cosignature import CosignatureVerifier, cosignature_timestamp
 from tenderproof.ledger.log import LogError
@@ -110,6 +110,10 @@ def _log_status(p: Procurement) -> dict[str, Any]:
                            "root": base64.b64encode(head.root).decode(), "note": note, "checkpoint": None,
                            "signatures": [], "witnesses": [], "policy": witnessing.policy(log)}
     by_key: dict[tuple[str, bytes], dict[str, Any]] = {}
+    # What this process's pusher saw of each witness (None when no pusher runs here): a witness
+    # that is down or lying shows here, and does not hold up anything else.
+    live = {w.name: w for w in witness_push.status_of(log) or []}
+    out["pushing"] = witness_push.status_of(log) is not None
     verifiers = [log.log_verifier()]
     for name, vk in witnesses.items():
         try:
@@ -117,7 +121,8 @@ def _log_status(p: Procurement) -> dict[str, Any]:
         except ValueError:
             continue
         verifiers.append(cv)
-        w: dict[str, Any] = {"name": name, "vkey": vk, "cosigned": None, "last_size": last_cosigned.get(name, 0)}
+        w: dict[str, Any] = {"name": name, "vkey": vk, "cosigned": None, "last_size": last_cosigned.get(name, 0),
+                             "live": live.get(name)}
         out["witnesses"].append(w)
         by_key[(cv.name, cv.key_id)] = w
     if note is not None:
