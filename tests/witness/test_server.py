@@ -27,7 +27,7 @@ import uvicorn
 from tenderproof.instance import Settings, init
 from tenderproof.ledger import witnessing
 from tenderproof.ledger.checkpoint import Checkpoint
-from tenderproof.ledger.cosignature import CosignatureVerifier
+from tenderproof.ledger.cosignature import CosignatureVerifier, verifier_from_vkey
 from tenderproof.ledger.note import Signer, add_signatures, open_note, parse_note, sign_note
 from tenderproof.witness import Request, Witness
 from tenderproof.witness.server import MAX_BODY, SIZE_TYPE, create_app
@@ -104,6 +104,26 @@ def test_about_names_the_witness(wdir, url, log):
     assert about == {"name": NAME, "vkey": Witness(wdir).vkey,
                      "logs": {log.head().origin: {"size": 0, "root": None, "checkpoint": None,
                                                   "vkeys": [log.head().vkey]}}}
+
+
+def test_checkpoint_route_serves_the_latest_cosigned_note_with_its_cosignature(log, url, wdir):
+    origin = log.head().origin  # has a slash: the route takes the rest of the path
+    r = httpx.get(f"{url}/checkpoint/{origin}")
+    assert r.status_code == 404 and r.headers["content-type"] == "application/problem+json"  # nothing cosigned yet
+    assert httpx.get(f"{url}/checkpoint/other.example/log").status_code == 404
+    log.append([b"a", b"b"])
+    assert post(url, witnessing.witness_request(log, NAME)).status_code == 200
+    log.append([b"c"])  # signed by the log, not yet sent to the witness: not served
+    log.checkpoint()
+    r = httpx.get(f"{url}/checkpoint/{origin}")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/plain")
+    opened = open_note(r.text, [verifier_from_vkey(log.head().vkey), CosignatureVerifier.from_vkey(Witness(wdir).vkey)])
+    assert sorted(s.name for s in opened.sigs) == sorted([origin, NAME])  # the log's and the witness's
+    cp = Checkpoint.parse(parse_note(r.text)[0])
+    assert (cp.origin, cp.size) == (origin, 2)
+    held = Witness(wdir).state()["logs"][origin]["checkpoint"]
+    assert parse_note(r.text)[0] == parse_note(held)[0]
+    assert {s.line for s in parse_note(held)[1]} <= {s.line for s in parse_note(r.text)[1]}  # the log's own line kept
 
 
 def test_stale_old_size_is_409_with_the_size_and_a_retry_succeeds(log, url):

@@ -14,6 +14,10 @@ are both the server's root):
   and checkpoint it cosigned (JSON).
 - `GET /evidence`: the evidence of log misbehaviour it kept (JSON list: origin, reason, time,
   the checkpoint held and the request offered).
+- `GET /checkpoint/{origin}`: the latest checkpoint it cosigned for that log, as the log signed
+  it, with the witness's cosignature line added (`text/plain`); 404 for an origin it does not
+  follow or has cosigned nothing of. A monitor can take this URL as a gossip `--peer`: a log
+  showing it another history than the witnesses saw is then a split-view alert.
 
 `Witness.add_checkpoint` does the checking, cosigning and persisting under the witness's file
 lock, durably before it returns; here it runs in a worker thread, so concurrent requests wait
@@ -32,6 +36,8 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
+
+from tenderproof.ledger.note import add_signatures, parse_note
 
 from . import Witness, WitnessConflict, WitnessError
 
@@ -111,11 +117,25 @@ def create_app(witness: Witness, max_body: int = MAX_BODY, body_timeout: float =
         state = await run_in_threadpool(witness.state)
         return JSONResponse(state["evidence"])
 
+    async def checkpoint(request: Request) -> Response:
+        origin = request.path_params["origin"]
+        state = await run_in_threadpool(witness.state)
+        log = state["logs"].get(origin)
+        if log is None or log["checkpoint"] is None:
+            return problem(404, f"this witness holds no cosigned checkpoint of {origin!r}")
+        note = log["checkpoint"]
+        # The cosignature is made afresh (Ed25519 is cheap): the state keeps the note, not the line.
+        # Timestamped now, it still says what tlog-cosignature/v1 lets it say: this is the latest
+        # checkpoint of the log the witness has seen, and every other it cosigned is consistent with it.
+        line = witness.signer.cosignature_line(parse_note(note)[0], int(witness.clock()))
+        return PlainTextResponse(add_signatures(note, line), headers={"Cache-Control": "no-cache"})
+
     async def http_error(request: Request, exc: Exception) -> Response:
         status = getattr(exc, "status_code", 500)
         detail = f"{request.method} {request.url.path}: {getattr(exc, 'detail', '')}"
         return problem(status, detail, getattr(exc, "headers", None))  # keeps a 405's Allow
 
     routes = [Route("/add-checkpoint", add_checkpoint, methods=["POST"]), Route("/", about, methods=["GET"]),
-              Route("/evidence", evidence, methods=["GET"])]
+              Route("/evidence", evidence, methods=["GET"]),
+              Route("/checkpoint/{origin:path}", checkpoint, methods=["GET"])]
     return Starlette(routes=routes, exception_handlers={HTTPException: http_error})
