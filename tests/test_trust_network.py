@@ -16,6 +16,7 @@ No sleeps: every wait is a bounded `Pusher.wait_for` on a condition, with a dead
 from __future__ import annotations
 
 import contextlib
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -29,14 +30,15 @@ from tenderproof.ledger import witnessing
 from tenderproof.ledger.checkpoint import Checkpoint
 from tenderproof.ledger.note import parse_note
 from tenderproof.ledger.policy import Policy
+from tenderproof.ledger.tlogproof import TlogProof, verify_tlog_proof
 from tenderproof.ledger.witness_push import Pusher, WitnessStatus
 from tenderproof.monitor import Monitor
 from tenderproof.monitor.gossip import gossip_app
 from tenderproof.witness import Request, Witness
 from tenderproof.witness.server import create_app as witness_app
 
-from .app.conftest import World, world  # noqa: F401  (the fixture)
-from .live_server import serving
+from .app.conftest import TID, World, world  # noqa: F401  (the fixture)
+from .live_server import cli, serving
 from .monitor.conftest import Front, envelopes, procurement, serve_asgi
 
 WAIT = 15.0  # seconds: the deadline of waits that normally end in milliseconds
@@ -271,3 +273,43 @@ def test_d_a_witness_stopped_mid_stream_blocks_nothing_and_keeps_what_it_acknowl
         net.wait(lambda: net.all_at(size), "the restarted witness cosigns the next")
         assert net.status(w3.name).last_error is None
     assert Witness(w3.dir).state()["logs"][net.log.head().origin]["size"] == size
+
+
+def test_e_a_bidder_keeps_a_cosigned_proof_beside_each_receipt(net, tmp_path):
+    """`bid cosigned`: each kept receipt is proven again against the quorum's checkpoint, verified
+    against the policy before it is written; a stricter policy than the witnesses met refuses."""
+    net.servers[2].close()  # the third witness is down: two of three cosign, the log's quorum
+    size = bid_round(net)
+    assert net.pusher.wait_cosigned(size, WAIT)
+    receipts = tmp_path / "receipts" / TID
+    receipts.mkdir(parents=True)
+    bids = [i for i in range(size) if b'"bid.submitted"' in net.log.entry(i)]
+    assert len(bids) == 2
+    for n, index in enumerate(bids):
+        (receipts / f"bid-{n}.entry").write_bytes(net.log.entry(index))
+        (receipts / f"bid-{n}.tlog-proof").write_text(net.log.tlog_proof(index).format())
+    policy = tmp_path / "log.tlog-policy"
+    policy.write_text(witnessing.policy(net.log))
+    out, _ = cli("bid", "cosigned", "--policy", policy, "--api", net.log_url.removesuffix("/log"),
+                 "--receipts", tmp_path / "receipts")
+    assert out.splitlines()[-1] == "2 cosigned proofs kept, 0 kept before, 0 not cosigned yet"
+    for n, index in enumerate(bids):
+        kept = TlogProof.parse((receipts / f"bid-{n}.cosigned.tlog-proof").read_text())
+        cp = verify_tlog_proof(kept, (receipts / f"bid-{n}.entry").read_bytes(), policy=Policy.parse(policy.read_text()))
+        assert kept.index == index and cp.size >= size
+    # Listed with their receipts, and never fetched twice.
+    listing, _ = cli("bid", "receipts", "--receipts", tmp_path / "receipts")
+    assert listing.count("cosigned: ") == 2 and len(listing.splitlines()) == 2
+    again, _ = cli("bid", "cosigned", "--policy", policy, "--api", net.log_url.removesuffix("/log"),
+                   "--receipts", tmp_path / "receipts")
+    assert again.splitlines()[-1] == "0 cosigned proofs kept, 2 kept before, 0 not cosigned yet"
+    # A verifier that asks for all three witnesses, where two cosigned, is not satisfied.
+    strict = tmp_path / "strict.tlog-policy"
+    strict.write_text(re.sub(rf"^(group \S+ ){QUORUM} ", r"\g<1>all ", policy.read_text(), count=1, flags=re.M))
+    assert strict.read_text() != policy.read_text()
+    for f in receipts.glob("*.cosigned.tlog-proof"):
+        f.unlink()
+    _, err = cli("bid", "cosigned", "--policy", strict, "--api", net.log_url.removesuffix("/log"),
+                 "--receipts", tmp_path / "receipts", check=1)
+    assert "does not verify against" in err
+    assert not list(receipts.glob("*.cosigned.tlog-proof"))

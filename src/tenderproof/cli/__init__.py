@@ -22,6 +22,7 @@ from .officer_cmd import add_commands, officer_app
 from .official_cmd import official_app
 from .person_cmd import person_app
 from .procurement_cmd import ocds_app, rebuild, scenario_app, tender_app
+from .receipt_cmd import bid_cosigned
 from .record_cmd import app as record_app
 from .serve_cmd import demo, serve
 from .setup_cmd import init
@@ -52,6 +53,7 @@ app.add_typer(document_app, name="document")
 # A bidder's protest filings and ownership declaration, from the same table as the officers' commands
 # (`enquiry ask` is the bidder's question).
 add_commands(bid_app, lambda r: r.role == "bidder" and r.verb != "ask")
+bid_app.command("cosigned")(bid_cosigned)
 app.add_typer(enquiry_app, name="enquiry")
 app.add_typer(tender_app, name="tender")
 app.add_typer(record_app, name="record")

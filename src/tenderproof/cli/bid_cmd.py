@@ -38,6 +38,7 @@ ReceiptsDir = Annotated[Path, typer.Option(
 DEFAULT_RECEIPTS = Path("receipts")
 SEALED_MAGIC = b"TPSB"
 PROOF, ENTRY = ".tlog-proof", ".entry"
+COSIGNED = ".cosigned" + PROOF  # the same receipt, against a checkpoint the witnesses' quorum cosigned
 
 
 @bid_app.command("seal")
@@ -189,6 +190,8 @@ def bid_receipts(
     found = bad = 0
     for folder in folders:
         for proof_file in sorted(folder.glob("*" + PROOF)):
+            if proof_file.name.endswith(COSIGNED):
+                continue  # listed with its receipt
             found += 1
             entry_file = proof_file.with_suffix(ENTRY)
             try:
@@ -199,6 +202,8 @@ def bid_receipts(
                 if verifier is not None:
                     cp = verify_tlog_proof(proof, entry, verifiers=[verifier])
                     note = f"\tverified at checkpoint {cp.size}"
+                cosigned = proof_file.with_name(proof_file.name.removesuffix(PROOF) + COSIGNED)
+                note += f"\tcosigned: {cosigned}" if cosigned.exists() else ""
                 typer.echo(f"{folder.name}\t{payload['id']}\tindex {proof.index}\tsha256 {payload['sealed_sha256']}"
                            f"\t{proof_file}{note}")
             except (OSError, ValueError, KeyError, TypeError) as e:

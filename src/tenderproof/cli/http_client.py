@@ -112,8 +112,9 @@ class Server:
         return digest.hexdigest()
 
     def request(self, method: str, path: str, *, json_body: Any = None, content: bytes | Iterable[bytes] | None = None,
-                headers: dict[str, str] | None = None, retry: bool | None = None) -> Any:
-        """One request; anything but a 2xx answer ends the command with one line."""
+                headers: dict[str, str] | None = None, retry: bool | None = None,
+                accept: frozenset[int] = frozenset()) -> Any:
+        """One request; anything but a 2xx answer (or a status in `accept`) ends the command with one line."""
         import httpx  # only here: the HTTP client takes 100 ms to import, and only these commands need it
 
         headers = dict(headers or {})
@@ -141,7 +142,7 @@ class Server:
             fail(f"--api {self.url!r} is not a usable URL: {_one_line(str(e))}", code=2)
         except httpx.HTTPError as e:
             fail(f"{method} {self.url}{path} failed: {_reason(e)}")
-        if not 200 <= r.status_code < 300:
+        if not 200 <= r.status_code < 300 and r.status_code not in accept:
             self.refused(r)
         return r
 
