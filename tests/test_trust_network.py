@@ -19,6 +19,7 @@ import contextlib
 import re
 import threading
 import time
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -26,7 +27,7 @@ import httpx
 import pytest
 
 from tenderproof.api import create_app as api_app
-from tenderproof.ledger import witnessing
+from tenderproof.ledger import witness_push, witnessing
 from tenderproof.ledger.checkpoint import Checkpoint
 from tenderproof.ledger.note import parse_note
 from tenderproof.ledger.policy import Policy
@@ -34,6 +35,7 @@ from tenderproof.ledger.tlogproof import TlogProof, verify_tlog_proof
 from tenderproof.ledger.witness_push import Pusher, WitnessStatus
 from tenderproof.monitor import Monitor
 from tenderproof.monitor.gossip import gossip_app
+from tenderproof.record.export import export_record
 from tenderproof.witness import Request, Witness
 from tenderproof.witness.server import create_app as witness_app
 
@@ -313,3 +315,19 @@ def test_e_a_bidder_keeps_a_cosigned_proof_beside_each_receipt(net, tmp_path):
                  "--receipts", tmp_path / "receipts", check=1)
     assert "does not verify against" in err
     assert not list(receipts.glob("*.cosigned.tlog-proof"))
+
+
+def test_f_a_record_bundle_carries_the_quorums_cosignatures(net, tmp_path):
+    """A record export waits (boundedly) for its checkpoint's cosignatures, so the bundle a court
+    receives verifies against the policy: the quorum of witnesses saw that history."""
+    bid_round(net)
+    bundle = tmp_path / "record.zip"
+    bundle.write_bytes(export_record(net.world.p, TID, "public", cosign=witness_push.cosign_now).data)
+    with zipfile.ZipFile(bundle) as z:
+        note = z.read("checkpoint").decode()
+    cosigners = {s.name for s in parse_note(note)[1]} & {w.name for w in net.witnesses}
+    assert len(cosigners) >= QUORUM
+    policy = tmp_path / "log.tlog-policy"
+    policy.write_text(witnessing.policy(net.log))
+    out, _ = cli("verify", bundle, "--policy", policy)
+    assert out.splitlines()[-1].startswith("valid: the administrative record of tender " + TID)

@@ -24,6 +24,7 @@ from fastapi.responses import Response
 
 from tenderproof.app import queries
 from tenderproof.app.service import Procurement
+from tenderproof.ledger import witness_push
 from tenderproof.portal.views import record_filename
 from tenderproof.record.bundle import RecordError
 from tenderproof.record.export import export_record
@@ -100,7 +101,7 @@ def public_bundle(p: Procurement, cache: Bundles, tender_id: str, events: int) -
         with cache.build:
             data = cache.get(key)
             if data is None:
-                data = export_record(p, tender_id, "public").data
+                data = export_record(p, tender_id, "public", cosign=witness_push.cosign_now).data
                 cache.put(key, data)
     return data
 

@@ -18,6 +18,7 @@ import typer
 from tenderproof.app.service import Procurement
 from tenderproof.domain import Actor
 from tenderproof.fsutil import atomic_write
+from tenderproof.ledger import witness_push
 from tenderproof.ledger.policy import Policy, PolicyError
 from tenderproof.record import ROLES, export_record, holds, lift_hold, place_hold, purge_documents, verify_record
 from tenderproof.record.retention import HOLD_ROLES
@@ -63,7 +64,7 @@ def export(
              code=2)
     with _service(data_dir, db, signing=True) as p:
         ex = export_record(p, tender, role, actor=Actor(actor, domain_role) if domain_role and actor else None,
-                           purpose=purpose)
+                           purpose=purpose, cosign=witness_push.cosign_now)
     atomic_write(output, ex.data)
     typer.echo(f"wrote {output}: record of tender {tender} for {role}: {ex.events} events, {ex.documents} documents, "
                f"{ex.confidential} confidential payloads; checkpoint of tree size {ex.checkpoint_size}")

@@ -34,7 +34,9 @@ import httpx
 from sqlalchemy.engine import Connection
 
 from . import witnessing
+from .checkpoint import Checkpoint
 from .log import Log
+from .note import parse_note
 from .policy import Policy
 
 POLL = 0.15  # seconds between looks at the newest checkpoint
@@ -222,6 +224,27 @@ class Pusher:
 
 
 _running: weakref.WeakKeyDictionary[Log, Pusher] = weakref.WeakKeyDictionary()
+
+#: How long a record export waits for its checkpoint's cosignatures: a bundle a court relies on
+#: should carry the quorum's, but an export never hangs on a witness that is down.
+COSIGN_WAIT = 5.0
+
+
+def cosign_now(log: Log, note: str, timeout: float = COSIGN_WAIT) -> None:
+    """A record export's cosign hook: have the witnesses cosign `note`'s checkpoint (attached to
+    the stored checkpoint, where the export reads it) within `timeout`. The pusher running in this
+    process is waited for until the quorum is met; elsewhere (the CLI) a pusher of its own asks
+    every witness once and is waited for until each has answered or failed."""
+    size = Checkpoint.parse(parse_note(note)[0]).size
+    running = _running.get(log)
+    pusher = running or Pusher(log)
+    try:
+        if running is None:
+            pusher.step()
+        pusher.wait_for(lambda: pusher._cosigned >= size or (running is None and not pusher._busy), timeout)
+    finally:
+        if running is None:
+            pusher._pool.shutdown(wait=False, cancel_futures=True)
 
 
 def status_of(log: Log) -> list[WitnessStatus] | None:
