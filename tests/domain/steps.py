@@ -42,6 +42,9 @@ BID_IDS = st.sampled_from(["b1", "b2", "b3", "b4"])
 BIDDER = st.sampled_from([Actor(b, "bidder") for b in BIDDERS])
 OFFICIAL = st.sampled_from(OFFICIALS)
 PROTESTS = st.sampled_from(["p1", "p2"])
+MOTIONS = st.sampled_from(["m1", "m2"])
+COUNSEL = Actor("counsel-1", "counsel")
+PARTY = st.sampled_from([BUYER, *(Actor(b, "bidder") for b in BIDDERS)])  # who may move, brief and appeal
 CONFLICT = st.sampled_from([False, False, True])  # mostly clean: a conflicted official is locked out
 TEXT = st.sampled_from(["Because.", "Acme holdings", "Reasons on the record."])
 #: Mostly hours, so a tendering period of days sees several commands; sometimes days, past the
@@ -154,6 +157,34 @@ STEPS: dict[str, Step] = {
     "incident": lambda t, d, now: (c.RecordIncident(t.id, description="Price sent to a competitor."), AUDITOR),
     "read": lambda t, d, now: (c.ReadConfidential(t.id, item="b2", purpose="Evaluation."),
                                d(st.sampled_from([BUYER, AUDITOR, *EVALUATORS]))),
+    "intervene": lambda t, d, now: (c.Intervene(t.id, protest_id=d(PROTESTS)), d(BIDDER)),
+    "record": lambda t, d, now: (c.FileAdministrativeRecord(t.id, protest_id=d(PROTESTS), filing_id="ar",
+                                                            description="The record.", manifest=[
+                                                                {"seq": 1, "index": 0, "leaf_hash": digest("1")}]),
+                                 BUYER),
+    "motion": lambda t, d, now: (c.FileMotion(t.id, protest_id=d(PROTESTS), motion_id=d(MOTIONS), relief=[d(
+        st.sampled_from(c.MOTION_RELIEF))], summary="Because.", under_seal=d(st.booleans())),
+                                 d(PARTY)),
+    "brief": lambda t, d, now: (c.FileBrief(t.id, protest_id=d(PROTESTS), motion_id=d(MOTIONS),
+                                            kind=d(st.sampled_from(c.BRIEFS)), summary="No."),
+                                d(PARTY)),
+    "rule": lambda t, d, now: (c.RuleOnMotion(t.id, protest_id=d(PROTESTS), motion_id=d(MOTIONS),
+                                              outcome=d(st.sampled_from(c.RULINGS)), text="So ruled."), REVIEWER),
+    "protective_order": lambda t, d, now: (c.IssueProtectiveOrder(t.id, protest_id=d(PROTESTS), order_id="po",
+                                                                  text="Protected."), REVIEWER),
+    "apply_access": lambda t, d, now: (c.ApplyForAccess(t.id, protest_id=d(PROTESTS), order_id="po", party="acme",
+                                                        not_competitive_decision_maker=True), COUNSEL),
+    "admit": lambda t, d, now: (c.DecideAccess(t.id, protest_id=d(PROTESTS), order_id="po", counsel=COUNSEL.id,
+                                               decision=d(st.sampled_from(c.ACCESS_DECISIONS))), REVIEWER),
+    "counsel_read": lambda t, d, now: (c.ReadConfidential(t.id, item="b2", purpose="Protest."), COUNSEL),
+    "appeal": lambda t, d, now: (c.FileAppeal(t.id, protest_id=d(PROTESTS), appeal_id=d(st.sampled_from(["a1", "a2"])),
+                                              court=d(st.sampled_from(c.APPEAL_COURTS)), summary="Appeal."),
+                                 d(PARTY)),
+    "decide_appeal": lambda t, d, now: (c.DecideAppeal(t.id, protest_id=d(PROTESTS), appeal_id="a1", outcome=d(
+        st.sampled_from(["affirmed", "denied"])), text="Decided."), REVIEWER),
+    "costs": lambda t, d, now: (c.RecommendCosts(t.id, protest_id=d(PROTESTS), text="Costs."), REVIEWER),
+    "cost_claim": lambda t, d, now: (c.FileCostClaim(t.id, protest_id=d(PROTESTS), amount={"amount": "1",
+                                                     "currency": "USD"}, summary="Fees."), d(BIDDER)),
     "disclose": lambda t, d, now: (c.Disclose(t.id, items=[{"commitment": "c", "salt": "00", "content": {}}]), BUYER),
 }
 

@@ -133,11 +133,53 @@ def award_and_protests(t: Tender, now: datetime) -> None:
     expect(t, c.StartPerformance(tid), BUYER, now, EventType.PERFORMANCE_STARTED)
     expect(t, c.FileProtest(tid, protest_id="p2", forum="cofc", grounds="Bias."), BETA, now, EventType.PROTEST_FILED)
     expect(t, c.CourtOrder(tid, protest_id="p2", order="tro", text="Restrained."), REVIEWER, now, EventType.COURT_ORDER)
+    litigation(t, now)
     expect(t, c.Disclose(tid, items=[{"commitment": "c", "salt": "00", "content": {}}]), BUYER, now,
            EventType.CONFIDENTIAL_DISCLOSED)
     expect(t, c.TakeCorrectiveAction(tid, kind="reevaluate", rationale="The TRO.", revisits=[1]), BUYER, now,
            EventType.CORRECTIVE_ACTION_TAKEN)
     expect(t, c.CancelTender(tid, reason="Requirement withdrawn."), BUYER, now, EventType.TENDER_CANCELLED)
+
+
+def litigation(t: Tender, now: datetime) -> None:
+    """The court case p2 (beta's) with the awardee intervening, its record, a sealed motion briefed
+    and ruled, a protective order with counsel, judgment and appeal; a GAO protest p3 with a
+    hearing, sustained, with costs claimed."""
+    tid, L = t.id, EventType
+    expect(t, c.Intervene(tid, protest_id="p2"), ACME, now, L.LITIGATION_INTERVENED)
+    manifest = [{"seq": 1, "index": 0, "leaf_hash": digest("entry 1")}]
+    expect(t, c.FileAdministrativeRecord(tid, protest_id="p2", filing_id="ar", description="Record.",
+                                         manifest=manifest), BUYER, now, L.LITIGATION_RECORD_FILED)
+    expect(t, c.FileMotion(tid, protest_id="p2", motion_id="m1", relief=["discovery"], summary="Bias.",
+                           deponents=[{"name": "X", "office": "Y"}], under_seal=True), BETA, now,
+           L.LITIGATION_MOTION_FILED)
+    expect(t, c.FilePublicVersion(tid, protest_id="p2", motion_id="m1", summary="Bias (redacted)."), BETA, now,
+           L.LITIGATION_PUBLIC_VERSION)
+    expect(t, c.FileBrief(tid, protest_id="p2", motion_id="m1", kind="opposition", summary="No."), BUYER, now,
+           L.LITIGATION_BRIEF_FILED)
+    expect(t, c.RuleOnMotion(tid, protest_id="p2", motion_id="m1", outcome="denied", text="Denied."), REVIEWER, now,
+           L.LITIGATION_MOTION_RULED)
+    expect(t, c.IssueProtectiveOrder(tid, protest_id="p2", order_id="po", text="PO."), REVIEWER, now,
+           L.LITIGATION_PROTECTIVE_ORDER)
+    counsel = Actor("counsel-1", "counsel")
+    expect(t, c.ApplyForAccess(tid, protest_id="p2", order_id="po", party="beta", not_competitive_decision_maker=True),
+           counsel, now, L.LITIGATION_ACCESS_APPLIED)
+    expect(t, c.DecideAccess(tid, protest_id="p2", order_id="po", counsel=counsel.id, decision="admitted"), REVIEWER,
+           now, L.LITIGATION_ACCESS_DECIDED)
+    expect(t, c.DecideProtest(tid, protest_id="p2", outcome="denied", reasoning="No prejudice."), REVIEWER, now,
+           EventType.PROTEST_DECIDED)
+    expect(t, c.FileAppeal(tid, protest_id="p2", appeal_id="a1", court="cafc", summary="Appeal."), BETA, now,
+           L.LITIGATION_APPEAL_FILED)
+    expect(t, c.DecideAppeal(tid, protest_id="p2", appeal_id="a1", outcome="affirmed", text="Affirmed."), REVIEWER,
+           now, L.LITIGATION_APPEAL_DECIDED)
+    expect(t, c.FileProtest(tid, protest_id="p3", forum="gao", grounds="Price."), BETA, now, EventType.PROTEST_FILED)
+    expect(t, c.ScheduleHearing(tid, protest_id="p3", hearing_id="h1", when=now + timedelta(days=1), purpose="Price."),
+           REVIEWER, now, L.LITIGATION_HEARING)
+    expect(t, c.DecideProtest(tid, protest_id="p3", outcome="sustained", reasoning="Misread.",
+                              recommended_action="Re-evaluate price."), REVIEWER, now, EventType.PROTEST_DECIDED)
+    expect(t, c.RecommendCosts(tid, protest_id="p3", text="Costs of pursuing the protest."), REVIEWER, now,
+           L.LITIGATION_COSTS_RECOMMENDED)
+    expect(t, c.FileCostClaim(tid, protest_id="p3", amount=USD, summary="Fees."), BETA, now, L.LITIGATION_COST_CLAIM)
 
 
 def test_every_event_type_is_decided_and_folded_in_one_life():

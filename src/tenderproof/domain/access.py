@@ -14,12 +14,14 @@ from .errors import Refused
 from .evaluation import require_declared
 from .events import EventType
 from .guards import require_panel, require_role
+from .litigation import counsel_admission
 from .model import (
     AUDITOR,
     AWARDED,
     BUYER,
     CANCELLED,
     COMPLETE,
+    COUNSEL,
     EVALUATOR,
     HCA,
     REVIEWER,
@@ -30,7 +32,7 @@ from .model import (
 )
 from .tender import TenderState
 
-READERS = (BUYER, EVALUATOR, SSA, HCA, AUDITOR, REVIEWER)
+READERS = (BUYER, EVALUATOR, SSA, HCA, AUDITOR, REVIEWER, COUNSEL)
 #: The account administrator (`app.accounts`): grants and revokes roles, and acts on no tender
 #: otherwise. Not a procurement role (`model.ROLES`): it opens doors, it decides nothing.
 ADMIN = "admin"
@@ -38,6 +40,9 @@ ADMIN = "admin"
 
 def read(state: TenderState, cmd: c.ReadConfidential, actor: Actor, now: datetime) -> list[Event]:
     require_role(actor, *READERS)
+    if actor.role == COUNSEL:  # protected material, only under a protective order in force
+        return [Event(EventType.CONFIDENTIAL_ACCESSED, {"item": cmd.item, "purpose": cmd.purpose,
+                                                        **counsel_admission(state, actor)})]
     if actor.role not in (AUDITOR, REVIEWER):
         require_panel(state, actor, actor.role)
         require_declared(state, actor)

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from . import access, evaluation, integrity, protests, tendering
+from . import access, appeals, evaluation, integrity, litigation, protests, tendering
 from . import commands as c
 from .errors import Refused
 from .model import Actor, Event
@@ -53,6 +53,20 @@ DECIDERS: dict[type, Decider] = {
     c.StartPerformance: protests.start_performance,
     c.LapseProtest: protests.lapse,
     c.EndStay: protests.end_stay,
+    c.Intervene: litigation.intervene,
+    c.FileAdministrativeRecord: litigation.file_record,
+    c.FileMotion: litigation.file_motion,
+    c.FilePublicVersion: litigation.public_version,
+    c.FileBrief: litigation.file_brief,
+    c.RuleOnMotion: litigation.rule_on_motion,
+    c.IssueProtectiveOrder: litigation.protective_order,
+    c.ApplyForAccess: litigation.apply_for_access,
+    c.DecideAccess: litigation.decide_access,
+    c.ScheduleHearing: appeals.schedule_hearing,
+    c.FileAppeal: appeals.file_appeal,
+    c.DecideAppeal: appeals.decide_appeal,
+    c.RecommendCosts: appeals.recommend_costs,
+    c.FileCostClaim: appeals.file_cost_claim,
     c.DeclareOwnership: integrity.declare_ownership,
     c.Recuse: integrity.recuse,
     c.ReportEmploymentContact: integrity.employment_contact,

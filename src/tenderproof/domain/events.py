@@ -48,6 +48,22 @@ class EventType(StrEnum):
     STAY_OVERRIDDEN = "stay.overridden"
     STAY_ENDED = "stay.ended"  # emitted by the deadline worker
     CORRECTIVE_ACTION_TAKEN = "corrective_action.taken"
+    # Litigation of a protest: parties, the administrative record, motions, protective orders,
+    # GAO hearings and costs, appeals (RCFC App. C, 4 CFR 21.0-21.14, 28 U.S.C. 2107, 2101).
+    LITIGATION_INTERVENED = "litigation.intervened"
+    LITIGATION_RECORD_FILED = "litigation.record_filed"
+    LITIGATION_MOTION_FILED = "litigation.motion_filed"
+    LITIGATION_PUBLIC_VERSION = "litigation.public_version"
+    LITIGATION_BRIEF_FILED = "litigation.brief_filed"
+    LITIGATION_MOTION_RULED = "litigation.motion_ruled"
+    LITIGATION_PROTECTIVE_ORDER = "litigation.protective_order"
+    LITIGATION_ACCESS_APPLIED = "litigation.access_applied"
+    LITIGATION_ACCESS_DECIDED = "litigation.access_decided"
+    LITIGATION_HEARING = "litigation.hearing"
+    LITIGATION_APPEAL_FILED = "litigation.appeal_filed"
+    LITIGATION_APPEAL_DECIDED = "litigation.appeal_decided"
+    LITIGATION_COSTS_RECOMMENDED = "litigation.costs_recommended"
+    LITIGATION_COST_CLAIM = "litigation.cost_claim"
     # Integrity: conflicts of interest, recusals, outside contacts, incidents (FAR 3.104, 3.101).
     BIDDER_OWNERSHIP_DECLARED = "bidder.ownership_declared"
     COI_MATCH = "coi.match"

@@ -24,7 +24,8 @@ BIDDER = "bidder"
 REVIEWER = "reviewer"
 AUDITOR = "auditor"
 SYSTEM = "system"  # the deadline worker
-ROLES = (BUYER, EVALUATOR, SSA, OPENING_OFFICIAL, HCA, BIDDER, REVIEWER, AUDITOR, SYSTEM)
+COUNSEL = "counsel"  # a party's counsel in a protest: reads protected material only while admitted
+ROLES = (BUYER, EVALUATOR, SSA, OPENING_OFFICIAL, HCA, BIDDER, REVIEWER, AUDITOR, SYSTEM, COUNSEL)
 
 # tender.status, with the OCDS codelist values where they exist (DESIGN.md §3).
 DRAFT = "draft"

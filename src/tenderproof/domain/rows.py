@@ -23,7 +23,7 @@ T = TypeVar("T")
 #: The collections of the state, by name. Everything else in the state is the core.
 COLLECTIONS = (
     "bids", "enquiries", "refusals", "declarations", "ratings", "consensus", "debriefings", "protests", "stays",
-    "ownership", "recusals", "coi_matches", "employment_contacts", "contacts", "incidents", "disclosed",
+    "litigation", "ownership", "recusals", "coi_matches", "employment_contacts", "contacts", "incidents", "disclosed",
 )
 #: Collections that are lists in the record's order: keyed by `seq_key`, read as lists.
 LISTS = ("refusals", "coi_matches", "employment_contacts", "contacts", "incidents", "disclosed")

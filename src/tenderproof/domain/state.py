@@ -11,6 +11,8 @@ from collections.abc import Callable
 from typing import Any, cast
 
 from .events import EventType
+from .litigation_state import APPLY as LITIGATION
+from .litigation_state import end_case
 from .model import DRAFT
 from .rows import COLLECTIONS, Rows, seq_key
 from .tender import (
@@ -268,6 +270,7 @@ def _protest_decided(s: TenderState, p: JSONObject, conf: JSONObject, e: Envelop
     s["protests"].patch(p["protest"], outcome=p["outcome"], decided=e["time"], reasoning=p["reasoning"],
                         recommended_action=p["recommended_action"])
     _lift(s, e, p["protest"])  # the decision ends every stay, hold or injunction of the protest
+    end_case(s, p["protest"], p["outcome"], e)  # and moots its pending motions
 
 
 def _court_order(s: TenderState, p: JSONObject, conf: JSONObject, e: Envelope) -> None:
@@ -372,4 +375,5 @@ _APPLY: dict[EventType, Handler] = {
     EventType.COMMAND_REFUSED: _refused,
     EventType.ACCESS_GRANTED: _access_changed,
     EventType.ACCESS_REVOKED: _access_changed,
+    **LITIGATION,
 }

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Literal, NotRequired, TypedDict
 
+from .cases import Case
 from .rows import Rows
 
 #: A JSON object: an event's public payload or confidential part, as the log holds it.
@@ -312,6 +313,7 @@ class TenderState(TenderCore):
     consensus: Rows[Consensus]  # "bid/factor"
     debriefings: Rows[dict[str, Any]]  # keyed by bidder
     protests: Rows[Protest]
+    litigation: Rows[Case]  # keyed by protest
     stays: Rows[Stay]
     ownership: Rows[Ownership]  # keyed by bidder
     recusals: Rows[dict[str, Any]]  # keyed by official

@@ -2,7 +2,8 @@
 
 The domain decides on a command with `decide(state, command, actor, now)`; the shapes here are
 the whole input, so the app, the API and the scenario runner all speak the same language.
-One module per rule module of the domain: tendering, evaluation, access, protests, integrity.
+One module per rule module of the domain: tendering, evaluation, access, protests, integrity,
+litigation.
 """
 
 from .access import PUBLIC_GRANTS, Disclose, GrantRole, ReadConfidential, RevokeRole
@@ -19,6 +20,29 @@ from .evaluation import (
     SubmitShare,
 )
 from .integrity import DeclareOwnership, RecordContact, RecordIncident, Recuse, ReportEmploymentContact
+from .litigation import (
+    ACCESS_DECISIONS,
+    APPEAL_COURTS,
+    APPEAL_OUTCOMES,
+    BRIEFS,
+    MOTION_RELIEF,
+    RECORD_KINDS,
+    RULINGS,
+    ApplyForAccess,
+    DecideAccess,
+    DecideAppeal,
+    FileAdministrativeRecord,
+    FileAppeal,
+    FileBrief,
+    FileCostClaim,
+    FileMotion,
+    FilePublicVersion,
+    Intervene,
+    IssueProtectiveOrder,
+    RecommendCosts,
+    RuleOnMotion,
+    ScheduleHearing,
+)
 from .protests import (
     CORRECTIVE_KINDS,
     COURT_ORDERS,
@@ -51,13 +75,21 @@ from .tendering import (
 )
 
 __all__ = [
+    "ACCESS_DECISIONS",
+    "APPEAL_COURTS",
+    "APPEAL_OUTCOMES",
+    "BRIEFS",
     "CORRECTIVE_KINDS",
     "COURT_ORDERS",
     "FORUMS",
+    "MOTION_RELIEF",
     "PROTEST_OUTCOMES",
     "PUBLIC_GRANTS",
+    "RECORD_KINDS",
+    "RULINGS",
     "AmendTender",
     "AnswerQuestion",
+    "ApplyForAccess",
     "AskQuestion",
     "CancelTender",
     "CloseEnquiries",
@@ -65,6 +97,8 @@ __all__ = [
     "Command",
     "CourtOrder",
     "CreateTender",
+    "DecideAccess",
+    "DecideAppeal",
     "DecideAward",
     "DecideProtest",
     "DeclareInterests",
@@ -72,17 +106,26 @@ __all__ = [
     "Disclose",
     "DocketProtest",
     "EndStay",
+    "FileAdministrativeRecord",
     "FileAgencyReport",
+    "FileAppeal",
+    "FileBrief",
     "FileComments",
+    "FileCostClaim",
+    "FileMotion",
     "FileProtest",
+    "FilePublicVersion",
     "GiveDebriefing",
     "GrantRole",
+    "Intervene",
     "InvalidCommand",
+    "IssueProtectiveOrder",
     "LapseProtest",
     "OverrideStay",
     "PublishTender",
     "RateProposal",
     "ReadConfidential",
+    "RecommendCosts",
     "RecordConsensus",
     "RecordContact",
     "RecordIncident",
@@ -90,6 +133,8 @@ __all__ = [
     "Recuse",
     "ReportEmploymentContact",
     "RevokeRole",
+    "RuleOnMotion",
+    "ScheduleHearing",
     "SetCompetitiveRange",
     "SignContract",
     "StartPerformance",
