@@ -15,6 +15,7 @@ from tenderproof.ocds.releases import RELEASES, NoRelease, Publishes
 
 from ..app.test_jedi import replay
 from . import procurement
+from .litigated import litigated
 
 
 def test_every_event_type_has_an_entry() -> None:
@@ -53,7 +54,7 @@ def _publishing(types: set[str]) -> set[str]:
 
 def _procurements() -> list[dict]:
     ledger = procurement.Ledger()
-    for build in (procurement.full, procurement.cancelled, procurement.unsuccessful, procurement.protested):
+    for build in (procurement.full, procurement.cancelled, procurement.unsuccessful, procurement.protested, litigated):
         build(ledger)
     return [env for env, _ in ledger.entries]
 

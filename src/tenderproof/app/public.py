@@ -48,6 +48,8 @@ def public_view(state: dict[str, Any]) -> dict[str, Any]:
     view["protests"] = sorted(s["protests"].values(), key=lambda pr: pr["filed"])
     view["stays"] = sorted(s["stays"].values(), key=lambda st: st["from"])
     view["corrective_actions"] = s["corrective_actions"]
+    # Litigation as the public docket shows it: a sealed motion's content is not in the state.
+    view["litigation"] = dict(s["litigation"])
     view["performance"] = s["performance"]
     view["recusals"] = s["recusals"]
     view["employment_contacts"] = s["employment_contacts"]

@@ -11,6 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from .litigation import case_fields
+from .values import present as _present
+
 #: state key -> extension field, for the protest's plain values (in the order published).
 _PROTEST = (("id", "id"), ("forum", "forum"), ("kind", "kind"), ("protester", "protester"), ("grounds", "grounds"),
             ("filed", "dateFiled"), ("docketed", "dateDocketed"), ("timely", "timely"),
@@ -20,18 +23,13 @@ _PROTEST = (("id", "id"), ("forum", "forum"), ("kind", "kind"), ("protester", "p
             ("decided", "dateDecided"), ("reasoning", "reasoning"), ("recommended_action", "recommendedAction"))
 
 
-def _present(pairs: Mapping[str, Any]) -> dict[str, Any]:
-    """The members that hold something (None, "" and [] are omitted; False is a value)."""
-    return {k: v for k, v in pairs.items() if v is not None and v != "" and v != []}
-
-
-def _protest(p: Mapping[str, Any]) -> dict[str, Any]:
+def _protest(p: Mapping[str, Any], case: Mapping[str, Any] | None) -> dict[str, Any]:
     out = _present({field: p.get(key) for key, field in _PROTEST})
     orders = [_present({"id": f"{p['id']}/order-{n}", "date": o["date"], "order": o["order"],
                         "description": o.get("text")}) for n, o in enumerate(p.get("orders") or [], start=1)]
     if orders:
         out["orders"] = orders
-    return out
+    return out | case_fields(case)
 
 
 def _stay(st: Mapping[str, Any]) -> dict[str, Any]:
@@ -57,7 +55,8 @@ def protest_fields(s: Mapping[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     protests = sorted((s.get("protests") or {}).values(), key=lambda p: (p["filed"], p["id"]))
     if protests:
-        out["protests"] = [_protest(p) for p in protests]
+        cases = s.get("litigation") or {}
+        out["protests"] = [_protest(p, cases.get(p["id"])) for p in protests]
     stays = sorted((s.get("stays") or {}).values(), key=lambda st: (st["from"], st["id"]))
     if stays:
         out["stays"] = [_stay(st) for st in stays]

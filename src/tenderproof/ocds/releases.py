@@ -23,12 +23,12 @@ from __future__ import annotations
 import base64
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from tenderproof.domain.events import EventType
 
 from .protests import protest_fields
+from .values import value
 
 #: tenderproof tender.status -> OCDS 1.1 tenderStatus codelist (closed).
 #: "planned": "A contracting process is scheduled, but is not yet taking place" - a draft has
@@ -125,6 +125,7 @@ RELEASES: dict[EventType, Publishes | NoRelease] = {
     EventType.STAY_VOLUNTARY_HOLD: _PROTEST,
     EventType.STAY_OVERRIDDEN: _PROTEST,
     EventType.STAY_ENDED: _PROTEST,
+    **{t: _PROTEST for t in EventType if t.value.startswith("litigation.")},  # tender.protests[].motions, …
     EventType.CORRECTIVE_ACTION_TAKEN: _UPDATE,  # a re-evaluation makes a complete tender active again
     EventType.BIDDER_OWNERSHIP_DECLARED: _INTEGRITY,
     EventType.COI_MATCH: _INTEGRITY,
@@ -249,14 +250,8 @@ def _period(start: str | None, end: str) -> dict[str, str]:
     return {"startDate": start, "endDate": end} if start else {"endDate": end}
 
 
-def amount(text: str) -> int | float:
-    """A decimal string as a JSON number (OCDS amounts are numbers); exact to 15 significant digits."""
-    d = Decimal(text)
-    return int(d) if d == d.to_integral_value() else float(d)
-
-
 def _value(v: dict) -> dict[str, Any]:
-    return {"amount": amount(v["amount"]), "currency": v["currency"]}
+    return value(v)
 
 
 #: RFC 6920 §3: a Named Information URI without an authority, for SHA-256 (§9.4's "sha-256").

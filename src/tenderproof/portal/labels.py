@@ -67,6 +67,20 @@ EVENT_LABELS: dict[EventType, str] = {
     E.INTEGRITY_EMPLOYMENT_CONTACT: "Employment contact reported",
     E.CONTACT_RECORDED: "Outside contact recorded",
     E.INTEGRITY_INCIDENT: "Integrity incident recorded",
+    E.LITIGATION_INTERVENED: "Intervenor joined",
+    E.LITIGATION_RECORD_FILED: "Administrative record filed",
+    E.LITIGATION_MOTION_FILED: "Motion filed",
+    E.LITIGATION_PUBLIC_VERSION: "Public version of a sealed motion",
+    E.LITIGATION_BRIEF_FILED: "Brief on a motion",
+    E.LITIGATION_MOTION_RULED: "Ruling on a motion",
+    E.LITIGATION_PROTECTIVE_ORDER: "Protective order",
+    E.LITIGATION_ACCESS_APPLIED: "Counsel applied for access",
+    E.LITIGATION_ACCESS_DECIDED: "Counsel's access decided",
+    E.LITIGATION_HEARING: "GAO hearing",
+    E.LITIGATION_APPEAL_FILED: "Appeal filed",
+    E.LITIGATION_APPEAL_DECIDED: "Appeal decided",
+    E.LITIGATION_COSTS_RECOMMENDED: "Costs recommended",
+    E.LITIGATION_COST_CLAIM: "Cost claim filed",
 }
 
 FORUMS = {"gao": "GAO", "cofc": "Court of Federal Claims", "agency": "the agency"}
@@ -80,7 +94,7 @@ CRITERIA_LABELS = {
 ROLE_LABELS = {
     "buyer": "Buyer", "evaluator": "Evaluator", "ssa": "Source selection authority",
     "opening_official": "Bid-opening official", "hca": "Head of contracting activity", "bidder": "Bidder",
-    "reviewer": "Reviewer", "auditor": "Auditor", "system": "System",
+    "reviewer": "Reviewer", "auditor": "Auditor", "system": "System", "counsel": "Counsel",
 }
 
 

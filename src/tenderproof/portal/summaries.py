@@ -10,6 +10,7 @@ from typing import Any
 from tenderproof.domain.events import EventType
 
 from .labels import event_type, forum, money, role_label, when
+from .litigation_summaries import LITIGATION_SUMMARIES
 
 Payload = dict[str, Any]
 
@@ -205,4 +206,5 @@ SUMMARIES: dict[EventType, Summary] = {
     E.COMMAND_REFUSED: lambda p, _: f"Refused {p.get('command')}: {p.get('code')} — {p.get('reason')}",
     E.ACCESS_GRANTED: lambda p, _: f"{p.get('person')} may now act as {p.get('role')} on this tender.",
     E.ACCESS_REVOKED: lambda p, _: f"{p.get('person')} may no longer act as {p.get('role')} on this tender.",
+    **LITIGATION_SUMMARIES,
 }
