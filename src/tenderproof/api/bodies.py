@@ -15,6 +15,15 @@ from typing import Annotated, Any, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 from tenderproof.domain.commands.fields import ITEM_CLASSIFICATION_SCHEMES
+from tenderproof.domain.commands.litigation import (
+    ACCESS_DECISIONS,
+    APPEAL_COURTS,
+    APPEAL_OUTCOMES,
+    BRIEFS,
+    MOTION_RELIEF,
+    RECORD_KINDS,
+    RULINGS,
+)
 from tenderproof.domain.commands.protests import CORRECTIVE_KINDS, COURT_ORDERS, FORUMS, PROTEST_OUTCOMES
 from tenderproof.domain.guards import PANEL_ROLES
 from tenderproof.domain.model import CRITERIA, DEFAULT_SCALE, METHODS
@@ -29,6 +38,13 @@ Forum = Literal[FORUMS]  # type: ignore[valid-type]
 Outcome = Literal[PROTEST_OUTCOMES]  # type: ignore[valid-type]
 Order = Literal[COURT_ORDERS]  # type: ignore[valid-type]
 CorrectiveKind = Literal[CORRECTIVE_KINDS]  # type: ignore[valid-type]
+Relief = Literal[MOTION_RELIEF]  # type: ignore[valid-type]
+Ruling = Literal[RULINGS]  # type: ignore[valid-type]
+BriefKind = Literal[BRIEFS]  # type: ignore[valid-type]
+RecordKind = Literal[RECORD_KINDS]  # type: ignore[valid-type]
+AccessDecision = Literal[ACCESS_DECISIONS]  # type: ignore[valid-type]
+Court = Literal[APPEAL_COURTS]  # type: ignore[valid-type]
+AppealOutcome = Literal[tuple(o for os in APPEAL_OUTCOMES.values() for o in os)]  # type: ignore[valid-type]
 
 ID = "1-100 letters, digits or ._:-, starting with a letter or digit"
 
@@ -127,14 +143,33 @@ class TenderChanges(BaseModel):
     value: Money | None = absent("A new estimated value (null: none stated)")
 
 
+class ManifestEntry(BaseModel):
+    model_config = _config({"seq": 12, "index": 4711, "leaf_hash": "ab" * 32})
+    seq: int = Field(ge=1, description="The tender's event number (seq) of the logged event filed")
+    index: int = Field(ge=0, description="Its ledger index")
+    leaf_hash: str = Field(pattern=r"^[0-9a-f]{64}$", description="Its RFC 9162 leaf hash, lowercase hex")
+
+
+class Deponent(BaseModel):
+    model_config = _config({"name": "Jane Roe", "office": "Source Selection Authority"})
+    name: str = Field(min_length=1, max_length=300, description="Who is to be deposed")
+    office: str = Field(min_length=1, max_length=300, description="Their office or position")
+
+
 #: The typed shape of a command field, by its name (the dataclass says only dict or list).
 SHAPES: dict[str, Any] = {
     "buyer": Buyer, "items": list[Item], "factors": list[Factor], "documents": list[Document],
     "panel": Panel, "value": Money, "changes": TenderChanges, "method": Method, "criteria": Criteria,
     "ruleset": Ruleset, "forum": Forum, "outcome": Outcome, "order": Order,
+    "manifest": list[ManifestEntry], "deponents": list[Deponent], "relief": list[Relief], "amount": Money,
+    "decision": AccessDecision, "court": Court,
 }
 #: ... and by command, where a name means something else there.
-SHAPES_OF: dict[str, dict[str, Any]] = {"TakeCorrectiveAction": {"kind": CorrectiveKind, "factors": list[str]}}
+SHAPES_OF: dict[str, dict[str, Any]] = {
+    "TakeCorrectiveAction": {"kind": CorrectiveKind, "factors": list[str]},
+    "RuleOnMotion": {"outcome": Ruling, "order": str}, "DecideAppeal": {"outcome": AppealOutcome},
+    "FileBrief": {"kind": BriefKind}, "FileAdministrativeRecord": {"kind": RecordKind},
+}
 
 #: What each command field means (by name; `DESCRIPTIONS_OF` where a command gives it its own sense).
 DESCRIPTIONS = {
@@ -174,12 +209,36 @@ DESCRIPTIONS = {
     "affected": "Who is affected, by id", "bidder_id": "The offeror, by person id",
     "contact_date": "When the contact happened, ISO 8601 with its offset",
     "response": "rejected, or recused (FAR 3.104-3(c))",
+    "filing_id": f"The filing's id: {ID}", "manifest": "The logged events filed: seq, ledger index and leaf hash "
+    "of each, in the log's order (at most 400; file a larger record in parts)", "motion_id": f"The motion's id: {ID}",
+    "relief": "What the motion asks for", "deponents": "Each person to be deposed, with their office",
+    "under_seal": "Filed under seal: the summary and deponents are committed on the log, not published",
+    "order_id": f"The protective order's id: {ID}", "not_competitive_decision_maker": "Counsel states that they "
+    "take no part in the party's competitive decision-making (U.S. Steel v. United States)",
+    "counsel": "The counsel, by person id", "decision": "admitted, denied or revoked",
+    "hearing_id": f"The hearing's id: {ID}", "purpose": "What it is for", "appeal_id": f"The appeal's id: {ID}",
+    "court": "cafc (the Federal Circuit) or scotus (a petition for certiorari)",
+    "extended_to": "The time a Justice extended the petition's deadline to (Sup. Ct. R. 13.5), ISO 8601",
+    "amount": "The amount claimed",
 }
 DESCRIPTIONS_OF = {
     "CreateTender": {"value": "The estimated value of the contract"},
     "DecideAward": {"value": "The award's value"}, "SignContract": {"value": "The contract's value"},
     "TakeCorrectiveAction": {"factors": "The factors to be re-evaluated, by id"},
     "RecordIncident": {"description": "What happened"},
+    "FileAdministrativeRecord": {"description": "What the filing holds", "kind": "initial, supplement or corrected",
+                                 "motion_id": "The granted motion to supplement the record that ordered it"},
+    "FileMotion": {"basis_known": "Reconsideration: when its basis was known (4 CFR 21.14(b))",
+                   "summary": "The motion's argument (its brief)"},
+    "FileBrief": {"kind": "opposition (another party) or reply (the movant)"},
+    "RuleOnMotion": {"outcome": "The ruling", "text": "The ruling's text",
+                     "order": "The kind of court order, already entered, that carries the ruling out"},
+    "ApplyForAccess": {"party": "The party counsel represents, by id (the agency is 'agency')"},
+    "IssueProtectiveOrder": {"text": "The order's terms"},
+    "DecideAccess": {"reason": "Why (for a denial or revocation)"},
+    "ScheduleHearing": {"when": "When the hearing is held, ISO 8601 with its offset"},
+    "FileAppeal": {"summary": "What is appealed"}, "DecideAppeal": {"outcome": "The decision", "text": "Its text"},
+    "RecommendCosts": {"text": "GAO's recommendation"}, "FileCostClaim": {"summary": "What the claim covers"},
 }
 
 _TENDER = {
@@ -238,6 +297,29 @@ EXAMPLES: dict[str, dict[str, Any]] = {
                       "channel": "telephone", "summary": "Asked when the award is expected; told after evaluation."},
     "ReportEmploymentContact": {"bidder_id": "acme", "contact_date": "2030-02-03T10:30:00-05:00",
                                 "response": "rejected"},
+    "Intervene": {"protest_id": "19-1796C"},
+    "FileAdministrativeRecord": {"protest_id": "19-1796C", "filing_id": "ar-1", "description": "The record of the "
+                                 "source selection.", "manifest": [{"seq": 1, "index": 0, "leaf_hash": "ab" * 32}]},
+    "FileMotion": {"protest_id": "19-1796C", "motion_id": "m-1", "relief": ["supplement_record", "discovery"],
+                   "summary": "Bias and bad faith justify depositions.", "under_seal": True,
+                   "deponents": [{"name": "Jane Roe", "office": "Source Selection Authority"}]},
+    "FilePublicVersion": {"protest_id": "19-1796C", "motion_id": "m-1", "summary": "Bias (redacted).",
+                          "deponents": [{"name": "Jane Roe", "office": "Source Selection Authority"}]},
+    "FileBrief": {"protest_id": "19-1796C", "motion_id": "m-1", "kind": "opposition",
+                  "summary": "No strong showing of bad faith."},
+    "RuleOnMotion": {"protest_id": "19-1796C", "motion_id": "m-1", "outcome": "denied", "text": "Denied."},
+    "IssueProtectiveOrder": {"protest_id": "19-1796C", "order_id": "po-1", "text": "Protected material is "
+                             "disclosed only to admitted counsel."},
+    "ApplyForAccess": {"protest_id": "19-1796C", "order_id": "po-1", "party": "globex",
+                       "not_competitive_decision_maker": True},
+    "DecideAccess": {"protest_id": "19-1796C", "order_id": "po-1", "counsel": "counsel-1", "decision": "admitted"},
+    "ScheduleHearing": {"protest_id": "B-423001", "hearing_id": "h-1", "when": "2030-05-15T10:00:00-04:00",
+                        "purpose": "Testimony of the price evaluators."},
+    "FileAppeal": {"protest_id": "19-1796C", "appeal_id": "fc-1", "court": "cafc", "summary": "Appeal."},
+    "DecideAppeal": {"protest_id": "19-1796C", "appeal_id": "fc-1", "outcome": "affirmed", "text": "Affirmed."},
+    "RecommendCosts": {"protest_id": "B-423001", "text": "Reimburse the costs of filing and pursuing the protest."},
+    "FileCostClaim": {"protest_id": "B-423001", "amount": {"amount": "84000.50", "currency": "USD"},
+                      "summary": "Attorneys' fees, certified."},
 }
 
 

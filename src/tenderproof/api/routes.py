@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from tenderproof.domain import commands as c
 
 OFFICIALS = ("buyer", "evaluator", "ssa", "opening_official", "hca")  # "any official role": named with ?role=
+PARTIES = ("bidder", "buyer")  # a protest's parties: the protester or an intervenor, and the agency
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,31 @@ _ROWS: list[tuple[str, str, type, str | tuple[str, ...], str]] = [
      "Override a CICA stay with a written finding"),
     ("corrective-action", "/tenders/{tender_id}/corrective-actions", c.TakeCorrectiveAction, "buyer",
      "Take corrective action"),
+    # Litigation of a protest (RCFC App. C; 4 CFR 21): parties move, the forum rules
+    ("intervene", "/tenders/{tender_id}/litigation/intervenors", c.Intervene, "bidder",
+     "Intervene in a protest (the awardee; an offeror in line for award)"),
+    ("file-record", "/tenders/{tender_id}/litigation/records", c.FileAdministrativeRecord, "buyer",
+     "File the administrative record with its manifest"),
+    ("motion", "/tenders/{tender_id}/litigation/motions", c.FileMotion, PARTIES, "File a motion (a party)"),
+    ("public-version", "/tenders/{tender_id}/litigation/public-versions", c.FilePublicVersion, PARTIES,
+     "File the public version of a sealed motion"),
+    ("brief", "/tenders/{tender_id}/litigation/briefs", c.FileBrief, PARTIES, "Oppose a motion, or reply"),
+    ("rule", "/tenders/{tender_id}/litigation/rulings", c.RuleOnMotion, "reviewer", "Rule on a motion"),
+    ("protective-order", "/tenders/{tender_id}/litigation/protective-orders", c.IssueProtectiveOrder, "reviewer",
+     "Issue a protective order"),
+    ("apply-access", "/tenders/{tender_id}/litigation/access-applications", c.ApplyForAccess, "counsel",
+     "Apply for admission under a protective order"),
+    ("decide-access", "/tenders/{tender_id}/litigation/access-decisions", c.DecideAccess, "reviewer",
+     "Admit counsel, deny the application or revoke it"),
+    ("hearing", "/tenders/{tender_id}/litigation/hearings", c.ScheduleHearing, "reviewer", "Hold a GAO hearing"),
+    ("appeal", "/tenders/{tender_id}/litigation/appeals", c.FileAppeal, PARTIES,
+     "File a notice of appeal or a petition for certiorari"),
+    ("decide-appeal", "/tenders/{tender_id}/litigation/appeal-decisions", c.DecideAppeal, "reviewer",
+     "Decide an appeal or a petition"),
+    ("recommend-costs", "/tenders/{tender_id}/litigation/costs", c.RecommendCosts, "reviewer",
+     "Recommend that the agency pay the protester's costs (GAO)"),
+    ("cost-claim", "/tenders/{tender_id}/litigation/cost-claims", c.FileCostClaim, "bidder",
+     "Claim the costs GAO recommended (within 60 days)"),
     # Integrity controls
     ("ownership", "/tenders/{tender_id}/ownership", c.DeclareOwnership, "bidder", "Declare your owners and affiliates"),
     ("recuse", "/tenders/{tender_id}/recusals", c.Recuse, "buyer", "Recuse an official from the tender"),
