@@ -35,6 +35,7 @@ from .bundle import classify
 from .reading import Line, Reading, Report
 from .verify_content import check_confidential, check_documents
 from .verify_events import check_checkpoint, check_events
+from .verify_litigation import check_record_filings
 from .verify_manifest import check_files, check_manifest
 
 __all__ = ["MAX_BUNDLE_BYTES", "MAX_MEMBER_BYTES", "Line", "Report", "verify_record"]
@@ -60,6 +61,7 @@ def verify_record(data: bytes, *, policy: Policy | None = None, vkey: str | None
     check_files(b)
     check_checkpoint(b, policy, vkey)
     check_events(b)
+    check_record_filings(b)
     check_confidential(b)
     check_documents(b)
     return b.report

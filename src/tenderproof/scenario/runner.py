@@ -26,6 +26,7 @@ from tenderproof import seal
 from tenderproof.app import bidding
 from tenderproof.app.access import disclose
 from tenderproof.app.debriefing import debriefing_document
+from tenderproof.app.litigation import record_manifest
 from tenderproof.app.service import Procurement
 from tenderproof.domain import Actor, Refused
 from tenderproof.domain import commands as c
@@ -183,6 +184,8 @@ class Runner:
             return len(disclose(self.p, tid, [x for x in commitments if x not in state["disclosed"]], actor))
         if do == "amend" and "tender_end" in a.get("changes", {}):
             a["changes"]["tender_end"] = parse_time(a["changes"]["tender_end"])
+        if do == "file_record":  # the manifest is read from the log: what the court gets is what was logged
+            a["manifest"] = record_manifest(self.p, tid, a.pop("types", None))
         for key in TIME_ARGS & a.keys():
             a[key] = parse_time(a[key])
         if "revisits_types" in a:  # name the revisited events by type; the runner finds their numbers
@@ -243,8 +246,22 @@ COMMANDS: dict[str, Callable[..., c.Command]] = {
     "employment_contact": c.ReportEmploymentContact,
     "contact": c.RecordContact,
     "incident": c.RecordIncident,
+    "intervene": c.Intervene,
+    "file_record": c.FileAdministrativeRecord,
+    "motion": c.FileMotion,
+    "public_version": c.FilePublicVersion,
+    "brief": c.FileBrief,
+    "rule": c.RuleOnMotion,
+    "protective_order": c.IssueProtectiveOrder,
+    "apply_access": c.ApplyForAccess,
+    "decide_access": c.DecideAccess,
+    "hearing": c.ScheduleHearing,
+    "appeal": c.FileAppeal,
+    "decide_appeal": c.DecideAppeal,
+    "recommend_costs": c.RecommendCosts,
+    "cost_claim": c.FileCostClaim,
 }
-TIME_ARGS = {"basis_known", "until", "when", "contact_date", "period_end"}
+TIME_ARGS = {"basis_known", "until", "when", "contact_date", "period_end", "extended_to"}
 #: The events whose confidential parts `disclose_evaluation` discloses.
 EVALUATION = frozenset({EventType.EVALUATION_RATED, EventType.EVALUATION_CONSENSUS,
                         EventType.EVALUATION_COMPETITIVE_RANGE})
