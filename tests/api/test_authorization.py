@@ -146,6 +146,10 @@ class Installation:
             p.execute(c.RateProposal(tid, ctx.bids[bidder], "tech", "Good", strengths="solid"), ev)
         if phase == "evaluated":
             return ctx
+        if phase == "litig-pre-award":  # the other bidder's suit before award: either may intervene
+            other = "globex" if who == "acme" else "acme"
+            p.execute(c.FileProtest(tid, "p1", "cofc", "unequal treatment"), Actor(other, "bidder"))
+            return ctx
         p.execute(c.DecideAward(tid, "bid-acme", {"amount": "100", "currency": "USD"}, "lowest price, equal merit"),
                   Actor("ssa", "ssa"))
         if phase == "awarded":
@@ -155,6 +159,8 @@ class Installation:
             p.documents.put(letter)
             p.execute(c.GiveDebriefing(tid, LETTER_OFFEROR, hashlib.sha256(letter).hexdigest()), Actor("co", "buyer"))
             return ctx
+        if phase.startswith(("litig-", "gao-")):
+            return _litigate(p, ctx, phase, who)
         if phase.startswith("protest"):  # protested, protested-cofc, protest-docketed, protest-reported
             protester = ctx.extra["protester"] = who if PEOPLE.get(who) == "bidder" else "globex"
             forum = "cofc" if phase == "protested-cofc" else "gao"
@@ -208,6 +214,41 @@ class Installation:
 
     def log_size(self) -> int:
         return self.p.log.head().size
+
+
+def _litigate(p, ctx: Ctx, phase: str, who: str | None) -> Ctx:
+    """A protest p1 after award, by `who` if a bidder (else globex), and its litigation to `phase`:
+    litig-case, -sealed (who's sealed motion m1), -motion (m1 by the other side), -applied (counsel
+    applied under po-1), -judged, -appealed; gao-sustained, gao-costs."""
+    protester = who if PEOPLE.get(who or "") == "bidder" else "globex"
+    mine = Actor(who, PEOPLE[who]) if PEOPLE.get(who or "") in ("bidder", "buyer") else Actor("co", "buyer")
+    court, pid = Actor("gao", "reviewer"), "p1"
+    p.execute(c.FileProtest(ctx.tid, pid, "gao" if phase.startswith("gao-") else "cofc", "bias"),
+              Actor(protester, "bidder"))
+    if phase.startswith("gao-"):
+        p.execute(c.DecideProtest(ctx.tid, pid, "sustained", "unreasonable", "re-evaluate"), court)
+        if phase == "gao-costs":
+            p.execute(c.RecommendCosts(ctx.tid, pid, "costs of pursuing the protest"), court)
+        return ctx
+    if phase == "litig-sealed":
+        p.execute(c.FileMotion(ctx.tid, pid, "m1", ["dismiss"], "sealed", under_seal=True), mine)
+    if phase == "litig-motion":
+        movant = Actor("co", "buyer") if PEOPLE.get(who or "") == "bidder" else Actor(protester, "bidder")
+        p.execute(c.FileMotion(ctx.tid, pid, "m1", ["dismiss"], "no standing"), movant)
+    if phase == "litig-applied":
+        p.execute(c.IssueProtectiveOrder(ctx.tid, pid, "po-1", "protected material"), court)
+        p.execute(c.ApplyForAccess(ctx.tid, pid, "po-1", protester, True), Actor("counsel-1", "counsel"))
+    if phase in ("litig-judged", "litig-appealed"):
+        p.execute(c.DecideProtest(ctx.tid, pid, "denied", "reasonable"), court)
+    if phase == "litig-appealed":
+        p.execute(c.FileAppeal(ctx.tid, pid, "a1", "cafc", "appeal"), Actor(protester, "bidder"))
+    return ctx
+
+
+def party(f: Callable[[Installation, Ctx, str], Any]) -> Body:
+    """A JSON body, with the party's role named in ?role= (a bidder, or the agency's buyer)."""
+    return lambda inst, ctx, who: {"json": f(inst, ctx, who),
+                                   "params": {"role": "bidder" if PEOPLE.get(who) == "bidder" else "buyer"}}
 
 
 def _installation_settings(tmp_path_factory):
@@ -303,6 +344,8 @@ class Command:
     def allows(self, who: str) -> bool:
         if self.role == "official":  # the request names the role: each official uses theirs
             return PEOPLE.get(who) in OFFICIAL_ROLES
+        if self.role == "party":  # a protest's party: a bidder, or the agency's buyer
+            return PEOPLE.get(who) in ("bidder", "buyer")
         return PEOPLE.get(who) == self.role
 
 
@@ -460,6 +503,36 @@ MATRIX: dict[tuple[str, str], Command | Public | Restricted | Letter | Admin | O
         "stay_id": "stay-p1", "ground": "urgent-compelling", "finding": "service continuity for the troops"})),
     ("POST", f"{T}/corrective-actions"): Command("buyer", "awarded", js(lambda i, x, w: {
         "kind": "reevaluate", "rationale": "re-check the price evaluation", "factors": ["price"]})),
+    # litigation of a protest
+    ("POST", f"{T}/litigation/intervenors"): Command("bidder", "litig-pre-award", js(lambda i, x, w: {
+        "protest_id": "p1"}), shared=False),
+    ("POST", f"{T}/litigation/records"): Command("buyer", "litig-case", js(lambda i, x, w: {
+        "protest_id": "p1", "filing_id": "ar-1", "description": "the record",
+        "manifest": [{"seq": 1, "index": 0, "leaf_hash": "ab" * 32}]})),
+    ("POST", f"{T}/litigation/motions"): Command("party", "litig-case", party(lambda i, x, w: {
+        "protest_id": "p1", "motion_id": f"m-{w}", "relief": ["dismiss"], "summary": "no standing"}), shared=False),
+    ("POST", f"{T}/litigation/public-versions"): Command("party", "litig-sealed", party(lambda i, x, w: {
+        "protest_id": "p1", "motion_id": "m1", "summary": "redacted"}), shared=False),
+    ("POST", f"{T}/litigation/briefs"): Command("party", "litig-motion", party(lambda i, x, w: {
+        "protest_id": "p1", "motion_id": "m1", "kind": "opposition", "summary": "it has standing"}), shared=False),
+    ("POST", f"{T}/litigation/rulings"): Command("reviewer", "litig-motion", js(lambda i, x, w: {
+        "protest_id": "p1", "motion_id": "m1", "outcome": "denied", "text": "denied"})),
+    ("POST", f"{T}/litigation/protective-orders"): Command("reviewer", "litig-case", js(lambda i, x, w: {
+        "protest_id": "p1", "order_id": "po-1", "text": "protected material"})),
+    ("POST", f"{T}/litigation/access-applications"): Command("counsel", "litig-case", js(lambda i, x, w: {
+        "protest_id": "p1", "order_id": "po-1", "party": "globex", "not_competitive_decision_maker": True})),
+    ("POST", f"{T}/litigation/access-decisions"): Command("reviewer", "litig-applied", js(lambda i, x, w: {
+        "protest_id": "p1", "order_id": "po-1", "counsel": "counsel-1", "decision": "admitted"})),
+    ("POST", f"{T}/litigation/hearings"): Command("reviewer", "protest-docketed", js(lambda i, x, w: {
+        "protest_id": "p1", "hearing_id": "h-1", "when": i.now(days=3), "purpose": "testimony"})),
+    ("POST", f"{T}/litigation/appeals"): Command("party", "litig-judged", party(lambda i, x, w: {
+        "protest_id": "p1", "appeal_id": "a1", "court": "cafc", "summary": "appeal"}), shared=False),
+    ("POST", f"{T}/litigation/appeal-decisions"): Command("reviewer", "litig-appealed", js(lambda i, x, w: {
+        "protest_id": "p1", "appeal_id": "a1", "outcome": "affirmed", "text": "affirmed"})),
+    ("POST", f"{T}/litigation/costs"): Command("reviewer", "gao-sustained", js(lambda i, x, w: {
+        "protest_id": "p1", "text": "costs of pursuing the protest"})),
+    ("POST", f"{T}/litigation/cost-claims"): Command("bidder", "gao-costs", js(lambda i, x, w: {
+        "protest_id": "p1", "amount": {"amount": "5000", "currency": "USD"}, "summary": "fees"}), shared=False),
     # integrity controls
     ("POST", f"{T}/ownership"): Command("bidder", "bids", js(lambda i, x, w: {
         "owners": [f"{w} holdings"], "affiliates": []})),
