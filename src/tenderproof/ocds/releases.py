@@ -135,6 +135,8 @@ RELEASES: dict[EventType, Publishes | NoRelease] = {
     EventType.CONFIDENTIAL_ACCESSED: NoRelease("reads of confidential parts are on the log, not in OCDS"),
     EventType.CONFIDENTIAL_DISCLOSED: NoRelease("disclosed parts are published on the log with their salts; "
                                                 "OCDS has no field for them"),
+    EventType.CONFIDENTIAL_GIVEN: NoRelease("what one offeror is given is its own (FAR 15.506(d)): never "
+                                            "published"),
     EventType.COMMAND_REFUSED: NoRelease("a refused command changes nothing but the record of its refusal"),
     EventType.ACCESS_GRANTED: NoRelease("who may act as an official is on the log; OCDS has no field for it"),
     EventType.ACCESS_REVOKED: NoRelease("who may act as an official is on the log; OCDS has no field for it"),
