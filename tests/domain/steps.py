@@ -154,7 +154,9 @@ STEPS: dict[str, Step] = {
     "incident": lambda t, d, now: (c.RecordIncident(t.id, description="Price sent to a competitor."), AUDITOR),
     "read": lambda t, d, now: (c.ReadConfidential(t.id, item="b2", purpose="Evaluation."),
                                d(st.sampled_from([BUYER, AUDITOR, *EVALUATORS]))),
-    "disclose": lambda t, d, now: (c.Disclose(t.id, items=[{"commitment": "c", "salt": "00", "content": {}}]), BUYER),
+    "disclose": lambda t, d, now: (c.Disclose(t.id, items=[{"commitment": "c", "salt": "00", "content": {},
+                                                                "source": "evaluation.rated", "bid": "b2"}],
+                                                         to=d(st.sampled_from(["", "beta"]))), BUYER),
 }
 
 
