@@ -99,8 +99,8 @@ def _after_award(state: TenderState, to: str, item: dict[str, Any]) -> bool:
         return True
     # An offeror excluded from the competitive range may be told why before the award
     # (FAR 15.505; Directive 2014/24/EU art. 55(2)(b)).
-    excluded = (state["competitive_range"] or {}).get("excluded", [])
-    return bool(to) and item.get("bid") in excluded
+    cr = state["competitive_range"]
+    return bool(to) and cr is not None and item.get("bid") in cr["excluded"]
 
 
 def grant_role(state: TenderState, cmd: c.GrantRole, actor: Actor, now: datetime) -> list[Event]:

@@ -112,7 +112,8 @@ TABLE: dict[tuple[str, str, str], Rule] = {
                                     "advantages of the tender selected and the awardee's name: Directive "
                                     "2014/24/EU art. 55(2)(b)-(c)"),
     (EU, PROPOSAL, PUBLIC): Rule(False, _EU_DESIGNATED),
-    (EU, PROPOSAL, OFFEROR): Rule(True, "a tenderer's own tender is its own (Directive 2014/24/EU art. 21(1) protects the others')"),
+    (EU, PROPOSAL, OFFEROR): Rule(True, "a tenderer's own tender is its own (Directive 2014/24/EU art. 21(1) "
+                                  "protects the others')"),
     (EU, SOURCE_SELECTION, PUBLIC): Rule(False, _EU_EVALUATION),
     (EU, SOURCE_SELECTION, OFFEROR): Rule(True, "the reasons for the rejection of its own tender: Directive "
                                           "2014/24/EU art. 55(2)(b)"),

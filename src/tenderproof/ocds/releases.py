@@ -210,6 +210,8 @@ def _tender(s: Mapping[str, Any], buyer: dict, document_base_url: str | None) ->
     }
     if s.get("value"):
         t["value"] = _value(s["value"])
+    if s.get("illustrative"):  # invented values named wherever the data goes (tenderproof_illustrative)
+        t["illustrative"] = list(dict.fromkeys(s["illustrative"]))
     periods, published = s["periods"], s.get("published")
     t["tenderPeriod"] = _period(published, periods["tender_end"])
     if periods.get("enquiry_end"):
