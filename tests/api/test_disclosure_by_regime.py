@@ -4,7 +4,9 @@ reads, verified against the logged commitments; nobody else, and never the publi
 
 from __future__ import annotations
 
-from .test_debriefing_letter import TID, _problem, awarded
+import json
+
+from .test_debriefing_letter import TID, _problem, awarded, debrief
 
 
 def _rated(api, bid: str) -> str:
@@ -51,3 +53,14 @@ def test_an_offeror_is_not_given_the_awardees_evaluation(api):
     r = api.post(f"/api/tenders/{TID}/disclosures", "co",
                  json={"commitments": [_rated(api, "bid-acme")], "to": "globex"})
     assert "FAR 15.506(e)" in _problem(r, 409, "not-own")["detail"]
+
+
+def test_the_debriefing_gives_the_awardees_price_and_ratings_but_no_narrative(api):
+    """FAR 15.506(d)(2) and (e): the awardee's evaluated price and ratings, no point-by-point
+    comparison with its proposal."""
+    awarded(api)
+    debrief(api)
+    letter = json.loads(api.get(f"/api/tenders/{TID}/debriefings/globex/letter", "globex").content)
+    assert letter["awardee_ratings"] == {"price": "100", "tech": "Good"}
+    assert letter["your_weaknesses_and_deficiencies"]["tech"]["weaknesses"] == ["globex weak point"]
+    assert "acme weak point" not in json.dumps(letter)
