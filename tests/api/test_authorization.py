@@ -296,10 +296,13 @@ def _share(inst: Installation, ctx: Ctx, official: str) -> bytes:
     return seal.decrypt_share(ctx.tid, official, enc, inst.api.keys[official])
 
 
-def _commitments(inst: Installation, ctx: Ctx) -> list[str]:
-    with inst.p.db.reader.connect() as conn:
-        return [r.commitment for r in conn.execute(sa.select(confidential.c.commitment).where(
-            confidential.c.tender_id == ctx.tid))]
+def _own_evaluation(inst: Installation, ctx: Ctx) -> dict:
+    """One offeror's own evaluation records, to it alone: what the law lets the buyer disclose
+    after award (FAR 15.506(d)); the public gets none of it (domain/disclosure.py)."""
+    rated = [e.envelope for e in inst.p.events(ctx.tid) if e.envelope["type"] == "evaluation.rated"]
+    bid = rated[0]["payload"]["bid"]
+    return {"commitments": [e["confidential"] for e in rated if e["payload"]["bid"] == bid],
+            "to": inst.p.state(ctx.tid)["bids"][bid]["bidder"]}
 
 
 def _new_tender(inst: Installation, ctx: Ctx) -> dict:
@@ -415,7 +418,10 @@ def per_index(fmt: str) -> Public:
 
 @dataclass(frozen=True)
 class Letter:
-    """A debriefing letter: for its offeror (as bidder) and the tender's buyers, nobody else."""
+    """A debriefing letter, or the records given to one offeror (`given`): for its offeror (as
+    bidder) and the tender's buyers, nobody else."""
+
+    given: bool = False
 
     def allows(self, who: str) -> bool:
         return who == LETTER_OFFEROR or PEOPLE.get(who) == "buyer"
@@ -478,7 +484,7 @@ MATRIX: dict[tuple[str, str], Command | Public | Restricted | Letter | Admin | O
     ("POST", f"{T}/award"): Command("ssa", "evaluated", js(lambda i, x, w: {
         "bid_id": "bid-acme", "value": {"amount": "100", "currency": "USD"}, "rationale": "lowest price"})),
     ("POST", f"{T}/debriefings"): Command("buyer", "awarded", js(lambda i, x, w: {"bidder_id": "globex"})),
-    ("POST", f"{T}/disclosures"): Command("buyer", "awarded", js(lambda i, x, w: {"commitments": _commitments(i, x)})),
+    ("POST", f"{T}/disclosures"): Command("buyer", "awarded", js(lambda i, x, w: _own_evaluation(i, x))),
     ("POST", f"{T}/contract"): Command("buyer", "standstill-over", js(lambda i, x, w: {
         "contract_id": f"{x.tid}-contract", "value": {"amount": "100", "currency": "USD"}})),
     ("POST", f"{T}/cancellation"): Command("buyer", "bids", js(lambda i, x, w: {"reason": "requirement withdrawn"})),
@@ -553,6 +559,7 @@ MATRIX: dict[tuple[str, str], Command | Public | Restricted | Letter | Admin | O
     # the one authenticated read
     ("GET", f"{T}/bids/{{bid_id}}/content"): Restricted(),
     ("GET", f"{T}/debriefings/{{bidder_id}}/letter"): Letter(),
+    ("GET", f"{T}/debriefings/{{bidder_id}}/given"): Letter(given=True),
     # public reads
     ("GET", "/api/tenders"): Public(lambda i, x, full: ["/api/tenders", f"/api/tenders?q={x.tid}&limit=5"]),
     ("GET", T): per_tender("/api/tenders/{tid}"),
@@ -675,7 +682,10 @@ def test_access(inst: Installation, route: tuple[str, str], who: str):
         ctx = inst.cached("debriefed", "debriefed")
         before = inst.snapshot(ctx.tid)
         r = _request(inst, method, path.format(tender_id=ctx.tid, bidder_id=LETTER_OFFEROR), who)
-        if entry.allows(who):
+        if entry.allows(who) and entry.given:
+            assert r.status_code == 200, r.text
+            assert r.json()["to"] == LETTER_OFFEROR
+        elif entry.allows(who):
             assert r.status_code == 200, r.text
             logged = inst.p.state(ctx.tid)["debriefings"][LETTER_OFFEROR]["document_sha256"]
             assert hashlib.sha256(r.content).hexdigest() == logged

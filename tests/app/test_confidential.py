@@ -9,7 +9,7 @@ import pytest
 
 from tenderproof import seal
 from tenderproof.app import bidding
-from tenderproof.app.access import disclose, read_confidential_payload
+from tenderproof.app.access import disclose, given, read_confidential_payload
 from tenderproof.app.envelope import canonical, commit
 from tenderproof.app.public import public_view
 from tenderproof.domain import Actor, Refused
@@ -62,20 +62,28 @@ def test_no_bid_can_be_read_before_the_opening(world):
     assert r.value.code == "sealed"
 
 
-def test_disclosure_after_award_matches_the_commitments(world):
+def test_an_evaluation_goes_to_its_offeror_only_and_matches_the_commitment(world):
+    """US law keeps source selection information from the public after award (FAR 3.104-4,
+    15.506(e)); the offeror is given its own, checkable against the log (FAR 15.506(d))."""
     rated_world(world)
     commitment = next(e.envelope["confidential"] for e in world.p.events(TID) if e.envelope["type"] == "evaluation.rated")
     with pytest.raises(Refused) as r:
-        disclose(world.p, TID, [commitment], BUYER)
+        disclose(world.p, TID, [commitment], BUYER, to="acme")
     assert r.value.code == "too-early"
     world.declare(SSA)
     world.p.execute(c.DecideAward(TID, "bid-acme", {"amount": "100", "currency": "USD"}, "best value"), SSA)
-    logged = disclose(world.p, TID, [commitment], BUYER)
-    item = logged[0].envelope["payload"]["items"][0]
-    # Anyone, from the public log alone: the disclosed content hashes to the logged commitment.
+    with pytest.raises(Refused) as r:
+        disclose(world.p, TID, [commitment], BUYER)
+    assert r.value.code == "protected" and r.value.logged and "FAR 3.104-4" in r.value.reason
+    assert world.state()["disclosed"] == []
+    disclose(world.p, TID, [commitment], BUYER, to="acme")
+    [item] = given(world.p, TID, "acme")
+    # The offeror, from its copy and the public log: the content hashes to the logged commitment.
     assert commit(bytes.fromhex(item["salt"]), item["content"]) == item["commitment"] == commitment
-    assert item["content"]["weaknesses"] == "SECRET-NARRATIVE-1"
-    assert commitment in world.state()["disclosed"]
+    assert item["verified"] and item["content"]["weaknesses"] == "SECRET-NARRATIVE-1"
+    assert given(world.p, TID, "globex") == []
+    entries = world.p.log.entries(0, world.p.log.head().size)
+    assert not any(b"SECRET-NARRATIVE-1" in e for e in entries)  # never on the public log
     content = read_confidential_payload(world.p, TID, commitment, Actor("ig", "auditor"), "review")
     assert json.loads(canonical(content)) == item["content"]
 

@@ -908,8 +908,10 @@ def _commitments(world) -> list[str]:
 
 def test_disclosure_before_the_award_refused(world):
     evaluated(world)
-    refused_unchanged(world, lambda: access.disclose(world.p, TID, _commitments(world)[:1], BUYER),
-                      "too-early", "only after the award", "FAR 3.104")
+    # An unlawful disclosure attempt is on the record (FAR 3.104-4; 41 U.S.C. 2105 penalises it).
+    rated = next(e.envelope["confidential"] for e in world.p.events(TID) if e.envelope["type"] == "evaluation.rated")
+    refused_logged(world, lambda: access.disclose(world.p, TID, [rated], BUYER),
+                   "too-early", "only after the award", "FAR 3.104")
 
 
 def test_disclosure_refused(world):

@@ -185,7 +185,9 @@ STEPS: dict[str, Step] = {
     "costs": lambda t, d, now: (c.RecommendCosts(t.id, protest_id=d(PROTESTS), text="Costs."), REVIEWER),
     "cost_claim": lambda t, d, now: (c.FileCostClaim(t.id, protest_id=d(PROTESTS), amount={"amount": "1",
                                                      "currency": "USD"}, summary="Fees."), d(BIDDER)),
-    "disclose": lambda t, d, now: (c.Disclose(t.id, items=[{"commitment": "c", "salt": "00", "content": {}}]), BUYER),
+    "disclose": lambda t, d, now: (c.Disclose(t.id, items=[{"commitment": "c", "salt": "00", "content": {},
+                                                                "source": "evaluation.rated", "bid": "b2"}],
+                                                         to=d(st.sampled_from(["", "beta"]))), BUYER),
 }
 
 

@@ -134,8 +134,11 @@ def award_and_protests(t: Tender, now: datetime) -> None:
     expect(t, c.FileProtest(tid, protest_id="p2", forum="cofc", grounds="Bias."), BETA, now, EventType.PROTEST_FILED)
     expect(t, c.CourtOrder(tid, protest_id="p2", order="tro", text="Restrained."), REVIEWER, now, EventType.COURT_ORDER)
     litigation(t, now)
-    expect(t, c.Disclose(tid, items=[{"commitment": "c", "salt": "00", "content": {}}]), BUYER, now,
-           EventType.CONFIDENTIAL_DISCLOSED)
+    # An integrity record goes to the public, a rating to its own offeror only (domain/disclosure.py).
+    expect(t, c.Disclose(tid, items=[{"commitment": "c", "salt": "00", "content": {}, "source": "integrity.incident"}]),
+           BUYER, now, EventType.CONFIDENTIAL_DISCLOSED)
+    expect(t, c.Disclose(tid, items=[{"commitment": "d", "salt": "00", "content": {}, "source": "evaluation.rated",
+                                      "bid": "b2"}], to=BETA.id), BUYER, now, EventType.CONFIDENTIAL_GIVEN)
     expect(t, c.TakeCorrectiveAction(tid, kind="reevaluate", rationale="The TRO.", revisits=[1]), BUYER, now,
            EventType.CORRECTIVE_ACTION_TAKEN)
     expect(t, c.CancelTender(tid, reason="Requirement withdrawn."), BUYER, now, EventType.TENDER_CANCELLED)

@@ -35,7 +35,7 @@ def test_jedi_flags(jedi_state):
     out = ledger_flags([jedi_state], "ocds-x-")["OCID"]["ocds-x-HQ0034-18-R-0077"]
     assert out["TP002"] == 4  # the tactical-edge rating changed in 2019, three re-ratings on remand
     assert out["TP007"] == 1  # start of performance attempted under the preliminary injunction
-    assert out["TP008"] == 2  # the conflict review referral and the IG's finding of a disclosure
+    assert out["TP008"] == 3  # the conflict review referral, the IG review opening (2019-06-11), the IG report
     assert "TP003" not in out  # the official holding Microsoft stock was recused before acting
     assert "TP006" not in out and "TP004" not in out
 

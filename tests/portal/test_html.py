@@ -224,69 +224,73 @@ def test_timeline_chart_is_inline_svg_with_labels(client):
     assert "<script" not in svg_text
 
 
-def test_the_evaluation_shows_once_disclosed(client):
-    """The positive control for the confidentiality test below: after the scenario's disclosure
-    step, the narratives are public (with salts that check against their commitments)."""
+def test_the_public_gets_the_award_notice_and_the_published_findings(client):
+    """The positive control for the confidentiality tests below: what US law lets the public have
+    is on the page (the award notice, FAR 5.303; the agency's own conflict findings and the IG's
+    public report, disclosed with salts that check against their commitments), and the refused
+    attempt to publish the evaluation is on the record with its citation."""
     text = Page(ok(client, f"/tenders/{JEDI}")).text
-    assert "Illustrative weakness found on re-reading." in text
-    assert "Only AWS and Microsoft meet all gate criteria" in text
-    assert "✓ matches" in text and "does not match" not in text
+    assert "Award 2 of 2: Microsoft Corporation" in text  # re-affirmed on remand
+    for finding in published_findings():
+        assert finding in text
+    assert "DODIG-2020-079" in text and "2019-06-11" in text
+    assert text.count("and matching its commitment") == 3
+    assert "protected" in text and "FAR 3.104-4" in text  # the refused public disclosure, logged
+    assert "given to Amazon Web Services, Inc. (aws) only" in text
 
 
-def confidential_strings() -> tuple[list[str], list[str]]:
-    """From the scenario: (what the disclosure step publishes — narratives and non-scale ratings
-    of the evaluation before it, the competitive range's reasons; what is never published — bid
-    contents, incident descriptions, contact summaries, and evaluation records made after the
-    disclosure)."""
+def published_findings() -> list[str]:
+    """The incident descriptions the JEDI replay discloses to the public (each one is)."""
+    sc = Scenario.load("jedi")
+    published = {s["args"]["recorded"] for s in sc.steps if s["do"] == "disclose_incident"}
+    found = [s["args"]["description"] for s in sc.steps if s["do"] == "incident" and s["at"] in published]
+    assert len(found) == 3
+    return found
+
+
+def confidential_strings() -> list[str]:
+    """From the scenario: what US law never lets the public have (10 U.S.C. 3309, FAR 3.104-4,
+    15.506(e)): bid contents, the evaluation's narratives and non-scale ratings (prices), the
+    competitive range's reasons, contact summaries."""
     sc = Scenario.load("jedi")
     scales = {v for f in sc.steps[0]["args"]["factors"] for v in f.get("scale", [])} | \
              {"Outstanding", "Good", "Acceptable", "Marginal", "Unacceptable"}
-    disclosed_at = next(s["at"] for s in sc.steps if s["do"] == "disclose_evaluation")
-    until_disclosed, never = [], []
+    never: list[str] = []
     for s in sc.steps:
         a = s.get("args", {})
-        secret = []
         if s["do"] == "rate":
-            secret += [a[k] for k in ("strengths", "weaknesses", "deficiencies", "risks", "reason") if a.get(k)]
+            never += [a[k] for k in ("strengths", "weaknesses", "deficiencies", "risks", "reason") if a.get(k)]
             if a["rating"] not in scales:
-                secret.append(a["rating"])
+                never.append(a["rating"])
         if s["do"] == "range":
-            secret += [a["rationale"], *a["excluded"].values()]
-        if s["do"] in ("rate", "range"):
-            (until_disclosed if s["at"] < disclosed_at else never).extend(secret)
+            never += [a["rationale"], *a["excluded"].values()]
         if s["do"] == "bid":
             never += list(a.get("files", {}).values())
-        if s["do"] == "incident":
-            never.append(a["description"])
         if s["do"] == "contact":
             never.append(a["summary"])
-    never = [x for x in never if x not in until_disclosed]  # the same words said again, later
-    assert "Illustrative weakness found on re-reading." in until_disclosed and "6500000000" in until_disclosed
-    return until_disclosed, never
+    assert "Illustrative weakness found on re-reading." in never and "6500000000" in never
+    return never
 
 
-def test_the_never_disclosed_stays_sealed(client, world):
-    """In the full record: bid contents, incident descriptions, contact summaries and the
-    re-evaluation after the disclosure appear on no page and in no download."""
-    _, never = confidential_strings()
-    assert never
+def test_the_evaluation_never_reaches_the_public(client, world):
+    """In the full record: bid contents, prices, narratives and contact summaries appear on no
+    page and in no download, though every unsuccessful offeror was given its own."""
+    never = confidential_strings()
     pages = crawl(client, world, [JEDI, SEALED])
     for url, body in pages.items():
         for s in never:
             assert s not in body, f"{s!r} leaked on {url}"
 
 
-def test_nothing_confidential_before_disclosure(awarded_world):
-    """Stopped after the award, before the disclosure: no rating, narrative or bid content on any
-    page or download."""
+def test_nothing_confidential_the_day_after_the_award(awarded_world):
+    """Stopped the day after the award: no rating, narrative or bid content on any page or download."""
     assert awarded_world.p.state(JEDI)["status"] == "active.awarded"
-    until_disclosed, never = confidential_strings()
     with TestClient(awarded_world.app()) as c:
         pages = crawl(c, awarded_world, [JEDI])
         assert "Awarded to Microsoft Corporation" in pages[f"/tenders/{JEDI}"]
         assert "stay confidential" in pages[f"/tenders/{JEDI}"]
     for url, body in pages.items():
-        for s in until_disclosed + never:
+        for s in confidential_strings():
             assert s not in body, f"{s!r} leaked on {url}"
 
 

@@ -74,7 +74,7 @@ def full_procurement(w: World) -> World:
 
     w.p.execute(c.GiveDebriefing(TID, "acme", hashlib.sha256(doc).hexdigest()), BUYER, work=store)
     rated = next(e.envelope["confidential"] for e in w.p.events(TID) if e.envelope["type"] == "evaluation.rated")
-    disclose(w.p, TID, [rated], BUYER)
+    disclose(w.p, TID, [rated], BUYER, to="acme")  # acme's own rating, to acme alone (FAR 15.506(d))
     w.clock.advance(days=20)
     w.p.execute(c.SignContract(TID, "C-1", {"amount": "950", "currency": "USD"}), BUYER)
     w.clock.advance(days=1)

@@ -361,3 +361,5 @@ class DisclosureBody(BaseModel):
     model_config = _config({"commitments": ["sha256:" + "ab" * 32]})
     commitments: list[Commitment] = Field(min_length=1, max_length=200,
                                           description="The commitments of the payloads to disclose")
+    to: str = Field("", max_length=200, description="An offeror's person id: given to it alone (its own "
+                    "evaluation, FAR 15.506(d)); empty: to the public, where the tender's regime allows")

@@ -353,5 +353,5 @@ def debrief(tender_id: str, body: Debriefing, request: Request, p: ProcurementDe
 def disclose_payloads(tender_id: str, body: Disclosure, request: Request, p: ProcurementDep, person_id: PersonId,
                       key: IdempotencyKey = None):
     actor = authorize(p, person_id, "buyer", tender_id)
-    return run(request, p, person_id, key, _hash("disclose", tender_id, body.commitments), tender_id,
-               lambda work: disclose(p, tender_id, body.commitments, actor, work=work))
+    return run(request, p, person_id, key, _hash("disclose", tender_id, body.to, body.commitments), tender_id,
+               lambda work: disclose(p, tender_id, body.commitments, actor, work=work, to=body.to))

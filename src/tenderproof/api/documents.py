@@ -14,10 +14,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import Response, StreamingResponse
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, Field
 
-from tenderproof.app import documents
+from tenderproof.app import access, documents
 from tenderproof.store.documents import DocumentError
 
 from .problems import PROBLEM_SCHEMA, problem, responses
@@ -130,3 +130,18 @@ def debriefing_letter(tender_id: str, bidder_id: str, p: ProcurementDep, person_
     except DocumentError:
         return _unavailable(p, letter.sha256, f"tender {tender_id} logged the debriefing letter of {bidder_id}")
     return StreamingResponse(parts, media_type=documents.LETTER_TYPE, headers=letter.headers(size))
+
+
+@router.get("/tenders/{tender_id}/debriefings/{bidder_id}/given", tags=["tenders"],
+            responses={200: {"description": "The confidential records given to this offeror alone, each with its "
+                                            "salt and whether it matches the commitment logged when it was made"},
+                       **_problems(401, 403)},
+            summary="The evaluation records given to you (the offeror, as bidder; or a buyer of the tender)")
+def given_records(tender_id: str, bidder_id: str, p: ProcurementDep, person_id: PersonId) -> Response:
+    # As the letter: the offeror's alone (FAR 15.506(d)), refused from the grants before anything is read.
+    if not documents.may_read_letter(p, person_id, tender_id, bidder_id):
+        return problem(403, "forbidden", f"only {bidder_id} (as bidder) or a buyer of tender {tender_id} "
+                                         "may read what was given to it")
+    items = access.given(p, tender_id, bidder_id)
+    return JSONResponse({"tender": tender_id, "to": bidder_id, "items": items},
+                        headers={"Cache-Control": "private, no-store"})

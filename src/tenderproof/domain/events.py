@@ -74,6 +74,7 @@ class EventType(StrEnum):
     # Access to confidential parts, and what is disclosed (DESIGN.md §4.3).
     CONFIDENTIAL_ACCESSED = "confidential.accessed"
     CONFIDENTIAL_DISCLOSED = "confidential.disclosed"
+    CONFIDENTIAL_GIVEN = "confidential.given"  # to one offeror only: its own evaluation (FAR 15.506(d))
     # Who may act as an official on the tender: grants and revocations (FAR 1.603-3, 15.303(a)).
     ACCESS_GRANTED = "access.granted"
     ACCESS_REVOKED = "access.revoked"

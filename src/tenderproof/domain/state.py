@@ -230,6 +230,11 @@ def _disclosed(s: TenderState, p: JSONObject, conf: JSONObject, e: Envelope) -> 
         s["disclosed"].put(f"{seq_key(e['seq'])}/{i:04d}", item["commitment"])
 
 
+def _given(s: TenderState, p: JSONObject, conf: JSONObject, e: Envelope) -> None:
+    """What one offeror was given changes nothing the rules read, nor anything public: the event
+    is its record (to whom, which commitments, under which rule)."""
+
+
 def _filed(s: TenderState, p: JSONObject, conf: JSONObject, e: Envelope) -> None:
     s["protests"].put(p["id"], {
         "id": p["id"], "forum": p["forum"], "protester": p["protester"], "grounds": p["grounds"], "kind": p["kind"],
@@ -355,6 +360,7 @@ _APPLY: dict[EventType, Handler] = {
     EventType.INTEGRITY_INCIDENT: _incident,
     EventType.CONFIDENTIAL_ACCESSED: _accessed,
     EventType.CONFIDENTIAL_DISCLOSED: _disclosed,
+    EventType.CONFIDENTIAL_GIVEN: _given,
     EventType.TENDER_AMENDED: _amended,
     EventType.TENDER_PUBLISHED: _published,
     EventType.ENQUIRY_ASKED: _asked,

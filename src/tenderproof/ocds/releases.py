@@ -136,6 +136,8 @@ RELEASES: dict[EventType, Publishes | NoRelease] = {
     EventType.CONFIDENTIAL_ACCESSED: NoRelease("reads of confidential parts are on the log, not in OCDS"),
     EventType.CONFIDENTIAL_DISCLOSED: NoRelease("disclosed parts are published on the log with their salts; "
                                                 "OCDS has no field for them"),
+    EventType.CONFIDENTIAL_GIVEN: NoRelease("what one offeror is given is its own (FAR 15.506(d)): never "
+                                            "published"),
     EventType.COMMAND_REFUSED: NoRelease("a refused command changes nothing but the record of its refusal"),
     EventType.ACCESS_GRANTED: NoRelease("who may act as an official is on the log; OCDS has no field for it"),
     EventType.ACCESS_REVOKED: NoRelease("who may act as an official is on the log; OCDS has no field for it"),
@@ -209,6 +211,8 @@ def _tender(s: Mapping[str, Any], buyer: dict, document_base_url: str | None) ->
     }
     if s.get("value"):
         t["value"] = _value(s["value"])
+    if s.get("illustrative"):  # invented values named wherever the data goes (tenderproof_illustrative)
+        t["illustrative"] = list(dict.fromkeys(s["illustrative"]))
     periods, published = s["periods"], s.get("published")
     t["tenderPeriod"] = _period(published, periods["tender_end"])
     if periods.get("enquiry_end"):

@@ -50,6 +50,7 @@ EVENT_LABELS: dict[EventType, str] = {
     E.ACCESS_REVOKED: "Official role revoked",
     E.CONFIDENTIAL_ACCESSED: "Confidential record read",
     E.CONFIDENTIAL_DISCLOSED: "Confidential records disclosed",
+    E.CONFIDENTIAL_GIVEN: "Confidential records given to one offeror",
     E.PROTEST_FILED: "Protest filed",
     E.PROTEST_DOCKETED: "Protest docketed",
     E.PROTEST_AGENCY_REPORT: "Agency report filed",

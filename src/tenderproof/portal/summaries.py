@@ -116,6 +116,12 @@ def _disclosed(p: Payload, _: Names) -> str:
     return f"{records} published with their salts, checkable against their commitments."
 
 
+def _given(p: Payload, n: Names) -> str:
+    records = _plural(len(p.get("commitments", [])), "confidential record")
+    return (f"{records} given to {n.who(p.get('to', '?'))} only, with their salts; the content is that "
+            "offeror's alone.")
+
+
 def _protest_filed(p: Payload, n: Names) -> str:
     timely = "timely" if p.get("timely") else "untimely"
     return (f"{p.get('kind', '').capitalize()} protest {p.get('id')} by {n.who(p.get('protester', '?'))} at "
@@ -203,6 +209,7 @@ SUMMARIES: dict[EventType, Summary] = {
     E.INTEGRITY_INCIDENT: _incident,
     E.CONFIDENTIAL_ACCESSED: lambda p, _: f"Read of {p.get('item')} for: {p.get('purpose')}",
     E.CONFIDENTIAL_DISCLOSED: _disclosed,
+    E.CONFIDENTIAL_GIVEN: _given,
     E.COMMAND_REFUSED: lambda p, _: f"Refused {p.get('command')}: {p.get('code')} — {p.get('reason')}",
     E.ACCESS_GRANTED: lambda p, _: f"{p.get('person')} may now act as {p.get('role')} on this tender.",
     E.ACCESS_REVOKED: lambda p, _: f"{p.get('person')} may no longer act as {p.get('role')} on this tender.",

@@ -21,7 +21,7 @@ from tenderproof.domain.events import EventType
 
 from .labels import event_label, status_label, when
 from .page import EventRow, TenderPage
-from .record import deadline_history, disclosed_records, dispute_record, sealed_evaluation_count
+from .record import EVALUATION_TYPES, deadline_history, disclosed_records, dispute_record, sealed_evaluation_count
 from .summaries import actor_text, summarize
 from .timeline import timeline_svg
 
@@ -126,7 +126,8 @@ def tender_page(p: Procurement, tender_id: str) -> TenderPage | None:
         v=v, phase=phase_of(v), bid_names=bid_names, bidder_names=bidder_names, deadlines=deadlines,
         enquiry_end_original=enquiry_end_original, key_dates=key_dates,
         events=event_rows(events, bid_names, bidder_names), event_of=event_of,
-        disclosed=disclosed, declarations=declarations,
+        # The evaluation table shows evaluation records; integrity findings show with their incident.
+        disclosed=[d for d in disclosed if d["kind"] in EVALUATION_TYPES], declarations=declarations,
         disclosed_content={d["commitment"]: d for d in disclosed},
         factor_names=factor_names, record=record, sealed_evaluation=sealed_evaluation_count(events, v["disclosed"]),
         award_events=award_events, bundle=bundle_offer(v["id"]),

@@ -31,7 +31,7 @@ from tenderproof.app.service import Procurement
 from tenderproof.domain import Actor, Refused
 from tenderproof.domain import commands as c
 from tenderproof.domain.events import EventType
-from tenderproof.domain.model import parse_time
+from tenderproof.domain.model import iso, parse_time
 from tenderproof.fsutil import atomic_write
 
 
@@ -177,11 +177,19 @@ class Runner:
             doc = debriefing_document(self._state(tid), a["bidder_id"], self.clock())
             digest = self.p.documents.put(doc)
             return len(self.p.execute(c.GiveDebriefing(tid, a["bidder_id"], digest), actor))
-        if do == "disclose_evaluation":
-            state = self._state(tid)
+        if do in ("disclose_evaluation", "disclose_to"):
+            # The whole evaluation to the public, or (disclose_to) one offeror's own records to it only.
+            state, to = self._state(tid), a.get("bidder_id", "")
+            mine = {b["id"] for b in state["bids"].values() if b.get("bidder") == to}
             commitments = [e.envelope["confidential"] for e in self.p.events(tid)
-                           if e.envelope["type"] in EVALUATION and "confidential" in e.envelope]
-            return len(disclose(self.p, tid, [x for x in commitments if x not in state["disclosed"]], actor))
+                           if e.envelope["type"] in EVALUATION and "confidential" in e.envelope
+                           and (not to or e.envelope["payload"].get("bid") in mine)]
+            return len(disclose(self.p, tid, [x for x in commitments if x not in state["disclosed"]], actor, to=to))
+        if do == "disclose_incident":  # an integrity record's description, made public where lawful
+            commitments = [e.envelope["confidential"] for e in self.p.events(tid)
+                           if e.envelope["type"] == EventType.INTEGRITY_INCIDENT and e.envelope["time"] == iso(
+                               parse_time(a["recorded"]))]
+            return len(disclose(self.p, tid, commitments, actor))
         if do == "amend" and "tender_end" in a.get("changes", {}):
             a["changes"]["tender_end"] = parse_time(a["changes"]["tender_end"])
         if do == "file_record":  # the manifest is read from the log: what the court gets is what was logged

@@ -31,9 +31,23 @@ class ReadConfidential(Command):
 
 @dataclass(frozen=True)
 class Disclose(Command):
-    """Publish confidential payloads with their salts, so anyone can check them against the log."""
+    """Give confidential payloads with their salts to the public (`to` empty), so anyone can check
+    them against the log, or to one offeror only (`to` its bidder id); the tender's regime says
+    which is lawful (`domain.disclosure`)."""
 
-    items: list[dict[str, Any]]  # {"commitment", "salt" (hex), "content"}
+    items: list[dict[str, Any]]  # {"commitment", "salt" (hex), "content", "source" (event type), "bid"?}
+    to: str = ""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.to:
+            check_id(self.to, "offeror id")
+        for item in self.items:
+            if not isinstance(item, dict) or not isinstance(item.get("commitment"), str) \
+                    or not isinstance(item.get("salt"), str) or not isinstance(item.get("content"), dict):
+                raise InvalidCommand("each item needs its commitment, salt and content")
+            if not isinstance(item.get("source", ""), str) or not isinstance(item.get("bid", ""), (str, type(None))):
+                raise InvalidCommand("an item's source is the event type that logged its commitment, its bid a bid id")
 
 
 @dataclass(frozen=True)
