@@ -151,6 +151,12 @@ STEPS: dict[str, Step] = {
                                      d(OFFICIAL)),
     "contact": lambda t, d, now: (c.RecordContact(t.id, official=BUYER.id, party="Acme", when=now, channel="phone",
                                                   summary="Asked about the schedule."), BUYER),
+    "oci": lambda t, d, now: (c.IdentifyOci(t.id, oci_id=d(st.sampled_from(["oci-1", "oci-2"])),
+                                            offeror=d(st.sampled_from(list(BIDDERS))), kind="unequal-access",
+                                            finding="Saw the estimate."), BUYER),
+    "resolve_oci": lambda t, d, now: (c.ResolveOci(t.id, oci_id="oci-1", resolution=d(st.sampled_from(
+        c.OCI_RESOLUTIONS)), rationale="On the record.", plan_sha256=d(st.sampled_from(["", digest("plan")]))),
+                                      d(st.sampled_from([BUYER, HCA]))),
     "incident": lambda t, d, now: (c.RecordIncident(t.id, description="Price sent to a competitor."), AUDITOR),
     "read": lambda t, d, now: (c.ReadConfidential(t.id, item="b2", purpose="Evaluation."),
                                d(st.sampled_from([BUYER, AUDITOR, *EVALUATORS]))),

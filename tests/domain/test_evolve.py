@@ -93,6 +93,10 @@ def evaluation(t: Tender, now: datetime) -> datetime:
     expect(t, c.RecordIncident(tid, description="A price sent to a competitor."), AUDITOR, now,
            EventType.INTEGRITY_INCIDENT)
     expect(t, c.ReadConfidential(tid, item="b1", purpose="Evaluation."), BUYER, now, EventType.CONFIDENTIAL_ACCESSED)
+    expect(t, c.IdentifyOci(tid, oci_id="oci-1", offeror="acme", kind="unequal-access", finding="Saw the estimate."),
+           BUYER, now, EventType.OCI_IDENTIFIED)
+    expect(t, c.ResolveOci(tid, oci_id="oci-1", resolution="neutralize", rationale="Estimate released to all."),
+           BUYER, now, EventType.OCI_RESOLVED)
     now += timedelta(days=1)
     for bid_id, tech, price in (("b1", "Outstanding", "950"), ("b2", "Good", "900")):
         expect(t, c.RateProposal(tid, bid_id=bid_id, factor_id="technical", rating=tech), EV1, now,

@@ -174,12 +174,18 @@ DESCRIPTIONS = {
     "affected": "Who is affected, by id", "bidder_id": "The offeror, by person id",
     "contact_date": "When the contact happened, ISO 8601 with its offset",
     "response": "rejected, or recused (FAR 3.104-3(c))",
+    "oci_id": f"The conflict's id: {ID}", "offeror": "The offeror, by person id",
+    "resolution": "avoid, neutralize, mitigate (with a plan) or waive (FAR 9.504(a)(2), 9.503)",
+    "plan_sha256": "The mitigation plan's SHA-256 (an uploaded document); required to mitigate",
 }
 DESCRIPTIONS_OF = {
     "CreateTender": {"value": "The estimated value of the contract"},
     "DecideAward": {"value": "The award's value"}, "SignContract": {"value": "The contract's value"},
     "TakeCorrectiveAction": {"factors": "The factors to be re-evaluated, by id"},
     "RecordIncident": {"description": "What happened"},
+    "IdentifyOci": {"kind": "unequal-access, biased-ground-rules or impaired-objectivity (FAR 9.505)",
+                    "finding": "The contracting officer's finding"},
+    "ResolveOci": {"rationale": "Why this resolves the conflict (for a waiver: its extent, FAR 9.503)"},
 }
 
 _TENDER = {
@@ -238,6 +244,10 @@ EXAMPLES: dict[str, dict[str, Any]] = {
                       "channel": "telephone", "summary": "Asked when the award is expected; told after evaluation."},
     "ReportEmploymentContact": {"bidder_id": "acme", "contact_date": "2030-02-03T10:30:00-05:00",
                                 "response": "rejected"},
+    "IdentifyOci": {"oci_id": "oci-1", "offeror": "acme", "kind": "unequal-access",
+                    "finding": "Acme's affiliate drafted the performance work statement."},
+    "ResolveOci": {"oci_id": "oci-1", "resolution": "mitigate", "rationale": "A firewall separates the teams.",
+                   "plan_sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"},
 }
 
 

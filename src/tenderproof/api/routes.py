@@ -61,6 +61,12 @@ _ROWS: list[tuple[str, str, type, str | tuple[str, ...], str]] = [
     ("contact", "/tenders/{tender_id}/contacts", c.RecordContact, OFFICIALS, "Record a contact with an outside party"),
     ("employment-contact", "/tenders/{tender_id}/employment-contacts", c.ReportEmploymentContact, OFFICIALS,
      "Report an offeror's employment contact (FAR 3.104-3(c))"),
+    ("identify-oci", "/tenders/{tender_id}/ocis", c.IdentifyOci, "buyer",
+     "Identify an offeror's organizational conflict of interest (FAR 9.504(a))"),
+    ("resolve-oci", "/tenders/{tender_id}/ocis/resolutions", c.ResolveOci, "buyer",
+     "Avoid, neutralize or mitigate (with a plan) a conflict before award (FAR 9.504(a)(2))"),
+    ("waive-oci", "/tenders/{tender_id}/ocis/waivers", c.ResolveOci, "hca",
+     "Waive a conflict in writing, as agency head's designee (FAR 9.503; resolution: waive)"),
 ]
 COMMAND_ROUTES: tuple[CommandRoute, ...] = tuple(CommandRoute(*row) for row in _ROWS)
 

@@ -52,6 +52,9 @@ def public_view(state: dict[str, Any]) -> dict[str, Any]:
     view["recusals"] = s["recusals"]
     view["employment_contacts"] = s["employment_contacts"]
     view["contacts"] = s["contacts"]  # who, when, how; what was said is committed, not shown
+    # Which offeror, the finding and the rationale are confidential (source selection information).
+    view["ocis"] = [{k: o[k] for k in ("id", "date", "kind", "basis", "resolution", "resolved", "resolution_basis",
+                                       "plan_sha256")} for o in sorted(s["ocis"].values(), key=lambda o: o["date"])]
     view["incidents"] = [{"date": i["date"], "affected": i["affected"]} for i in s["incidents"]]
     # A conflict match names the bidder only once bidders are public (from the opening on).
     named = s["opened"] is not None

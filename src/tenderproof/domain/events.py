@@ -55,6 +55,9 @@ class EventType(StrEnum):
     INTEGRITY_EMPLOYMENT_CONTACT = "integrity.employment_contact"
     CONTACT_RECORDED = "contact.recorded"
     INTEGRITY_INCIDENT = "integrity.incident"
+    # Organizational conflicts of interest (FAR 9.5): identified, then resolved before award.
+    OCI_IDENTIFIED = "oci.identified"
+    OCI_RESOLVED = "oci.resolved"
     # Access to confidential parts, and what is disclosed (DESIGN.md §4.3).
     CONFIDENTIAL_ACCESSED = "confidential.accessed"
     CONFIDENTIAL_DISCLOSED = "confidential.disclosed"

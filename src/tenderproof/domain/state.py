@@ -22,6 +22,7 @@ from .tender import (
     Document,
     Envelope,
     JSONObject,
+    Oci,
     RatingRevision,
     TenderState,
 )
@@ -332,6 +333,19 @@ def _incident(s: TenderState, p: JSONObject, conf: JSONObject, e: Envelope) -> N
     s["incidents"].put(seq_key(e["seq"]), {"date": e["time"], **p})
 
 
+def _oci(s: TenderState, p: JSONObject, conf: JSONObject, e: Envelope) -> None:
+    oci: Oci = {"id": p["id"], "date": e["time"], "kind": p["kind"], "basis": p["basis"], "resolution": None,
+                "resolved": None, "resolution_basis": None, "plan_sha256": None}
+    if conf:  # which offeror, and the finding, where the reader holds the confidential part
+        oci |= {"offeror": conf["offeror"], "finding": conf["finding"]}
+    s["ocis"].put(p["id"], oci)
+
+
+def _oci_resolved(s: TenderState, p: JSONObject, conf: JSONObject, e: Envelope) -> None:
+    s["ocis"].patch(p["id"], resolution=p["resolution"], resolved=e["time"], resolution_basis=p["basis"],
+                    plan_sha256=p.get("plan_sha256"), **({"rationale": conf["rationale"]} if conf else {}))
+
+
 _APPLY: dict[EventType, Handler] = {
     EventType.PROTEST_FILED: _filed,
     EventType.PROTEST_DOCKETED: _docketed,
@@ -350,6 +364,8 @@ _APPLY: dict[EventType, Handler] = {
     EventType.INTEGRITY_EMPLOYMENT_CONTACT: _employment,
     EventType.CONTACT_RECORDED: _contact,
     EventType.INTEGRITY_INCIDENT: _incident,
+    EventType.OCI_IDENTIFIED: _oci,
+    EventType.OCI_RESOLVED: _oci_resolved,
     EventType.CONFIDENTIAL_ACCESSED: _accessed,
     EventType.CONFIDENTIAL_DISCLOSED: _disclosed,
     EventType.TENDER_AMENDED: _amended,

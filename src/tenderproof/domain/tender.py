@@ -208,6 +208,22 @@ class CoiMatchRow(CoiMatch):
     date: str
 
 
+class Oci(TypedDict):
+    """An organizational conflict of interest (FAR 9.5) and its resolution before award."""
+
+    id: str
+    date: str
+    kind: str  # commands.OCI_KINDS
+    basis: str
+    offeror: NotRequired[str]  # confidential, like the finding
+    finding: NotRequired[str]
+    resolution: str | None  # commands.OCI_RESOLUTIONS once resolved
+    resolved: str | None
+    resolution_basis: str | None
+    plan_sha256: str | None  # the mitigation plan's document
+    rationale: NotRequired[str]  # confidential
+
+
 class Ownership(TypedDict):
     """A bidder's declared owners and affiliates, checked against the officials' declarations."""
 
@@ -320,3 +336,4 @@ class TenderState(TenderCore):
     contacts: Rows[dict[str, Any]]
     incidents: Rows[dict[str, Any]]
     disclosed: Rows[str]  # commitments disclosed, "seq/index" -> commitment
+    ocis: Rows[Oci]  # keyed by the conflict's id

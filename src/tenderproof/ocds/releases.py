@@ -132,6 +132,8 @@ RELEASES: dict[EventType, Publishes | NoRelease] = {
     EventType.INTEGRITY_EMPLOYMENT_CONTACT: _INTEGRITY,
     EventType.CONTACT_RECORDED: _INTEGRITY,
     EventType.INTEGRITY_INCIDENT: _INTEGRITY,
+    EventType.OCI_IDENTIFIED: _INTEGRITY,
+    EventType.OCI_RESOLVED: _INTEGRITY,
     EventType.CONFIDENTIAL_ACCESSED: NoRelease("reads of confidential parts are on the log, not in OCDS"),
     EventType.CONFIDENTIAL_DISCLOSED: NoRelease("disclosed parts are published on the log with their salts; "
                                                 "OCDS has no field for them"),

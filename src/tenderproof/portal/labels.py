@@ -67,6 +67,8 @@ EVENT_LABELS: dict[EventType, str] = {
     E.INTEGRITY_EMPLOYMENT_CONTACT: "Employment contact reported",
     E.CONTACT_RECORDED: "Outside contact recorded",
     E.INTEGRITY_INCIDENT: "Integrity incident recorded",
+    E.OCI_IDENTIFIED: "Organizational conflict identified",
+    E.OCI_RESOLVED: "Organizational conflict resolved",
 }
 
 FORUMS = {"gao": "GAO", "cofc": "Court of Federal Claims", "agency": "the agency"}

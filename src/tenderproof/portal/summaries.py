@@ -146,6 +146,11 @@ def _employment_contact(p: Payload, n: Names) -> str:
             f"{when(p.get('contact_date'))}; {p.get('response')}.")
 
 
+def _oci_resolved(p: Payload, _: Names) -> str:
+    plan = f" Plan SHA-256 {str(p['plan_sha256'])[:16]}…" if p.get("plan_sha256") else ""
+    return f"Organizational conflict {p.get('id')} resolved: {p.get('basis', p.get('resolution'))}.{plan}"
+
+
 def _contact(p: Payload, _: Names) -> str:
     return (f"{p.get('official')} had a {p.get('channel', 'contact')} with {p.get('party')} on {when(p.get('when'))} "
             "(what was said is sealed by commitment).")
@@ -200,6 +205,9 @@ SUMMARIES: dict[EventType, Summary] = {
     E.INTEGRITY_EMPLOYMENT_CONTACT: _employment_contact,
     E.CONTACT_RECORDED: _contact,
     E.INTEGRITY_INCIDENT: _incident,
+    E.OCI_IDENTIFIED: lambda p, _: (f"Organizational conflict of interest {p.get('id')} identified ({p.get('kind')}: "
+                                    f"{p.get('basis', '')}); the offeror and finding sealed by commitment."),
+    E.OCI_RESOLVED: _oci_resolved,
     E.CONFIDENTIAL_ACCESSED: lambda p, _: f"Read of {p.get('item')} for: {p.get('purpose')}",
     E.CONFIDENTIAL_DISCLOSED: _disclosed,
     E.COMMAND_REFUSED: lambda p, _: f"Refused {p.get('command')}: {p.get('code')} — {p.get('reason')}",

@@ -243,6 +243,8 @@ COMMANDS: dict[str, Callable[..., c.Command]] = {
     "employment_contact": c.ReportEmploymentContact,
     "contact": c.RecordContact,
     "incident": c.RecordIncident,
+    "oci": c.IdentifyOci,
+    "resolve_oci": c.ResolveOci,
 }
 TIME_ARGS = {"basis_known", "until", "when", "contact_date", "period_end"}
 #: The events whose confidential parts `disclose_evaluation` discloses.

@@ -18,7 +18,17 @@ from .evaluation import (
     SignContract,
     SubmitShare,
 )
-from .integrity import DeclareOwnership, RecordContact, RecordIncident, Recuse, ReportEmploymentContact
+from .integrity import (
+    OCI_KINDS,
+    OCI_RESOLUTIONS,
+    DeclareOwnership,
+    IdentifyOci,
+    RecordContact,
+    RecordIncident,
+    Recuse,
+    ReportEmploymentContact,
+    ResolveOci,
+)
 from .protests import (
     CORRECTIVE_KINDS,
     COURT_ORDERS,
@@ -54,6 +64,8 @@ __all__ = [
     "CORRECTIVE_KINDS",
     "COURT_ORDERS",
     "FORUMS",
+    "OCI_KINDS",
+    "OCI_RESOLUTIONS",
     "PROTEST_OUTCOMES",
     "PUBLIC_GRANTS",
     "AmendTender",
@@ -77,6 +89,7 @@ __all__ = [
     "FileProtest",
     "GiveDebriefing",
     "GrantRole",
+    "IdentifyOci",
     "InvalidCommand",
     "LapseProtest",
     "OverrideStay",
@@ -89,6 +102,7 @@ __all__ = [
     "RecordOpening",
     "Recuse",
     "ReportEmploymentContact",
+    "ResolveOci",
     "RevokeRole",
     "SetCompetitiveRange",
     "SignContract",
