@@ -468,6 +468,8 @@ MATRIX: dict[tuple[str, str], Command | Public | Restricted | Letter | Admin | O
         "owners": [f"{w} holdings"], "affiliates": []})),
     ("POST", f"{T}/recusals"): Command("buyer", "bids", js(lambda i, x, w: {
         "official": "ev", "reason": "a prior employer bid"})),
+    ("POST", f"{T}/families"): Command("buyer", "bids", js(lambda i, x, w: {
+        "family_id": "acme", "parent": "Acme Holdings", "members": ["Acme Federal"], "source": "its 10-K"})),
     ("POST", f"{T}/ocis"): Command("buyer", "evaluation", js(lambda i, x, w: {
         "oci_id": "oci-1", "offeror": "acme", "kind": "unequal-access", "finding": "wrote the work statement"})),
     ("POST", f"{T}/ocis/resolutions"): Command("buyer", "oci-identified", js(lambda i, x, w: {

@@ -151,6 +151,8 @@ STEPS: dict[str, Step] = {
                                      d(OFFICIAL)),
     "contact": lambda t, d, now: (c.RecordContact(t.id, official=BUYER.id, party="Acme", when=now, channel="phone",
                                                   summary="Asked about the schedule."), BUYER),
+    "family": lambda t, d, now: (c.RegisterFamily(t.id, family_id=d(st.sampled_from(["f1", "f2"])), parent="Beta Group",
+                                                  members=["Acme Cloud"], source="10-K"), BUYER),
     "oci": lambda t, d, now: (c.IdentifyOci(t.id, oci_id=d(st.sampled_from(["oci-1", "oci-2"])),
                                             offeror=d(st.sampled_from(list(BIDDERS))), kind="unequal-access",
                                             finding="Saw the estimate."), BUYER),

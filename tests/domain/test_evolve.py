@@ -93,6 +93,11 @@ def evaluation(t: Tender, now: datetime) -> datetime:
     expect(t, c.RecordIncident(tid, description="A price sent to a competitor."), AUDITOR, now,
            EventType.INTEGRITY_INCIDENT)
     expect(t, c.ReadConfidential(tid, item="b1", purpose="Evaluation."), BUYER, now, EventType.CONFIDENTIAL_ACCESSED)
+    # EV1 once worked for Acme's parent: the registered family links it to the bidder Acme.
+    expect(t, c.RegisterFamily(tid, family_id="acme", parent="Roadrunner Industries", members=["Acme Cloud Services"],
+                               source="Form 10-K"), BUYER, now, EventType.FAMILY_REGISTERED)
+    expect(t, c.DeclareInterests(tid, has_conflict=False, prior_employers=[{"name": "Roadrunner Industries"}]), EV1,
+           now, EventType.COI_DECLARED, EventType.COI_MATCH)
     expect(t, c.IdentifyOci(tid, oci_id="oci-1", offeror="acme", kind="unequal-access", finding="Saw the estimate."),
            BUYER, now, EventType.OCI_IDENTIFIED)
     expect(t, c.ResolveOci(tid, oci_id="oci-1", resolution="neutralize", rationale="Estimate released to all."),

@@ -190,6 +190,8 @@ def protested(ledger: Ledger) -> Tender:
     open_and_rate(tender, a, b)
     tender.do(c.ReportEmploymentContact(tid, bidder_id="beta", contact_date=t(27), response="rejected"),
               EVALUATORS[0], t(27, 10))
+    tender.do(c.RegisterFamily(tid, family_id="acme", parent="Acme Holdings", members=["Acme Cloud Services LLC"],
+                               source="Acme Holdings annual report (illustrative)"), BUYER, t(27, 10))
     tender.do(c.IdentifyOci(tid, oci_id="oci-1", offeror="acme", kind="impaired-objectivity",
                             finding="Acme Federal evaluates cloud offerings for the same office."), BUYER, t(27, 11))
     tender.do(c.ResolveOci(tid, oci_id="oci-1", resolution="mitigate", rationale="A firewall between the teams.",

@@ -61,6 +61,8 @@ _ROWS: list[tuple[str, str, type, str | tuple[str, ...], str]] = [
     ("contact", "/tenders/{tender_id}/contacts", c.RecordContact, OFFICIALS, "Record a contact with an outside party"),
     ("employment-contact", "/tenders/{tender_id}/employment-contacts", c.ReportEmploymentContact, OFFICIALS,
      "Report an offeror's employment contact (FAR 3.104-3(c))"),
+    ("family", "/tenders/{tender_id}/families", c.RegisterFamily, "buyer",
+     "Register a corporate family (parent, subsidiaries, affiliates) for conflict checks"),
     ("identify-oci", "/tenders/{tender_id}/ocis", c.IdentifyOci, "buyer",
      "Identify an offeror's organizational conflict of interest (FAR 9.504(a))"),
     ("resolve-oci", "/tenders/{tender_id}/ocis/resolutions", c.ResolveOci, "buyer",

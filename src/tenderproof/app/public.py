@@ -59,7 +59,9 @@ def public_view(state: dict[str, Any]) -> dict[str, Any]:
     # A conflict match names the bidder only once bidders are public (from the opening on).
     named = s["opened"] is not None
     shown = ("date", "official", "interest", *(("bidder", "declared") if named else ()))
-    view["coi_matches"] = [{k: m[k] for k in shown} for m in s["coi_matches"]]
+    view["coi_matches"] = [{k: m[k] for k in shown} | ({"family": m["family"]} if named and "family" in m else {})
+                           for m in s["coi_matches"]]
+    view["families"] = sorted(s["families"].values(), key=lambda f: f["date"])  # public: who owns whom
     # Ratings and narratives appear only as disclosed, in the `confidential.disclosed` events of
     # the public log (each with its salt, checkable against its commitment).
     return view

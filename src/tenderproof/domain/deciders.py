@@ -58,6 +58,7 @@ DECIDERS: dict[type, Decider] = {
     c.ReportEmploymentContact: integrity.employment_contact,
     c.RecordContact: integrity.record_contact,
     c.RecordIncident: integrity.record_incident,
+    c.RegisterFamily: integrity.register_family,
     c.IdentifyOci: oci.identify,
     c.ResolveOci: oci.resolve,
 }

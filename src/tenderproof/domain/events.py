@@ -51,6 +51,7 @@ class EventType(StrEnum):
     # Integrity: conflicts of interest, recusals, outside contacts, incidents (FAR 3.104, 3.101).
     BIDDER_OWNERSHIP_DECLARED = "bidder.ownership_declared"
     COI_MATCH = "coi.match"
+    FAMILY_REGISTERED = "family.registered"  # a corporate family, matched through (FAR 3.104, 9.5)
     OFFICIAL_RECUSED = "official.recused"
     INTEGRITY_EMPLOYMENT_CONTACT = "integrity.employment_contact"
     CONTACT_RECORDED = "contact.recorded"

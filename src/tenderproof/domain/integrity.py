@@ -8,7 +8,6 @@ match is recorded. A recusal locks the official out of the tender for good.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -16,25 +15,10 @@ from typing import Any
 from . import commands as c
 from .errors import Refused
 from .events import EventType
+from .families import family_of, related
 from .guards import PANEL_ROLES, require_panel, require_role
 from .model import BIDDER, BUYER, Actor, Event, iso
-from .tender import CoiMatch, TenderState
-
-_SUFFIXES = {"inc", "incorporated", "llc", "ltd", "limited", "corp", "corporation", "co", "company", "plc", "gmbh",
-             "sa", "ag", "america", "services", "the"}
-
-
-def normalize(name: str) -> str:
-    """A company or person name reduced for comparison: 'Amazon Web Services, Inc.' → 'amazon web'."""
-    words = [w for w in re.split(r"[^a-z0-9]+", name.lower()) if w and w not in _SUFFIXES]
-    return " ".join(words)
-
-
-def _related(a: str, b: str) -> bool:
-    """Same name once suffixes are gone, or one name's words all within the other's:
-    'Amazon' ~ 'Amazon Web Services, Inc.', but not 'General Electric' ~ 'General Dynamics'."""
-    wa, wb = set(normalize(a).split()), set(normalize(b).split())
-    return bool(wa and wb) and (wa <= wb or wb <= wa)
+from .tender import CoiMatch, Family, TenderState
 
 
 def official_interests(decl: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -59,16 +43,22 @@ def bidder_names(state: TenderState) -> dict[str, set[str]]:
     return names
 
 
-def matches(state: TenderState, official: str, decl: Mapping[str, Any],
-            bidders: dict[str, set[str]] | None = None) -> list[CoiMatch]:
-    """The official's declared interests related to a bidder's names (`bidders`, or every known one)."""
+def matches(state: TenderState, official: str, decl: Mapping[str, Any], bidders: dict[str, set[str]] | None = None,
+            families: Mapping[str, Family] | None = None) -> list[CoiMatch]:
+    """The official's declared interests related to a bidder's names (`bidders`, or every known one),
+    by name or through a registered corporate family (`families`, or the tender's), which the
+    match then names as its evidence."""
     found: list[CoiMatch] = []
+    register = state["families"] if families is None else families
     for bidder, names in sorted((bidder_names(state) if bidders is None else bidders).items()):
         for kind, interest in official_interests(decl):
             for name in sorted(names):
-                if _related(interest, name):
-                    found.append({"official": official, "bidder": bidder, "interest": kind, "declared": interest,
-                                  "matches": name})
+                m: CoiMatch = {"official": official, "bidder": bidder, "interest": kind, "declared": interest,
+                               "matches": name}
+                if related(interest, name):
+                    found.append(m)
+                elif (family := family_of(interest, name, register)) is not None:
+                    found.append(m | {"family": family})
     return found
 
 
@@ -123,6 +113,23 @@ def matches_at_opening(state: TenderState) -> list[Event]:
     (declarations made after a bid could not be checked against a sealed bidder)."""
     found = [m for official, decl in state["declarations"].items() for m in matches(state, official, decl)]
     return match_events(new_matches(state, found))
+
+
+def register_family(state: TenderState, cmd: c.RegisterFamily, actor: Actor, now: datetime) -> list[Event]:
+    """The contracting officer registers a corporate family on the tender's log (FAR 3.104-3,
+    9.504(a): an official's interest in an offeror's parent or affiliate is an interest in the
+    offeror). Declarations already made are checked again, through it, against the bidders known."""
+    require_panel(state, actor, BUYER)
+    if cmd.family_id in state["families"]:
+        raise Refused("exists", f"family {cmd.family_id} is already registered on tender {state['id']}; "
+                      "register other companies as a family of their own")
+    row: Family = {"id": cmd.family_id, "date": iso(now), "parent": cmd.parent, "members": list(cmd.members),
+                   "source": cmd.source}
+    families = {**state["families"], cmd.family_id: row}
+    found = [m for official, decl in sorted(state["declarations"].items())
+             for m in matches(state, official, decl, families=families)]
+    payload = {"id": cmd.family_id, "parent": cmd.parent, "members": list(cmd.members), "source": cmd.source}
+    return [Event(EventType.FAMILY_REGISTERED, payload), *match_events(new_matches(state, found))]
 
 
 def recuse(state: TenderState, cmd: c.Recuse, actor: Actor, now: datetime) -> list[Event]:

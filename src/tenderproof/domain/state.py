@@ -314,6 +314,8 @@ def _match(s: TenderState, p: JSONObject, conf: JSONObject, e: Envelope) -> None
     row: CoiMatchRow = {"date": e["time"], "official": p["official"], "interest": p["interest"]}
     if conf:
         row |= {"bidder": conf["bidder"], "declared": conf["declared"], "matches": conf["matches"]}
+        if "family" in conf:  # matched through a registered corporate family: the evidence
+            row["family"] = conf["family"]
     s["coi_matches"].put(seq_key(e["seq"]), row)
 
 
@@ -331,6 +333,11 @@ def _contact(s: TenderState, p: JSONObject, conf: JSONObject, e: Envelope) -> No
 
 def _incident(s: TenderState, p: JSONObject, conf: JSONObject, e: Envelope) -> None:
     s["incidents"].put(seq_key(e["seq"]), {"date": e["time"], **p})
+
+
+def _family(s: TenderState, p: JSONObject, conf: JSONObject, e: Envelope) -> None:
+    s["families"].put(p["id"], {"id": p["id"], "date": e["time"], "parent": p["parent"], "members": p["members"],
+                                "source": p["source"]})
 
 
 def _oci(s: TenderState, p: JSONObject, conf: JSONObject, e: Envelope) -> None:
@@ -364,6 +371,7 @@ _APPLY: dict[EventType, Handler] = {
     EventType.INTEGRITY_EMPLOYMENT_CONTACT: _employment,
     EventType.CONTACT_RECORDED: _contact,
     EventType.INTEGRITY_INCIDENT: _incident,
+    EventType.FAMILY_REGISTERED: _family,
     EventType.OCI_IDENTIFIED: _oci,
     EventType.OCI_RESOLVED: _oci_resolved,
     EventType.CONFIDENTIAL_ACCESSED: _accessed,

@@ -202,6 +202,17 @@ class CoiMatch(TypedDict):
     bidder: NotRequired[str]  # confidential, like `declared` and `matches`
     declared: NotRequired[str]
     matches: NotRequired[str]
+    family: NotRequired[str]  # confidential: the registered family that links them, when one does
+
+
+class Family(TypedDict):
+    """A corporate family on the tender's log: a parent and its subsidiaries and affiliates."""
+
+    id: str
+    date: str
+    parent: str
+    members: list[str]
+    source: str  # where the structure comes from
 
 
 class CoiMatchRow(CoiMatch):
@@ -337,3 +348,4 @@ class TenderState(TenderCore):
     incidents: Rows[dict[str, Any]]
     disclosed: Rows[str]  # commitments disclosed, "seq/index" -> commitment
     ocis: Rows[Oci]  # keyed by the conflict's id
+    families: Rows[Family]  # keyed by the family's id

@@ -67,6 +67,7 @@ EVENT_LABELS: dict[EventType, str] = {
     E.INTEGRITY_EMPLOYMENT_CONTACT: "Employment contact reported",
     E.CONTACT_RECORDED: "Outside contact recorded",
     E.INTEGRITY_INCIDENT: "Integrity incident recorded",
+    E.FAMILY_REGISTERED: "Corporate family registered",
     E.OCI_IDENTIFIED: "Organizational conflict identified",
     E.OCI_RESOLVED: "Organizational conflict resolved",
 }

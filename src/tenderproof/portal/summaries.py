@@ -205,6 +205,8 @@ SUMMARIES: dict[EventType, Summary] = {
     E.INTEGRITY_EMPLOYMENT_CONTACT: _employment_contact,
     E.CONTACT_RECORDED: _contact,
     E.INTEGRITY_INCIDENT: _incident,
+    E.FAMILY_REGISTERED: lambda p, _: (f"Corporate family {p.get('id')} registered: {p.get('parent')} with "
+                                       f"{', '.join(p.get('members', []))} (source: {p.get('source', '')})."),
     E.OCI_IDENTIFIED: lambda p, _: (f"Organizational conflict of interest {p.get('id')} identified ({p.get('kind')}: "
                                     f"{p.get('basis', '')}); the offeror and finding sealed by commitment."),
     E.OCI_RESOLVED: _oci_resolved,

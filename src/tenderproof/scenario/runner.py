@@ -243,6 +243,7 @@ COMMANDS: dict[str, Callable[..., c.Command]] = {
     "employment_contact": c.ReportEmploymentContact,
     "contact": c.RecordContact,
     "incident": c.RecordIncident,
+    "family": c.RegisterFamily,
     "oci": c.IdentifyOci,
     "resolve_oci": c.ResolveOci,
 }

@@ -26,6 +26,7 @@ from .integrity import (
     RecordContact,
     RecordIncident,
     Recuse,
+    RegisterFamily,
     ReportEmploymentContact,
     ResolveOci,
 )
@@ -101,6 +102,7 @@ __all__ = [
     "RecordIncident",
     "RecordOpening",
     "Recuse",
+    "RegisterFamily",
     "ReportEmploymentContact",
     "ResolveOci",
     "RevokeRole",

@@ -27,6 +27,27 @@ class DeclareOwnership(Command):
 
 
 @dataclass(frozen=True)
+class RegisterFamily(Command):
+    """The contracting officer registers a corporate family: a parent and its subsidiaries and
+    affiliates, with where that comes from (e.g. the parent's list of subsidiaries in its 10-K)."""
+
+    family_id: str
+    parent: str
+    members: list[str]
+    source: str
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        check_id(self.family_id, "family id")
+        check_text(self.parent, "parent", 300)
+        if not isinstance(self.members, (list, tuple)) or not 1 <= len(self.members) <= 500:
+            raise InvalidCommand("a family lists 1 to 500 subsidiaries and affiliates")
+        for name in self.members:
+            check_text(name, "member name", 300)
+        check_text(self.source, "source", 2000)
+
+
+@dataclass(frozen=True)
 class Recuse(Command):
     """An official is recused from the tender (by themself or the buyer): locked out from then on."""
 
