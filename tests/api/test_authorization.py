@@ -466,8 +466,8 @@ MATRIX: dict[tuple[str, str], Command | Public | Restricted | Letter | Admin | O
     # integrity controls
     ("POST", f"{T}/ownership"): Command("bidder", "bids", js(lambda i, x, w: {
         "owners": [f"{w} holdings"], "affiliates": []})),
-    ("POST", f"{T}/recusals"): Command("buyer", "bids", js(lambda i, x, w: {
-        "official": "ev", "reason": "a prior employer bid"})),
+    ("POST", f"{T}/recusals"): Command("official", "bids", as_official(lambda i, x, w: {
+        "official": w, "reason": "a prior employer bid"})),  # each official recuses themself
     ("POST", f"{T}/families"): Command("buyer", "bids", js(lambda i, x, w: {
         "family_id": "acme", "parent": "Acme Holdings", "members": ["Acme Federal"], "source": "its 10-K"})),
     ("POST", f"{T}/ocis"): Command("buyer", "evaluation", js(lambda i, x, w: {

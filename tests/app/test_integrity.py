@@ -232,8 +232,9 @@ def test_ownership_declaration_refused(world):
 
 # --- recusal ----------------------------------------------------------------------------------------------
 
-def recuse(world, official: Actor, by: Actor = BUYER, reason: str = "holds stock in a bidder"):
-    return world.p.execute(c.Recuse(TID, official.id, reason), by)
+def recuse(world, official: Actor, by: Actor | None = None, reason: str = "holds stock in a bidder"):
+    """A recusal, by the official themself unless `by` (5 CFR 2635.502(e); FAR 3.104-3(c))."""
+    return world.p.execute(c.Recuse(TID, official.id, reason), by or official)
 
 
 @pytest.mark.parametrize("action", ["share", "rate", "award", "read-bid"])
@@ -275,10 +276,12 @@ def test_a_new_declaration_does_not_undo_a_recusal(world):
 
 
 def test_recusal_refused(world):
+    """Only the official themself, or the HCA for a panel official: a fellow official, the
+    contracting officer and a bidder are refused, with the citation, and the attempt logged."""
     evaluating(world)
-    refused_unchanged(world, lambda: recuse(world, SSA, by=EVAL), "forbidden-role", "buyer")
-    stranger = Actor("other-co", "buyer")
-    refused_logged(world, lambda: recuse(world, SSA, by=stranger), "not-on-panel", actor=stranger)
+    for by in (EVAL, BUYER, Actor("acme", "bidder")):
+        refused_logged(world, lambda by=by: recuse(world, SSA, by=by), "not-authorized", "5 CFR 2635.502", actor=by)
+    assert world.state()["recusals"] == {}
     recuse(world, SSA)
     refused_unchanged(world, lambda: recuse(world, SSA), "exists", "ssa is already recused")
     refused_unchanged(world, lambda: recuse(world, SSA, by=SSA), "exists")

@@ -145,7 +145,7 @@ STEPS: dict[str, Step] = {
     "perform": lambda t, d, now: (c.StartPerformance(t.id), BUYER),
     "ownership": lambda t, d, now: (c.DeclareOwnership(t.id, owners=["Acme Holdings"], affiliates=["Beta"]), d(BIDDER)),
     "recuse": lambda t, d, now: (c.Recuse(t.id, official=d(st.sampled_from(EVALUATORS)).id, reason="Conflict."),
-                                 d(st.sampled_from([BUYER, *EVALUATORS]))),
+                                 d(st.sampled_from([BUYER, HCA, *EVALUATORS]))),
     "employment": lambda t, d, now: (c.ReportEmploymentContact(t.id, bidder_id="acme", contact_date=now,
                                                                response=d(st.sampled_from(["rejected", "recused"]))),
                                      d(OFFICIAL)),

@@ -85,7 +85,7 @@ def evaluation(t: Tender, now: datetime) -> datetime:
     for opener in OPENERS[:2]:
         expect(t, c.SubmitShare(tid), opener, now, EventType.OPENING_SHARE_SUBMITTED)
     expect(t, c.RecordOpening(tid, results=t.opening_results()), SYSTEM, now, EventType.BIDS_OPENED, EventType.COI_MATCH)
-    expect(t, c.Recuse(tid, official=EV2.id, reason="Holds Beta stock."), BUYER, now, EventType.OFFICIAL_RECUSED)
+    expect(t, c.Recuse(tid, official=EV2.id, reason="Holds Beta stock."), HCA, now, EventType.OFFICIAL_RECUSED)
     expect(t, c.ReportEmploymentContact(tid, bidder_id="acme", contact_date=now, response="rejected"), EV1, now,
            EventType.INTEGRITY_EMPLOYMENT_CONTACT)
     expect(t, c.RecordContact(tid, official=BUYER.id, party="Acme", when=now, channel="phone", summary="Schedule."),

@@ -56,7 +56,8 @@ _ROWS: list[tuple[str, str, type, str | tuple[str, ...], str]] = [
      "Take corrective action"),
     # Integrity controls
     ("ownership", "/tenders/{tender_id}/ownership", c.DeclareOwnership, "bidder", "Declare your owners and affiliates"),
-    ("recuse", "/tenders/{tender_id}/recusals", c.Recuse, "buyer", "Recuse an official from the tender"),
+    ("recuse", "/tenders/{tender_id}/recusals", c.Recuse, OFFICIALS,
+     "Recuse yourself, or as HCA an official of the panel (5 CFR 2635.502(e); FAR 3.104-3(c))"),
     ("incident", "/tenders/{tender_id}/incidents", c.RecordIncident, "buyer", "Record a disclosure incident"),
     ("contact", "/tenders/{tender_id}/contacts", c.RecordContact, OFFICIALS, "Record a contact with an outside party"),
     ("employment-contact", "/tenders/{tender_id}/employment-contacts", c.ReportEmploymentContact, OFFICIALS,

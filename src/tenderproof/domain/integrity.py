@@ -17,7 +17,7 @@ from .errors import Refused
 from .events import EventType
 from .families import family_of, related
 from .guards import PANEL_ROLES, require_panel, require_role
-from .model import BIDDER, BUYER, Actor, Event, iso
+from .model import BIDDER, BUYER, HCA, Actor, Event, iso
 from .tender import CoiMatch, Family, TenderState
 
 
@@ -132,9 +132,22 @@ def register_family(state: TenderState, cmd: c.RegisterFamily, actor: Actor, now
     return [Event(EventType.FAMILY_REGISTERED, payload), *match_events(new_matches(state, found))]
 
 
+RECUSAL_RULE = ("a recusal is the official's own, or directed by an authority over them: the head of the "
+                "contracting activity or designee, for an official of the tender's panel (5 CFR 2635.502(c), (e); "
+                "FAR 3.104-3(c)(1)(ii))")
+
+
 def recuse(state: TenderState, cmd: c.Recuse, actor: Actor, now: datetime) -> list[Event]:
-    if actor.id != cmd.official:
-        require_panel(state, actor, BUYER)
+    """The official recuses themself, or the HCA (the designee FAR 3.104-3(c)(1)(ii) reports to)
+    recuses an official of the panel; nobody else, a bidder least of all."""
+    on_panel = any(cmd.official in state["panel"].get(r, []) for r in PANEL_ROLES)
+    if actor.id == cmd.official:
+        if actor.role not in PANEL_ROLES:
+            raise Refused("not-authorized", f"{actor.id} acts as {actor.role}, not as an official; {RECUSAL_RULE}",
+                          logged=True)
+    elif actor.role != HCA or actor.id not in state["panel"].get(HCA, []) or not on_panel:
+        raise Refused("not-authorized", f"{actor.id} ({actor.role}) may not record {cmd.official}'s recusal: "
+                      f"{RECUSAL_RULE}", logged=True)
     if cmd.official in state["recusals"]:
         raise Refused("exists", f"{cmd.official} is already recused from tender {state['id']}")
     return [Event(EventType.OFFICIAL_RECUSED, {"official": cmd.official, "reason": cmd.reason})]
