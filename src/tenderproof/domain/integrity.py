@@ -9,15 +9,18 @@ match is recorded. A recusal locks the official out of the tender for good.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from . import commands as c
+from .calendar import is_business_day
 from .errors import Refused
 from .events import EventType
 from .families import family_of, related
 from .guards import PANEL_ROLES, require_panel, require_role
-from .model import BIDDER, BUYER, HCA, Actor, Event, iso
+from .model import BIDDER, BUYER, HCA, Actor, Event, iso, parse_time
+from .rulesets import ruleset
+from .state import DECISIONS
 from .tender import CoiMatch, Family, TenderState
 
 
@@ -153,12 +156,44 @@ def recuse(state: TenderState, cmd: c.Recuse, actor: Actor, now: datetime) -> li
     return [Event(EventType.OFFICIAL_RECUSED, {"official": cmd.official, "reason": cmd.reason})]
 
 
+#: FAR 3.104-3(c)(1): an employment contact is reported "promptly"; for public filers 5 CFR
+#: 2635.607(a) puts it at three business days after negotiations start. The shorter rule is used.
+REPORT_BUSINESS_DAYS = 3
+PROMPTLY = "FAR 3.104-3(c)(1): reported promptly; 5 CFR 2635.607(a): within three business days"
+
+
+def report_due(contact: datetime, country: str) -> datetime:
+    """The last moment of the third business day after the contact, in the contact's own time
+    zone (its offset as given), weekends and the country's public holidays skipped."""
+    day, left = contact.date(), REPORT_BUSINESS_DAYS
+    while left:
+        day += timedelta(days=1)
+        if is_business_day(day, country):
+            left -= 1
+    return datetime.combine(day, time(23, 59, 59), tzinfo=contact.tzinfo)
+
+
+def acts_between(state: TenderState, start: datetime, end: datetime, official: str | None = None,
+                 kinds: frozenset[str] | None = None) -> list[int]:
+    """The seq of each act (an official's, or any) after `start` and up to `end`."""
+    return [a["seq"] for a in state["official_acts"].values()
+            if (official is None or a["official"] == official) and (kinds is None or a["act"] in kinds)
+            and start < parse_time(a["date"]) <= end]
+
+
 def employment_contact(state: TenderState, cmd: c.ReportEmploymentContact, actor: Actor, now: datetime) -> list[Event]:
     if actor.role not in PANEL_ROLES or not any(actor.id in state["panel"].get(r, []) for r in PANEL_ROLES):
         raise Refused("not-on-panel", f"{actor.id} is not an official on tender {state['id']}")
+    if cmd.contact_date > now:
+        raise Refused("bad-period", "an employment contact is reported after it happened")
+    # Accepted however late, never silently: a report after the window, or after the official
+    # acted on the tender since the contact, is logged as late with those acts named.
+    due = report_due(cmd.contact_date, ruleset(state["ruleset"]).country)
+    acts = acts_between(state, cmd.contact_date, now, actor.id)
     # Which offeror made the contact would name a bidder: it is sealed to the opening key until
     # the opening, and a confidential part of the record after it.
-    payload = {"official": actor.id, "contact_date": iso(cmd.contact_date), "response": cmd.response}
+    payload = {"official": actor.id, "contact_date": iso(cmd.contact_date), "response": cmd.response,
+               "report_due": iso(due), "late": now > due or bool(acts), "acts_since_contact": acts, "rule": PROMPTLY}
     events = [Event(EventType.INTEGRITY_EMPLOYMENT_CONTACT, payload, {"bidder": cmd.bidder_id},
                     extra={"sealed_content": True})]
     if cmd.response == "recused" and actor.id not in state["recusals"]:
@@ -172,9 +207,13 @@ def record_contact(state: TenderState, cmd: c.RecordContact, actor: Actor, now: 
     require_panel(state, actor, actor.role)
     if cmd.when > now:
         raise Refused("bad-period", "a contact is recorded after it happened")
+    # DESIGN.md §5: an outside contact not recorded before a decision it preceded is flagged, with
+    # the decisions named; accepted, never silently.
+    decisions = acts_between(state, cmd.when, now, kinds=DECISIONS)
     # Who and when are public; what was said is a confidential payload with a public commitment.
     return [Event(EventType.CONTACT_RECORDED, {"official": cmd.official, "party": cmd.party, "when": iso(cmd.when),
-                                               "channel": cmd.channel}, {"summary": cmd.summary})]
+                                               "channel": cmd.channel, "late": bool(decisions),
+                                               "decisions_preceded": decisions}, {"summary": cmd.summary})]
 
 
 def record_incident(state: TenderState, cmd: c.RecordIncident, actor: Actor, now: datetime) -> list[Event]:

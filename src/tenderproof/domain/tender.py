@@ -235,6 +235,16 @@ class Oci(TypedDict):
     rationale: NotRequired[str]  # confidential
 
 
+class OfficialAct(TypedDict):
+    """An official's part in the procurement (FAR 3.104-1 "participating personally and
+    substantially"), kept so a late conflict report can name the acts it concerns."""
+
+    seq: int
+    date: str
+    official: str
+    act: str  # the event type
+
+
 class Ownership(TypedDict):
     """A bidder's declared owners and affiliates, checked against the officials' declarations."""
 
@@ -349,3 +359,4 @@ class TenderState(TenderCore):
     disclosed: Rows[str]  # commitments disclosed, "seq/index" -> commitment
     ocis: Rows[Oci]  # keyed by the conflict's id
     families: Rows[Family]  # keyed by the family's id
+    official_acts: Rows[OfficialAct]  # keyed by rows.seq_key

@@ -142,8 +142,13 @@ def _hold(p: Payload, _: Names) -> str:
 
 
 def _employment_contact(p: Payload, n: Names) -> str:
+    late = ""
+    if p.get("late"):
+        acts = ", ".join(f"#{a}" for a in p.get("acts_since_contact", []))
+        late = (f" Reported late (due {when(p.get('report_due'))}; {p.get('rule', 'FAR 3.104-3(c)')})"
+                + (f"; acts since the contact flagged: {acts}" if acts else "") + ".")
     return (f"{p.get('official')} reported an employment contact from {n.who(p.get('bidder', '?'))} on "
-            f"{when(p.get('contact_date'))}; {p.get('response')}.")
+            f"{when(p.get('contact_date'))}; {p.get('response')}.{late}")
 
 
 def _oci_resolved(p: Payload, _: Names) -> str:
@@ -152,8 +157,12 @@ def _oci_resolved(p: Payload, _: Names) -> str:
 
 
 def _contact(p: Payload, _: Names) -> str:
+    late = ""
+    if p.get("late"):
+        late = (" Recorded after the decisions it preceded: "
+                + ", ".join(f"#{d}" for d in p.get("decisions_preceded", [])) + ".")
     return (f"{p.get('official')} had a {p.get('channel', 'contact')} with {p.get('party')} on {when(p.get('when'))} "
-            "(what was said is sealed by commitment).")
+            f"(what was said is sealed by commitment).{late}")
 
 
 def _incident(p: Payload, n: Names) -> str:
