@@ -13,6 +13,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from . import commands as c
+from .acts import DECISIONS
 from .calendar import is_business_day
 from .errors import Refused
 from .events import EventType
@@ -20,7 +21,6 @@ from .families import family_of, related
 from .guards import PANEL_ROLES, require_panel, require_role
 from .model import BIDDER, BUYER, HCA, Actor, Event, iso, parse_time
 from .rulesets import ruleset
-from .state import DECISIONS
 from .tender import CoiMatch, Family, TenderState
 
 

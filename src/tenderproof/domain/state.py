@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, cast
 
+from .acts import OFFICIAL_ROLES, PARTICIPATION
 from .events import EventType
-from .model import BUYER, DRAFT, EVALUATOR, HCA, OPENING_OFFICIAL, SSA
+from .model import DRAFT
 from .rows import COLLECTIONS, Rows, seq_key
 from .tender import (
     Award,
@@ -80,19 +81,6 @@ def evolve(state: TenderState | None, e: Envelope) -> TenderState:
     s["last_event"] = e["time"]
     return s
 
-
-OFFICIAL_ROLES = frozenset({BUYER, EVALUATOR, SSA, OPENING_OFFICIAL, HCA})
-#: An official's acts on the procurement that a later conflict report must be checked against
-#: (FAR 3.104-1: participating personally and substantially; 3.104-3(c)): `official_acts`.
-PARTICIPATION = frozenset({
-    EventType.TENDER_AMENDED, EventType.ENQUIRY_ANSWERED, EventType.OPENING_SHARE_SUBMITTED,
-    EventType.CONFIDENTIAL_ACCESSED, EventType.EVALUATION_RATED, EventType.EVALUATION_CONSENSUS,
-    EventType.EVALUATION_COMPETITIVE_RANGE, EventType.AWARD_DECIDED, EventType.DEBRIEFING_GIVEN,
-    EventType.CONTRACT_SIGNED, EventType.STAY_OVERRIDDEN, EventType.CORRECTIVE_ACTION_TAKEN,
-    EventType.OCI_RESOLVED})
-#: Of those, the decisions an outside contact must be on the record before (DESIGN.md §5).
-DECISIONS = frozenset({EventType.EVALUATION_CONSENSUS, EventType.EVALUATION_COMPETITIVE_RANGE,
-                       EventType.AWARD_DECIDED, EventType.CORRECTIVE_ACTION_TAKEN, EventType.OCI_RESOLVED})
 
 #: Events whose whole effect is their `status` (applied by `evolve` itself).
 _CORE_ONLY = frozenset({EventType.TENDER_ENQUIRIES_CLOSED, EventType.TENDER_TENDERING_CLOSED})
