@@ -140,6 +140,9 @@ class Installation:
             p.execute(c.DeclareInterests(tid, False), Actor(official, role))
         if phase == "evaluation":
             return ctx
+        if phase == "oci-identified":
+            p.execute(c.IdentifyOci(tid, "oci-1", "acme", "unequal-access", "saw the estimate"), Actor("co", "buyer"))
+            return ctx
         ev = Actor("ev", "evaluator")
         for bidder, price in (("acme", "100"), ("globex", "200")):
             p.execute(c.RateProposal(tid, ctx.bids[bidder], "price", price), ev)
@@ -542,8 +545,16 @@ MATRIX: dict[tuple[str, str], Command | Public | Restricted | Letter | Admin | O
     # integrity controls
     ("POST", f"{T}/ownership"): Command("bidder", "bids", js(lambda i, x, w: {
         "owners": [f"{w} holdings"], "affiliates": []})),
-    ("POST", f"{T}/recusals"): Command("buyer", "bids", js(lambda i, x, w: {
-        "official": "ev", "reason": "a prior employer bid"})),
+    ("POST", f"{T}/recusals"): Command("official", "bids", as_official(lambda i, x, w: {
+        "official": w, "reason": "a prior employer bid"})),  # each official recuses themself
+    ("POST", f"{T}/families"): Command("buyer", "bids", js(lambda i, x, w: {
+        "family_id": "acme", "parent": "Acme Holdings", "members": ["Acme Federal"], "source": "its 10-K"})),
+    ("POST", f"{T}/ocis"): Command("buyer", "evaluation", js(lambda i, x, w: {
+        "oci_id": "oci-1", "offeror": "acme", "kind": "unequal-access", "finding": "wrote the work statement"})),
+    ("POST", f"{T}/ocis/resolutions"): Command("buyer", "oci-identified", js(lambda i, x, w: {
+        "oci_id": "oci-1", "resolution": "neutralize", "rationale": "the estimate was released to all"})),
+    ("POST", f"{T}/ocis/waivers"): Command("hca", "oci-identified", js(lambda i, x, w: {
+        "oci_id": "oci-1", "resolution": "waive", "rationale": "the extent is small; the need is urgent"})),
     ("POST", f"{T}/incidents"): Command("buyer", "bids", js(lambda i, x, w: {
         "description": "a price sheet was emailed to the wrong bidder", "affected": ["acme"]})),
     ("POST", f"{T}/contacts"): Command("official", "bids", as_official(lambda i, x, w: {

@@ -232,8 +232,9 @@ def test_ownership_declaration_refused(world):
 
 # --- recusal ----------------------------------------------------------------------------------------------
 
-def recuse(world, official: Actor, by: Actor = BUYER, reason: str = "holds stock in a bidder"):
-    return world.p.execute(c.Recuse(TID, official.id, reason), by)
+def recuse(world, official: Actor, by: Actor | None = None, reason: str = "holds stock in a bidder"):
+    """A recusal, by the official themself unless `by` (5 CFR 2635.502(e); FAR 3.104-3(c))."""
+    return world.p.execute(c.Recuse(TID, official.id, reason), by or official)
 
 
 @pytest.mark.parametrize("action", ["share", "rate", "award", "read-bid"])
@@ -275,10 +276,12 @@ def test_a_new_declaration_does_not_undo_a_recusal(world):
 
 
 def test_recusal_refused(world):
+    """Only the official themself, or the HCA for a panel official: a fellow official, the
+    contracting officer and a bidder are refused, with the citation, and the attempt logged."""
     evaluating(world)
-    refused_unchanged(world, lambda: recuse(world, SSA, by=EVAL), "forbidden-role", "buyer")
-    stranger = Actor("other-co", "buyer")
-    refused_logged(world, lambda: recuse(world, SSA, by=stranger), "not-on-panel", actor=stranger)
+    for by in (EVAL, BUYER, Actor("acme", "bidder")):
+        refused_logged(world, lambda by=by: recuse(world, SSA, by=by), "not-authorized", "5 CFR 2635.502", actor=by)
+    assert world.state()["recusals"] == {}
     recuse(world, SSA)
     refused_unchanged(world, lambda: recuse(world, SSA), "exists", "ssa is already recused")
     refused_unchanged(world, lambda: recuse(world, SSA, by=SSA), "exists")
@@ -299,11 +302,12 @@ def test_employment_contact_rejected_keeps_the_official(world):
     when = contact(world, "rejected")
     ev = world.p.events(TID)[-1].envelope
     # Which offeror made the contact is the confidential part (after the opening, stored plain).
-    assert (ev["type"], ev["payload"]) == ("integrity.employment_contact", {
-        "official": EVAL.id, "contact_date": iso(when), "response": "rejected"})
+    # Reported two days after the contact, before acting since: on time (FAR 3.104-3(c)(1)).
+    promptly = {"official": EVAL.id, "contact_date": iso(when), "response": "rejected", "late": False,
+                "acts_since_contact": [], "report_due": ev["payload"]["report_due"], "rule": ev["payload"]["rule"]}
+    assert (ev["type"], ev["payload"]) == ("integrity.employment_contact", promptly)
     assert private(world, ev["confidential"]) == {"bidder": "acme"}
-    assert world.state()["employment_contacts"] == [
-        {"date": iso(world.clock.now), "official": EVAL.id, "contact_date": iso(when), "response": "rejected"}]
+    assert world.state()["employment_contacts"] == [{"date": iso(world.clock.now), **promptly}]
     assert world.state()["recusals"] == {}
     rate(world)
     assert list(world.state()["ratings"]) == [f"bid-acme/tech/{EVAL.id}"]
@@ -353,7 +357,8 @@ def test_outside_contact_summary_is_only_a_commitment(world):
     when = world.clock.now - timedelta(hours=3)
     world.p.execute(c.RecordContact(TID, SSA.id, "Senator's office", when, "phone", SUMMARY), BUYER)
     (env, raw), = entries(world, "contact.recorded")
-    assert env["payload"] == {"official": SSA.id, "party": "Senator's office", "when": iso(when), "channel": "phone"}
+    assert env["payload"] == {"official": SSA.id, "party": "Senator's office", "when": iso(when), "channel": "phone",
+                              "late": False, "decisions_preceded": []}
     assert b"competitive range" not in raw and b"price cut" not in raw
     assert private(world, env["confidential"]) == {"summary": SUMMARY}
     (recorded,) = world.state()["contacts"]

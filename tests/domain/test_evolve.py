@@ -85,7 +85,7 @@ def evaluation(t: Tender, now: datetime) -> datetime:
     for opener in OPENERS[:2]:
         expect(t, c.SubmitShare(tid), opener, now, EventType.OPENING_SHARE_SUBMITTED)
     expect(t, c.RecordOpening(tid, results=t.opening_results()), SYSTEM, now, EventType.BIDS_OPENED, EventType.COI_MATCH)
-    expect(t, c.Recuse(tid, official=EV2.id, reason="Holds Beta stock."), BUYER, now, EventType.OFFICIAL_RECUSED)
+    expect(t, c.Recuse(tid, official=EV2.id, reason="Holds Beta stock."), HCA, now, EventType.OFFICIAL_RECUSED)
     expect(t, c.ReportEmploymentContact(tid, bidder_id="acme", contact_date=now, response="rejected"), EV1, now,
            EventType.INTEGRITY_EMPLOYMENT_CONTACT)
     expect(t, c.RecordContact(tid, official=BUYER.id, party="Acme", when=now, channel="phone", summary="Schedule."),
@@ -93,6 +93,15 @@ def evaluation(t: Tender, now: datetime) -> datetime:
     expect(t, c.RecordIncident(tid, description="A price sent to a competitor."), AUDITOR, now,
            EventType.INTEGRITY_INCIDENT)
     expect(t, c.ReadConfidential(tid, item="b1", purpose="Evaluation."), BUYER, now, EventType.CONFIDENTIAL_ACCESSED)
+    # EV1 once worked for Acme's parent: the registered family links it to the bidder Acme.
+    expect(t, c.RegisterFamily(tid, family_id="acme", parent="Roadrunner Industries", members=["Acme Cloud Services"],
+                               source="Form 10-K"), BUYER, now, EventType.FAMILY_REGISTERED)
+    expect(t, c.DeclareInterests(tid, has_conflict=False, prior_employers=[{"name": "Roadrunner Industries"}]), EV1,
+           now, EventType.COI_DECLARED, EventType.COI_MATCH)
+    expect(t, c.IdentifyOci(tid, oci_id="oci-1", offeror="acme", kind="unequal-access", finding="Saw the estimate."),
+           BUYER, now, EventType.OCI_IDENTIFIED)
+    expect(t, c.ResolveOci(tid, oci_id="oci-1", resolution="neutralize", rationale="Estimate released to all."),
+           BUYER, now, EventType.OCI_RESOLVED)
     now += timedelta(days=1)
     for bid_id, tech, price in (("b1", "Outstanding", "950"), ("b2", "Good", "900")):
         expect(t, c.RateProposal(tid, bid_id=bid_id, factor_id="technical", rating=tech), EV1, now,

@@ -178,7 +178,8 @@ def open_and_rate(tender: Tender, a: str, b: str) -> None:
 
 def protested(ledger: Ledger) -> Tender:
     """A pre-award GAO protest whose CICA stay the HCA overrides; award, contract and performance;
-    an ownership declaration, an employment contact and an auditor's read along the way."""
+    an ownership declaration, an employment contact, an organizational conflict mitigated and an
+    auditor's read along the way."""
     tender = create(ledger, "T-2024-004", hca=True)
     tid = tender.id
     publish(tender)
@@ -189,6 +190,12 @@ def protested(ledger: Ledger) -> Tender:
     open_and_rate(tender, a, b)
     tender.do(c.ReportEmploymentContact(tid, bidder_id="beta", contact_date=t(27), response="rejected"),
               EVALUATORS[0], t(27, 10))
+    tender.do(c.RegisterFamily(tid, family_id="acme", parent="Acme Holdings", members=["Acme Cloud Services LLC"],
+                               source="Acme Holdings annual report (illustrative)"), BUYER, t(27, 10))
+    tender.do(c.IdentifyOci(tid, oci_id="oci-1", offeror="acme", kind="impaired-objectivity",
+                            finding="Acme Federal evaluates cloud offerings for the same office."), BUYER, t(27, 11))
+    tender.do(c.ResolveOci(tid, oci_id="oci-1", resolution="mitigate", rationale="A firewall between the teams.",
+                           plan_sha256=digest("mitigation plan")), BUYER, t(27, 12))
     tender.do(c.FileProtest(tid, protest_id="p1", forum="gao", grounds="the evaluation was unreasonable"),
               Actor("beta", "bidder"), t(28))
     tender.do(c.DocketProtest(tid, protest_id="p1"), GAO, t(28, 12))

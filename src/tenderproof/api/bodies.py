@@ -220,6 +220,11 @@ DESCRIPTIONS = {
     "court": "cafc (the Federal Circuit) or scotus (a petition for certiorari)",
     "extended_to": "The time a Justice extended the petition's deadline to (Sup. Ct. R. 13.5), ISO 8601",
     "amount": "The amount claimed",
+    "family_id": f"The family's id: {ID}", "parent": "The parent company's name",
+    "members": "Its subsidiaries and affiliates, by name", "source": "Where the structure comes from",
+    "oci_id": f"The conflict's id: {ID}", "offeror": "The offeror, by person id",
+    "resolution": "avoid, neutralize, mitigate (with a plan) or waive (FAR 9.504(a)(2), 9.503)",
+    "plan_sha256": "The mitigation plan's SHA-256 (an uploaded document); required to mitigate",
 }
 DESCRIPTIONS_OF = {
     "CreateTender": {"value": "The estimated value of the contract"},
@@ -239,6 +244,9 @@ DESCRIPTIONS_OF = {
     "ScheduleHearing": {"when": "When the hearing is held, ISO 8601 with its offset"},
     "FileAppeal": {"summary": "What is appealed"}, "DecideAppeal": {"outcome": "The decision", "text": "Its text"},
     "RecommendCosts": {"text": "GAO's recommendation"}, "FileCostClaim": {"summary": "What the claim covers"},
+    "IdentifyOci": {"kind": "unequal-access, biased-ground-rules or impaired-objectivity (FAR 9.505)",
+                    "finding": "The contracting officer's finding"},
+    "ResolveOci": {"rationale": "Why this resolves the conflict (for a waiver: its extent, FAR 9.503)"},
 }
 
 _TENDER = {
@@ -320,6 +328,13 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     "RecommendCosts": {"protest_id": "B-423001", "text": "Reimburse the costs of filing and pursuing the protest."},
     "FileCostClaim": {"protest_id": "B-423001", "amount": {"amount": "84000.50", "currency": "USD"},
                       "summary": "Attorneys' fees, certified."},
+    "RegisterFamily": {"family_id": "alphabet", "parent": "Alphabet Inc.",
+                       "members": ["Google LLC", "Google Public Sector LLC"],
+                       "source": "Alphabet Inc. Form 10-K, Exhibit 21 (subsidiaries)"},
+    "IdentifyOci": {"oci_id": "oci-1", "offeror": "acme", "kind": "unequal-access",
+                    "finding": "Acme's affiliate drafted the performance work statement."},
+    "ResolveOci": {"oci_id": "oci-1", "resolution": "mitigate", "rationale": "A firewall separates the teams.",
+                   "plan_sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"},
 }
 
 

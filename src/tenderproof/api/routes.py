@@ -82,11 +82,20 @@ _ROWS: list[tuple[str, str, type, str | tuple[str, ...], str]] = [
      "Claim the costs GAO recommended (within 60 days)"),
     # Integrity controls
     ("ownership", "/tenders/{tender_id}/ownership", c.DeclareOwnership, "bidder", "Declare your owners and affiliates"),
-    ("recuse", "/tenders/{tender_id}/recusals", c.Recuse, "buyer", "Recuse an official from the tender"),
+    ("recuse", "/tenders/{tender_id}/recusals", c.Recuse, OFFICIALS,
+     "Recuse yourself, or as HCA an official of the panel (5 CFR 2635.502(e); FAR 3.104-3(c))"),
     ("incident", "/tenders/{tender_id}/incidents", c.RecordIncident, "buyer", "Record a disclosure incident"),
     ("contact", "/tenders/{tender_id}/contacts", c.RecordContact, OFFICIALS, "Record a contact with an outside party"),
     ("employment-contact", "/tenders/{tender_id}/employment-contacts", c.ReportEmploymentContact, OFFICIALS,
      "Report an offeror's employment contact (FAR 3.104-3(c))"),
+    ("family", "/tenders/{tender_id}/families", c.RegisterFamily, "buyer",
+     "Register a corporate family (parent, subsidiaries, affiliates) for conflict checks"),
+    ("identify-oci", "/tenders/{tender_id}/ocis", c.IdentifyOci, "buyer",
+     "Identify an offeror's organizational conflict of interest (FAR 9.504(a))"),
+    ("resolve-oci", "/tenders/{tender_id}/ocis/resolutions", c.ResolveOci, "buyer",
+     "Avoid, neutralize or mitigate (with a plan) a conflict before award (FAR 9.504(a)(2))"),
+    ("waive-oci", "/tenders/{tender_id}/ocis/waivers", c.ResolveOci, "hca",
+     "Waive a conflict in writing, as agency head's designee (FAR 9.503; resolution: waive)"),
 ]
 COMMAND_ROUTES: tuple[CommandRoute, ...] = tuple(CommandRoute(*row) for row in _ROWS)
 

@@ -54,11 +54,16 @@ def public_view(state: dict[str, Any]) -> dict[str, Any]:
     view["recusals"] = s["recusals"]
     view["employment_contacts"] = s["employment_contacts"]
     view["contacts"] = s["contacts"]  # who, when, how; what was said is committed, not shown
+    # Which offeror, the finding and the rationale are confidential (source selection information).
+    view["ocis"] = [{k: o[k] for k in ("id", "date", "kind", "basis", "resolution", "resolved", "resolution_basis",
+                                       "plan_sha256")} for o in sorted(s["ocis"].values(), key=lambda o: o["date"])]
     view["incidents"] = [{"date": i["date"], "affected": i["affected"]} for i in s["incidents"]]
     # A conflict match names the bidder only once bidders are public (from the opening on).
     named = s["opened"] is not None
     shown = ("date", "official", "interest", *(("bidder", "declared") if named else ()))
-    view["coi_matches"] = [{k: m[k] for k in shown} for m in s["coi_matches"]]
+    view["coi_matches"] = [{k: m[k] for k in shown} | ({"family": m["family"]} if named and "family" in m else {})
+                           for m in s["coi_matches"]]
+    view["families"] = sorted(s["families"].values(), key=lambda f: f["date"])  # public: who owns whom
     # Ratings and narratives appear only as disclosed, in the `confidential.disclosed` events of
     # the public log (each with its salt, checkable against its commitment).
     return view

@@ -16,7 +16,7 @@ from tenderproof.domain.model import parse_time
 from tenderproof.fsutil import atomic_write, atomic_writer
 from tenderproof.instance import init as init_instance
 from tenderproof.ocds import packages
-from tenderproof.scenario.runner import Clock, Runner, Scenario
+from tenderproof.scenario.runner import Clock, Runner, Scenario, actions_reference
 from tenderproof.store.schema import tenders
 
 from .common import DataDir, Db, PublicUrl, close, fail, log_for, progress, service, service_at, settings
@@ -48,6 +48,8 @@ def scenario_run(
         task = bar.add_task(f"replaying {sc.name}", total=len(sc.steps))
         report = Runner(p, clock, s.data_dir / "scenario-keys").run(sc, stop, lambda i: bar.update(task, completed=i))
     head = p.log.head()
+    for line in report.refusals:  # each with the rule's code and its reason, which cites the law
+        typer.echo(f"as expected, {line}")
     typer.echo(f"{sc.title}: {report.steps} steps, {report.events} events; log size {head.size}")
     if report.stopped_at:
         typer.echo(f"stopped before the step at {report.stopped_at}")
@@ -55,6 +57,12 @@ def scenario_run(
         state = p.state(tid)
         if state:
             typer.echo(f"tender {tid}: {state['status']}")
+
+
+@scenario_app.command("actions")
+def scenario_actions() -> None:
+    """The actions a scenario step may `do`, with their arguments (the table of docs/scenarios.md)."""
+    typer.echo(actions_reference(), nl=False)
 
 
 def rebuild(

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from . import access, appeals, evaluation, integrity, litigation, protests, tendering
+from . import access, appeals, evaluation, integrity, litigation, oci, protests, tendering
 from . import commands as c
 from .errors import Refused
 from .model import Actor, Event
@@ -72,6 +72,9 @@ DECIDERS: dict[type, Decider] = {
     c.ReportEmploymentContact: integrity.employment_contact,
     c.RecordContact: integrity.record_contact,
     c.RecordIncident: integrity.record_incident,
+    c.RegisterFamily: integrity.register_family,
+    c.IdentifyOci: oci.identify,
+    c.ResolveOci: oci.resolve,
 }
 
 

@@ -30,6 +30,7 @@ from .model import (
     iso,
     parse_time,
 )
+from .oci import refuse_if_conflicted
 from .protests import refuse_if_stayed
 from .rulesets import ruleset
 from .tender import Bid, Factor, JSONObject, TenderState
@@ -263,6 +264,7 @@ def decide_award(state: TenderState, cmd: c.DecideAward, actor: Actor, now: date
     require_status(state, EVALUATION)
     require_declared(state, actor)
     bid = _evaluable_bid(state, cmd.bid_id)
+    refuse_if_conflicted(state, bid)  # FAR 9.504(a)(2): organizational conflicts resolved before award
     cr = state["competitive_range"]
     if cr is not None and cmd.bid_id not in cr["included"]:
         raise Refused("outside-range", f"bid {cmd.bid_id} is not in the competitive range")

@@ -67,10 +67,14 @@ class EventType(StrEnum):
     # Integrity: conflicts of interest, recusals, outside contacts, incidents (FAR 3.104, 3.101).
     BIDDER_OWNERSHIP_DECLARED = "bidder.ownership_declared"
     COI_MATCH = "coi.match"
+    FAMILY_REGISTERED = "family.registered"  # a corporate family, matched through (FAR 3.104, 9.5)
     OFFICIAL_RECUSED = "official.recused"
     INTEGRITY_EMPLOYMENT_CONTACT = "integrity.employment_contact"
     CONTACT_RECORDED = "contact.recorded"
     INTEGRITY_INCIDENT = "integrity.incident"
+    # Organizational conflicts of interest (FAR 9.5): identified, then resolved before award.
+    OCI_IDENTIFIED = "oci.identified"
+    OCI_RESOLVED = "oci.resolved"
     # Access to confidential parts, and what is disclosed (DESIGN.md §4.3).
     CONFIDENTIAL_ACCESSED = "confidential.accessed"
     CONFIDENTIAL_DISCLOSED = "confidential.disclosed"

@@ -8,33 +8,20 @@ match is recorded. A recusal locks the official out of the tender for good.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from . import commands as c
+from .acts import DECISIONS
+from .calendar import is_business_day
 from .errors import Refused
 from .events import EventType
+from .families import family_of, related
 from .guards import PANEL_ROLES, require_panel, require_role
-from .model import BIDDER, BUYER, Actor, Event, iso
-from .tender import CoiMatch, TenderState
-
-_SUFFIXES = {"inc", "incorporated", "llc", "ltd", "limited", "corp", "corporation", "co", "company", "plc", "gmbh",
-             "sa", "ag", "america", "services", "the"}
-
-
-def normalize(name: str) -> str:
-    """A company or person name reduced for comparison: 'Amazon Web Services, Inc.' → 'amazon web'."""
-    words = [w for w in re.split(r"[^a-z0-9]+", name.lower()) if w and w not in _SUFFIXES]
-    return " ".join(words)
-
-
-def _related(a: str, b: str) -> bool:
-    """Same name once suffixes are gone, or one name's words all within the other's:
-    'Amazon' ~ 'Amazon Web Services, Inc.', but not 'General Electric' ~ 'General Dynamics'."""
-    wa, wb = set(normalize(a).split()), set(normalize(b).split())
-    return bool(wa and wb) and (wa <= wb or wb <= wa)
+from .model import BIDDER, BUYER, HCA, Actor, Event, iso, parse_time
+from .rulesets import ruleset
+from .tender import CoiMatch, Family, TenderState
 
 
 def official_interests(decl: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -59,16 +46,22 @@ def bidder_names(state: TenderState) -> dict[str, set[str]]:
     return names
 
 
-def matches(state: TenderState, official: str, decl: Mapping[str, Any],
-            bidders: dict[str, set[str]] | None = None) -> list[CoiMatch]:
-    """The official's declared interests related to a bidder's names (`bidders`, or every known one)."""
+def matches(state: TenderState, official: str, decl: Mapping[str, Any], bidders: dict[str, set[str]] | None = None,
+            families: Mapping[str, Family] | None = None) -> list[CoiMatch]:
+    """The official's declared interests related to a bidder's names (`bidders`, or every known one),
+    by name or through a registered corporate family (`families`, or the tender's), which the
+    match then names as its evidence."""
     found: list[CoiMatch] = []
+    register = state["families"] if families is None else families
     for bidder, names in sorted((bidder_names(state) if bidders is None else bidders).items()):
         for kind, interest in official_interests(decl):
             for name in sorted(names):
-                if _related(interest, name):
-                    found.append({"official": official, "bidder": bidder, "interest": kind, "declared": interest,
-                                  "matches": name})
+                m: CoiMatch = {"official": official, "bidder": bidder, "interest": kind, "declared": interest,
+                               "matches": name}
+                if related(interest, name):
+                    found.append(m)
+                elif (family := family_of(interest, name, register)) is not None:
+                    found.append(m | {"family": family})
     return found
 
 
@@ -125,20 +118,82 @@ def matches_at_opening(state: TenderState) -> list[Event]:
     return match_events(new_matches(state, found))
 
 
+def register_family(state: TenderState, cmd: c.RegisterFamily, actor: Actor, now: datetime) -> list[Event]:
+    """The contracting officer registers a corporate family on the tender's log (FAR 3.104-3,
+    9.504(a): an official's interest in an offeror's parent or affiliate is an interest in the
+    offeror). Declarations already made are checked again, through it, against the bidders known."""
+    require_panel(state, actor, BUYER)
+    if cmd.family_id in state["families"]:
+        raise Refused("exists", f"family {cmd.family_id} is already registered on tender {state['id']}; "
+                      "register other companies as a family of their own")
+    row: Family = {"id": cmd.family_id, "date": iso(now), "parent": cmd.parent, "members": list(cmd.members),
+                   "source": cmd.source}
+    families = {**state["families"], cmd.family_id: row}
+    found = [m for official, decl in sorted(state["declarations"].items())
+             for m in matches(state, official, decl, families=families)]
+    payload = {"id": cmd.family_id, "parent": cmd.parent, "members": list(cmd.members), "source": cmd.source}
+    return [Event(EventType.FAMILY_REGISTERED, payload), *match_events(new_matches(state, found))]
+
+
+RECUSAL_RULE = ("a recusal is the official's own, or directed by an authority over them: the head of the "
+                "contracting activity or designee, for an official of the tender's panel (5 CFR 2635.502(c), (e); "
+                "FAR 3.104-3(c)(1)(ii))")
+
+
 def recuse(state: TenderState, cmd: c.Recuse, actor: Actor, now: datetime) -> list[Event]:
-    if actor.id != cmd.official:
-        require_panel(state, actor, BUYER)
+    """The official recuses themself, or the HCA (the designee FAR 3.104-3(c)(1)(ii) reports to)
+    recuses an official of the panel; nobody else, a bidder least of all."""
+    on_panel = any(cmd.official in state["panel"].get(r, []) for r in PANEL_ROLES)
+    if actor.id == cmd.official:
+        if actor.role not in PANEL_ROLES:
+            raise Refused("not-authorized", f"{actor.id} acts as {actor.role}, not as an official; {RECUSAL_RULE}",
+                          logged=True)
+    elif actor.role != HCA or actor.id not in state["panel"].get(HCA, []) or not on_panel:
+        raise Refused("not-authorized", f"{actor.id} ({actor.role}) may not record {cmd.official}'s recusal: "
+                      f"{RECUSAL_RULE}", logged=True)
     if cmd.official in state["recusals"]:
         raise Refused("exists", f"{cmd.official} is already recused from tender {state['id']}")
     return [Event(EventType.OFFICIAL_RECUSED, {"official": cmd.official, "reason": cmd.reason})]
 
 
+#: FAR 3.104-3(c)(1): an employment contact is reported "promptly"; for public filers 5 CFR
+#: 2635.607(a) puts it at three business days after negotiations start. The shorter rule is used.
+REPORT_BUSINESS_DAYS = 3
+PROMPTLY = "FAR 3.104-3(c)(1): reported promptly; 5 CFR 2635.607(a): within three business days"
+
+
+def report_due(contact: datetime, country: str) -> datetime:
+    """The last moment of the third business day after the contact, in the contact's own time
+    zone (its offset as given), weekends and the country's public holidays skipped."""
+    day, left = contact.date(), REPORT_BUSINESS_DAYS
+    while left:
+        day += timedelta(days=1)
+        if is_business_day(day, country):
+            left -= 1
+    return datetime.combine(day, time(23, 59, 59), tzinfo=contact.tzinfo)
+
+
+def acts_between(state: TenderState, start: datetime, end: datetime, official: str | None = None,
+                 kinds: frozenset[str] | None = None) -> list[int]:
+    """The seq of each act (an official's, or any) after `start` and up to `end`."""
+    return [a["seq"] for a in state["official_acts"].values()
+            if (official is None or a["official"] == official) and (kinds is None or a["act"] in kinds)
+            and start < parse_time(a["date"]) <= end]
+
+
 def employment_contact(state: TenderState, cmd: c.ReportEmploymentContact, actor: Actor, now: datetime) -> list[Event]:
     if actor.role not in PANEL_ROLES or not any(actor.id in state["panel"].get(r, []) for r in PANEL_ROLES):
         raise Refused("not-on-panel", f"{actor.id} is not an official on tender {state['id']}")
+    if cmd.contact_date > now:
+        raise Refused("bad-period", "an employment contact is reported after it happened")
+    # Accepted however late, never silently: a report after the window, or after the official
+    # acted on the tender since the contact, is logged as late with those acts named.
+    due = report_due(cmd.contact_date, ruleset(state["ruleset"]).country)
+    acts = acts_between(state, cmd.contact_date, now, actor.id)
     # Which offeror made the contact would name a bidder: it is sealed to the opening key until
     # the opening, and a confidential part of the record after it.
-    payload = {"official": actor.id, "contact_date": iso(cmd.contact_date), "response": cmd.response}
+    payload = {"official": actor.id, "contact_date": iso(cmd.contact_date), "response": cmd.response,
+               "report_due": iso(due), "late": now > due or bool(acts), "acts_since_contact": acts, "rule": PROMPTLY}
     events = [Event(EventType.INTEGRITY_EMPLOYMENT_CONTACT, payload, {"bidder": cmd.bidder_id},
                     extra={"sealed_content": True})]
     if cmd.response == "recused" and actor.id not in state["recusals"]:
@@ -152,9 +207,13 @@ def record_contact(state: TenderState, cmd: c.RecordContact, actor: Actor, now: 
     require_panel(state, actor, actor.role)
     if cmd.when > now:
         raise Refused("bad-period", "a contact is recorded after it happened")
+    # DESIGN.md §5: an outside contact not recorded before a decision it preceded is flagged, with
+    # the decisions named; accepted, never silently.
+    decisions = acts_between(state, cmd.when, now, kinds=DECISIONS)
     # Who and when are public; what was said is a confidential payload with a public commitment.
     return [Event(EventType.CONTACT_RECORDED, {"official": cmd.official, "party": cmd.party, "when": iso(cmd.when),
-                                               "channel": cmd.channel}, {"summary": cmd.summary})]
+                                               "channel": cmd.channel, "late": bool(decisions),
+                                               "decisions_preceded": decisions}, {"summary": cmd.summary})]
 
 
 def record_incident(state: TenderState, cmd: c.RecordIncident, actor: Actor, now: datetime) -> list[Event]:

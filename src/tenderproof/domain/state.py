@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, cast
 
+from .acts import OFFICIAL_ROLES, PARTICIPATION
 from .events import EventType
 from .litigation_state import APPLY as LITIGATION
 from .litigation_state import end_case
@@ -24,6 +25,7 @@ from .tender import (
     Document,
     Envelope,
     JSONObject,
+    Oci,
     RatingRevision,
     TenderState,
 )
@@ -72,6 +74,9 @@ def evolve(state: TenderState | None, e: Envelope) -> TenderState:
             raise ValueError(f"unknown event type {t!r}: no rule folds it into a tender's state")
         if apply is not None:
             apply(s, p, conf, e)
+    if t in PARTICIPATION and e["actor"]["role"] in OFFICIAL_ROLES:
+        s["official_acts"].put(seq_key(e["seq"]), {"seq": e["seq"], "date": e["time"], "official": e["actor"]["id"],
+                                                   "act": t})
     if "status" in p:
         s["status"] = p["status"]
     s["events"] += 1
@@ -321,6 +326,8 @@ def _match(s: TenderState, p: JSONObject, conf: JSONObject, e: Envelope) -> None
     row: CoiMatchRow = {"date": e["time"], "official": p["official"], "interest": p["interest"]}
     if conf:
         row |= {"bidder": conf["bidder"], "declared": conf["declared"], "matches": conf["matches"]}
+        if "family" in conf:  # matched through a registered corporate family: the evidence
+            row["family"] = conf["family"]
     s["coi_matches"].put(seq_key(e["seq"]), row)
 
 
@@ -338,6 +345,24 @@ def _contact(s: TenderState, p: JSONObject, conf: JSONObject, e: Envelope) -> No
 
 def _incident(s: TenderState, p: JSONObject, conf: JSONObject, e: Envelope) -> None:
     s["incidents"].put(seq_key(e["seq"]), {"date": e["time"], **p})
+
+
+def _family(s: TenderState, p: JSONObject, conf: JSONObject, e: Envelope) -> None:
+    s["families"].put(p["id"], {"id": p["id"], "date": e["time"], "parent": p["parent"], "members": p["members"],
+                                "source": p["source"]})
+
+
+def _oci(s: TenderState, p: JSONObject, conf: JSONObject, e: Envelope) -> None:
+    oci: Oci = {"id": p["id"], "date": e["time"], "kind": p["kind"], "basis": p["basis"], "resolution": None,
+                "resolved": None, "resolution_basis": None, "plan_sha256": None}
+    if conf:  # which offeror, and the finding, where the reader holds the confidential part
+        oci |= {"offeror": conf["offeror"], "finding": conf["finding"]}
+    s["ocis"].put(p["id"], oci)
+
+
+def _oci_resolved(s: TenderState, p: JSONObject, conf: JSONObject, e: Envelope) -> None:
+    s["ocis"].patch(p["id"], resolution=p["resolution"], resolved=e["time"], resolution_basis=p["basis"],
+                    plan_sha256=p.get("plan_sha256"), **({"rationale": conf["rationale"]} if conf else {}))
 
 
 _APPLY: dict[EventType, Handler] = {
@@ -358,6 +383,9 @@ _APPLY: dict[EventType, Handler] = {
     EventType.INTEGRITY_EMPLOYMENT_CONTACT: _employment,
     EventType.CONTACT_RECORDED: _contact,
     EventType.INTEGRITY_INCIDENT: _incident,
+    EventType.FAMILY_REGISTERED: _family,
+    EventType.OCI_IDENTIFIED: _oci,
+    EventType.OCI_RESOLVED: _oci_resolved,
     EventType.CONFIDENTIAL_ACCESSED: _accessed,
     EventType.CONFIDENTIAL_DISCLOSED: _disclosed,
     EventType.CONFIDENTIAL_GIVEN: _given,

@@ -203,10 +203,47 @@ class CoiMatch(TypedDict):
     bidder: NotRequired[str]  # confidential, like `declared` and `matches`
     declared: NotRequired[str]
     matches: NotRequired[str]
+    family: NotRequired[str]  # confidential: the registered family that links them, when one does
+
+
+class Family(TypedDict):
+    """A corporate family on the tender's log: a parent and its subsidiaries and affiliates."""
+
+    id: str
+    date: str
+    parent: str
+    members: list[str]
+    source: str  # where the structure comes from
 
 
 class CoiMatchRow(CoiMatch):
     date: str
+
+
+class Oci(TypedDict):
+    """An organizational conflict of interest (FAR 9.5) and its resolution before award."""
+
+    id: str
+    date: str
+    kind: str  # commands.OCI_KINDS
+    basis: str
+    offeror: NotRequired[str]  # confidential, like the finding
+    finding: NotRequired[str]
+    resolution: str | None  # commands.OCI_RESOLUTIONS once resolved
+    resolved: str | None
+    resolution_basis: str | None
+    plan_sha256: str | None  # the mitigation plan's document
+    rationale: NotRequired[str]  # confidential
+
+
+class OfficialAct(TypedDict):
+    """An official's part in the procurement (FAR 3.104-1 "participating personally and
+    substantially"), kept so a late conflict report can name the acts it concerns."""
+
+    seq: int
+    date: str
+    official: str
+    act: str  # the event type
 
 
 class Ownership(TypedDict):
@@ -322,3 +359,6 @@ class TenderState(TenderCore):
     contacts: Rows[dict[str, Any]]
     incidents: Rows[dict[str, Any]]
     disclosed: Rows[str]  # commitments disclosed, "seq/index" -> commitment
+    ocis: Rows[Oci]  # keyed by the conflict's id
+    families: Rows[Family]  # keyed by the family's id
+    official_acts: Rows[OfficialAct]  # keyed by rows.seq_key

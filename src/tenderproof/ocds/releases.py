@@ -87,7 +87,8 @@ _UPDATE = Publishes(("tenderUpdate",))
 #: Protests, stays, court orders and corrective action: tender.protests, .stays and .correctiveActions
 #: (tenderproof's own extension, ocds/extensions/tenderproof_protests).
 _PROTEST = _UPDATE
-_INTEGRITY = NoRelease("integrity records (ownership, conflicts of interest, recusals, contacts, incidents) "
+_INTEGRITY = NoRelease("integrity records (ownership, corporate families, conflicts of interest, recusals, contacts, "
+                       "incidents) "
                        "are not published in OCDS")
 
 #: What each event type publishes: one entry for every event type (tests/ocds check the table
@@ -133,6 +134,9 @@ RELEASES: dict[EventType, Publishes | NoRelease] = {
     EventType.INTEGRITY_EMPLOYMENT_CONTACT: _INTEGRITY,
     EventType.CONTACT_RECORDED: _INTEGRITY,
     EventType.INTEGRITY_INCIDENT: _INTEGRITY,
+    EventType.FAMILY_REGISTERED: _INTEGRITY,
+    EventType.OCI_IDENTIFIED: _INTEGRITY,
+    EventType.OCI_RESOLVED: _INTEGRITY,
     EventType.CONFIDENTIAL_ACCESSED: NoRelease("reads of confidential parts are on the log, not in OCDS"),
     EventType.CONFIDENTIAL_DISCLOSED: NoRelease("disclosed parts are published on the log with their salts; "
                                                 "OCDS has no field for them"),

@@ -82,6 +82,9 @@ EVENT_LABELS: dict[EventType, str] = {
     E.LITIGATION_APPEAL_DECIDED: "Appeal decided",
     E.LITIGATION_COSTS_RECOMMENDED: "Costs recommended",
     E.LITIGATION_COST_CLAIM: "Cost claim filed",
+    E.FAMILY_REGISTERED: "Corporate family registered",
+    E.OCI_IDENTIFIED: "Organizational conflict identified",
+    E.OCI_RESOLVED: "Organizational conflict resolved",
 }
 
 FORUMS = {"gao": "GAO", "cofc": "Court of Federal Claims", "agency": "the agency"}

@@ -149,13 +149,27 @@ def _hold(p: Payload, _: Names) -> str:
 
 
 def _employment_contact(p: Payload, n: Names) -> str:
+    late = ""
+    if p.get("late"):
+        acts = ", ".join(f"#{a}" for a in p.get("acts_since_contact", []))
+        late = (f" Reported late (due {when(p.get('report_due'))}; {p.get('rule', 'FAR 3.104-3(c)')})"
+                + (f"; acts since the contact flagged: {acts}" if acts else "") + ".")
     return (f"{p.get('official')} reported an employment contact from {n.who(p.get('bidder', '?'))} on "
-            f"{when(p.get('contact_date'))}; {p.get('response')}.")
+            f"{when(p.get('contact_date'))}; {p.get('response')}.{late}")
+
+
+def _oci_resolved(p: Payload, _: Names) -> str:
+    plan = f" Plan SHA-256 {str(p['plan_sha256'])[:16]}…" if p.get("plan_sha256") else ""
+    return f"Organizational conflict {p.get('id')} resolved: {p.get('basis', p.get('resolution'))}.{plan}"
 
 
 def _contact(p: Payload, _: Names) -> str:
+    late = ""
+    if p.get("late"):
+        late = (" Recorded after the decisions it preceded: "
+                + ", ".join(f"#{d}" for d in p.get("decisions_preceded", [])) + ".")
     return (f"{p.get('official')} had a {p.get('channel', 'contact')} with {p.get('party')} on {when(p.get('when'))} "
-            "(what was said is sealed by commitment).")
+            f"(what was said is sealed by commitment).{late}")
 
 
 def _incident(p: Payload, n: Names) -> str:
@@ -207,6 +221,11 @@ SUMMARIES: dict[EventType, Summary] = {
     E.INTEGRITY_EMPLOYMENT_CONTACT: _employment_contact,
     E.CONTACT_RECORDED: _contact,
     E.INTEGRITY_INCIDENT: _incident,
+    E.FAMILY_REGISTERED: lambda p, _: (f"Corporate family {p.get('id')} registered: {p.get('parent')} with "
+                                       f"{', '.join(p.get('members', []))} (source: {p.get('source', '')})."),
+    E.OCI_IDENTIFIED: lambda p, _: (f"Organizational conflict of interest {p.get('id')} identified ({p.get('kind')}: "
+                                    f"{p.get('basis', '')}); the offeror and finding sealed by commitment."),
+    E.OCI_RESOLVED: _oci_resolved,
     E.CONFIDENTIAL_ACCESSED: lambda p, _: f"Read of {p.get('item')} for: {p.get('purpose')}",
     E.CONFIDENTIAL_DISCLOSED: _disclosed,
     E.CONFIDENTIAL_GIVEN: _given,

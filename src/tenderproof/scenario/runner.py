@@ -13,6 +13,8 @@ only what it would see in production. A step may `expect` a refusal code instead
 from __future__ import annotations
 
 import base64
+import dataclasses
+import re
 import tempfile
 import tomllib
 from collections.abc import Callable
@@ -39,6 +41,17 @@ class ScenarioError(ValueError):
     """The scenario file is malformed, or a step did not go as the scenario says."""
 
 
+#: The code a step gets when its command is malformed (a required field missing or invalid): a
+#: scenario may `expect` it, as the API answers such a command with a 422.
+INVALID = "invalid-command"
+
+
+def _why(e: Exception) -> str:
+    if isinstance(e, KeyError):
+        return f"missing argument {e.args[0]!r}"
+    return re.sub(r"^(\w+\.)?__init__\(\) ", "", str(e))
+
+
 @dataclass
 class Scenario:
     name: str
@@ -60,9 +73,13 @@ class Scenario:
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as e:
-            raise ScenarioError(f"scenario is not valid TOML: {e}") from None
+            raise ScenarioError(f"scenario {name_or_path} is not valid TOML: {e}") from None
         head = data.get("scenario", {})
-        parties = {p["id"]: p for p in data.get("party", [])}
+        parties: dict[str, dict[str, Any]] = {}
+        for n, p in enumerate(data.get("party", []), 1):
+            if not isinstance(p, dict) or not {"id", "role"} <= p.keys():
+                raise ScenarioError(f"party {n} needs an id and a role")
+            parties[p["id"]] = p
         steps = data.get("step", [])
         for i, s in enumerate(steps, 1):
             for key in ("at", "actor", "do"):
@@ -70,6 +87,10 @@ class Scenario:
                     raise ScenarioError(f"step {i} has no {key!r}")
             if s["actor"] not in parties:
                 raise ScenarioError(f"step {i}: unknown actor {s['actor']!r}")
+            if s["do"] not in ACTIONS:
+                raise ScenarioError(f"step {i} ({s['at']}): unknown action {s['do']!r}; known: {', '.join(ACTIONS)}")
+            if not isinstance(s.get("args", {}), dict):
+                raise ScenarioError(f"step {i} ({s['do']} at {s['at']}): args must be a table")
             try:
                 parse_time(s["at"])
             except ValueError:
@@ -122,17 +143,26 @@ class Runner:
             report.events += len(self.p.run_deadlines(at))
             actor = self.actor(scenario, step)
             expect = step.get("expect")
+            where = f"step {i} ({step['do']} at {step['at']} by {step['actor']})"
             try:
-                report.events += self._do(scenario, step, actor, report)
+                try:
+                    report.events += self._do(scenario, step, actor, report)
+                except c.InvalidCommand as e:  # a field the law requires, missing: refused like the API's 422
+                    raise Refused(INVALID, str(e)) from None
+                except (TypeError, KeyError, ValueError) as e:
+                    if isinstance(e, ScenarioError):
+                        raise
+                    raise ScenarioError(f"{where}: bad arguments: {_why(e)}") from None
             except Refused as r:
+                line = f"{where} refused: {r.code}: {r.reason}"
                 if expect != r.code:
-                    raise ScenarioError(f"step {i} ({step['do']} at {step['at']}) was refused: {r.reason}") from None
-                report.refusals.append(f"{step['at']} {step['do']}: {r.code}")
+                    raise ScenarioError(f"{line}" + (f" (expected {expect})" if expect else "")) from None
+                report.refusals.append(line)
                 if r.logged:
                     report.events += 1  # the refused attempt is itself an event on the log
             else:
                 if expect:
-                    raise ScenarioError(f"step {i} ({step['do']} at {step['at']}) should have been refused ({expect})")
+                    raise ScenarioError(f"{where} should have been refused ({expect})")
             report.steps += 1
             if progress:
                 progress(i)
@@ -268,7 +298,41 @@ COMMANDS: dict[str, Callable[..., c.Command]] = {
     "decide_appeal": c.DecideAppeal,
     "recommend_costs": c.RecommendCosts,
     "cost_claim": c.FileCostClaim,
+    "family": c.RegisterFamily,
+    "oci": c.IdentifyOci,
+    "resolve_oci": c.ResolveOci,
 }
+#: The actions the runner performs itself, as each party would on its own machine, with their arguments.
+SPECIAL: dict[str, str] = {
+    "create": "CreateTender: every field of the command (`tender_end`, `enquiry_end` as times)",
+    "publish": "(none): the runner makes the opening key from the opening officials' public keys",
+    "bid": "`bid_id`; `files` (optional: file name = text; the runner packs and seals them as the bidder)",
+    "share": "(none): the opening official decrypts their own key share; the k-th share opens the bids",
+    "withdraw": "`bid_id`: withdrawn with the bidder's own withdrawal key",
+    "debrief": "`bidder_id`: the runner writes the debriefing letter and logs its digest",
+    "disclose_evaluation": "(none): discloses every evaluation record not disclosed yet",
+}
+#: Every action a step may `do`.
+ACTIONS: tuple[str, ...] = (*SPECIAL, *COMMANDS)
+
+
+def _field_doc(f: dataclasses.Field[Any]) -> str:
+    required = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+    return f"`{f.name}`" + ("" if required else " (optional)")
+
+
+def actions_reference() -> str:
+    """The table of actions for docs/scenarios.md, made from the runner's own tables (a test
+    holds the document to it, so it cannot drift)."""
+    lines = ["| `do` | command | arguments (`args`) |", "|---|---|---|"]
+    for name, what in SPECIAL.items():
+        lines.append(f"| `{name}` | (the runner) | {what} |")
+    for name, command in COMMANDS.items():
+        fields = [_field_doc(f) for f in dataclasses.fields(command) if f.name != "tender_id"]  # type: ignore[arg-type]
+        lines.append(f"| `{name}` | `{command.__name__}` | {', '.join(fields) or '(none)'} |")
+    return "\n".join(lines) + "\n"
+
+
 TIME_ARGS = {"basis_known", "until", "when", "contact_date", "period_end", "extended_to"}
 #: The events whose confidential parts `disclose_evaluation` discloses.
 EVALUATION = frozenset({EventType.EVALUATION_RATED, EventType.EVALUATION_CONSENSUS,

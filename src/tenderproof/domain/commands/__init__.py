@@ -19,7 +19,18 @@ from .evaluation import (
     SignContract,
     SubmitShare,
 )
-from .integrity import DeclareOwnership, RecordContact, RecordIncident, Recuse, ReportEmploymentContact
+from .integrity import (
+    OCI_KINDS,
+    OCI_RESOLUTIONS,
+    DeclareOwnership,
+    IdentifyOci,
+    RecordContact,
+    RecordIncident,
+    Recuse,
+    RegisterFamily,
+    ReportEmploymentContact,
+    ResolveOci,
+)
 from .litigation import (
     ACCESS_DECISIONS,
     APPEAL_COURTS,
@@ -83,6 +94,8 @@ __all__ = [
     "COURT_ORDERS",
     "FORUMS",
     "MOTION_RELIEF",
+    "OCI_KINDS",
+    "OCI_RESOLUTIONS",
     "PROTEST_OUTCOMES",
     "PUBLIC_GRANTS",
     "RECORD_KINDS",
@@ -117,6 +130,7 @@ __all__ = [
     "FilePublicVersion",
     "GiveDebriefing",
     "GrantRole",
+    "IdentifyOci",
     "Intervene",
     "InvalidCommand",
     "IssueProtectiveOrder",
@@ -131,7 +145,9 @@ __all__ = [
     "RecordIncident",
     "RecordOpening",
     "Recuse",
+    "RegisterFamily",
     "ReportEmploymentContact",
+    "ResolveOci",
     "RevokeRole",
     "RuleOnMotion",
     "ScheduleHearing",
