@@ -24,6 +24,7 @@ T = TypeVar("T")
 COLLECTIONS = (
     "bids", "enquiries", "refusals", "declarations", "ratings", "consensus", "debriefings", "protests", "stays",
     "ownership", "recusals", "coi_matches", "employment_contacts", "contacts", "incidents", "disclosed",
+    "debriefing_requests",
 )
 #: Collections that are lists in the record's order: keyed by `seq_key`, read as lists.
 LISTS = ("refusals", "coi_matches", "employment_contacts", "contacts", "incidents", "disclosed")

@@ -39,6 +39,12 @@ class DocketProtest(Command):
 
 
 @dataclass(frozen=True)
+class RequestDebriefing(Command):
+    """An unsuccessful offeror's written request for a debriefing (FAR 15.506(a)(1)); required, and
+    extending the protest periods, only when made within 3 days after notice of award."""
+
+
+@dataclass(frozen=True)
 class FileAgencyReport(Command):
     protest_id: str
     summary: str
@@ -104,11 +110,13 @@ class VoluntaryHold(Command):
 
 @dataclass(frozen=True)
 class OverrideStay(Command):
-    """The HCA overrides a CICA stay, only with a written finding (31 U.S.C. 3553(c)(2), (d)(3))."""
+    """The HCA overrides a CICA stay, only with a written finding (31 U.S.C. 3553(c)(2), (d)(3)):
+    before award only on urgent and compelling circumstances with award likely within 30 days."""
 
     stay_id: str
     ground: str  # "best-interests" | "urgent-compelling"
     finding: str
+    award_likely_within_30_days: bool = False  # 3553(c)(2)(B): the finding a pre-award override needs
 
     def __post_init__(self) -> None:
         super().__post_init__()
