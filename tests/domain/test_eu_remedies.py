@@ -152,3 +152,50 @@ def test_the_awarded_tenderer_cannot_apply_for_review():
     (env,) = review(tender, AWARD + timedelta(days=1), by=BETA)
     assert (env["type"], env["payload"]["code"]) == (EventType.COMMAND_REFUSED, "not-interested-party")
     assert "art. 1(3)" in env["payload"]["reason"]
+
+
+def concluded_and_reviewed() -> tuple[Tender, datetime]:
+    tender = awarded()
+    signed = AWARD + timedelta(days=12)
+    tender.do(SIGN, BUYER, signed)
+    review(tender, signed + timedelta(days=20))
+    return tender, signed
+
+
+def test_ineffectiveness_must_be_sought_within_6_months_of_the_conclusion_art_2f():
+    tender, signed = concluded_and_reviewed()
+    p = tender.state["protests"]["r1"]
+    assert p["due"] == iso(end_of(date(2031, 4, 7))) and "art. 2f(1)(b)" in p["timeliness_rule"]  # 5 Oct + 6 months
+    late = awarded()
+    late.do(SIGN, BUYER, signed)
+    review(late, end_of(date(2031, 4, 7)) + SECOND)
+    assert late.state["protests"]["r1"]["timely"] is False
+
+
+def test_a_contract_declared_ineffective_stops_performance_art_2d():
+    tender, signed = concluded_and_reviewed()
+    decided = signed + timedelta(days=60)
+    tender.do(c.DecideProtest("T-1", protest_id="r1", outcome="sustained", reasoning="Concluded in breach.",
+                              recommended_action="Ineffective.", remedy="ineffective"), REVIEWER, decided)
+    assert tender.state["contract"]["ineffective"] == iso(decided)
+    with pytest.raises(Refused, match="ineffectiveness ineffective-k-1"):
+        decide(tender.state, c.StartPerformance("T-1"), BUYER, decided)
+
+
+def test_alternative_penalties_keep_the_contract_art_2e():
+    tender, signed = concluded_and_reviewed()
+    tender.do(c.DecideProtest("T-1", protest_id="r1", outcome="sustained", reasoning="Overriding reasons.",
+                              recommended_action="A fine of EUR 50,000.", remedy="alternative-penalties"), REVIEWER,
+              signed + timedelta(days=60))
+    assert "ineffective" not in tender.state["contract"] and tender.state["stays"] == {}
+    assert decide(tender.state, c.StartPerformance("T-1"), BUYER, signed + timedelta(days=61))[0].type == \
+        EventType.PERFORMANCE_STARTED
+
+
+def test_ineffectiveness_only_against_a_concluded_contract_on_a_sustained_eu_review():
+    tender = awarded()
+    review(tender, AWARD + timedelta(days=1))
+    with pytest.raises(Refused) as ei:
+        decide(tender.state, c.DecideProtest("T-1", protest_id="r1", outcome="sustained", reasoning="Breach.",
+                                             recommended_action="x", remedy="ineffective"), REVIEWER, AWARD)
+    assert ei.value.code == "wrong-remedy"

@@ -176,6 +176,7 @@ DESCRIPTIONS = {
     "affected": "Who is affected, by id", "bidder_id": "The offeror, by person id",
     "contact_date": "When the contact happened, ISO 8601 with its offset",
     "response": "rejected, or recused (FAR 3.104-3(c))",
+    "remedy": "EU only, against a concluded contract: ineffective (art. 2d) or alternative-penalties (art. 2e)",
     "notice_means": "How the award decision is sent: electronic or other (EU: 10- or 15-day standstill)",
     "standstill_exception": "EU only: an art. 2b ground for no standstill (no-prior-publication, sole-tenderer, "
     "framework-call-off)",

@@ -14,6 +14,7 @@ Days roll past the holidays of the buyer's member state (Regulation 1182/71 art.
 
 from __future__ import annotations
 
+from calendar import monthrange
 from datetime import datetime
 from typing import cast
 
@@ -60,6 +61,8 @@ def award_standstill(state: TenderState, cmd: c.DecideAward, now: datetime) -> t
 def review_deadline(state: TenderState, cmd: c.FileProtest) -> tuple[datetime, str]:
     """Art. 2c: the time limit for an application for review."""
     country = member_state(state)
+    if state["contract"] is not None:  # only ineffectiveness can be sought now (art. 2(7), 2d)
+        return ineffectiveness_deadline(state)
     if state["awards"]:
         award = state["awards"][-1]
         electronic = award.get("notice_means", "electronic") == "electronic"
@@ -90,3 +93,41 @@ def require_interested(state: TenderState, actor: Actor) -> None:
     if state["awards"] and actor.id == state["awards"][-1]["supplier"]["id"]:
         raise Refused("not-interested-party", f"{actor.id} is the awarded tenderer: it is not harmed by its own "
                       "award (Directive 89/665/EEC art. 1(3))", logged=True)
+
+
+INEFFECTIVENESS_MONTHS = 6  # art. 2f(1)(b): in any case 6 months from the conclusion of the contract
+
+
+def _months_after(t: datetime, months: int) -> datetime:
+    month = t.month - 1 + months
+    year, month = t.year + month // 12, month % 12 + 1
+    return t.replace(year=year, month=month, day=min(t.day, monthrange(year, month)[1]))
+
+
+def ineffectiveness_deadline(state: TenderState) -> tuple[datetime, str]:
+    """Art. 2f(1): seeking ineffectiveness of a concluded contract is time-barred 30 days after the
+    award notice is published or the tenderers are told of the conclusion (neither is recorded
+    here), and in any case 6 months after the conclusion of the contract."""
+    concluded = parse_time(state["contract"]["date"]) if state["contract"] else parse_time(state["created"])
+    return (add_calendar_days(_months_after(concluded, INEFFECTIVENESS_MONTHS), 0, member_state(state)),
+            "against a concluded contract, due within 6 months of its conclusion (Directive 89/665/EEC art. 2f(1)(b); "
+            "30 days from an award notice or a notice of conclusion, art. 2f(1)(a), where one was given)")
+
+
+def remedy(state: TenderState, p: Protest, cmd: c.DecideProtest) -> JSONObject:
+    """What the review body orders against a concluded contract: ineffectiveness (art. 2d), whose
+    consequence is that performance stops, or alternative penalties (art. 2e: fines or a
+    shortened contract) where it keeps the contract in force for overriding reasons (art. 2d(3))."""
+    contract = state["contract"]
+    if p["forum"] != "eu-review" or cmd.outcome != "sustained" or contract is None:
+        raise Refused("wrong-remedy", "ineffectiveness and alternative penalties are an EU review body's remedies "
+                      "against a concluded contract, on a sustained review (Directive 89/665/EEC art. 2d, 2e)")
+    if cmd.remedy == "alternative-penalties":
+        if not cmd.recommended_action.strip():
+            raise Refused("reason-needed", "alternative penalties name the fine or the shortening (art. 2e(2))")
+        return {"kind": "alternative-penalties", "contract": contract["id"], "penalties": cmd.recommended_action,
+                "basis": "Directive 89/665/EEC art. 2e: alternative penalties, the contract kept in force"}
+    return {"kind": "ineffective", "contract": contract["id"],
+            "basis": "Directive 89/665/EEC art. 2d: the contract declared ineffective",
+            "stay": {"id": f"ineffective-{contract['id']}", "kind": "ineffectiveness", "blocks": ["performance"],
+                     "basis": "declared ineffective by the review body (Directive 89/665/EEC art. 2d)"}}

@@ -179,6 +179,8 @@ def decide_protest(state: TenderState, cmd: c.DecideProtest, actor: Actor, now: 
                            "recommended_action": cmd.recommended_action or None}
     if cmd.outcome == "sustained" and p["forum"] == "cofc":
         payload["remedy"] = _court_remedy(state, p, cmd)
+    if cmd.remedy:
+        payload["remedy"] = eu_remedies.remedy(state, p, cmd)
     return [Event(EventType.PROTEST_DECIDED, payload)]
 
 

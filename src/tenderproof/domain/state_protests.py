@@ -65,8 +65,11 @@ def _protest_decided(s: TenderState, p: JSONObject, conf: JSONObject, e: Envelop
     # a judgment against the protester, its injunctions; a judgment for it ends in its remedy.
     _lift(s, e, p["protest"])
     remedy = p.get("remedy")
-    if remedy:
+    if remedy and "set_aside" in remedy:
         s["protests"].patch(p["protest"], set_aside=remedy["set_aside"])
+    if remedy and s["contract"] and remedy.get("kind") == "ineffective":  # 89/665/EEC art. 2d
+        s["contract"] = {**s["contract"], "ineffective": e["time"]}
+    if remedy and remedy.get("stay"):
         _add_stay(s, remedy["stay"], e, p["protest"])
 
 

@@ -98,6 +98,7 @@ class Contract(TypedDict):
     value: Money
     period_end: str | None
     terminated: NotRequired[str]
+    ineffective: NotRequired[str]  # when an EU review body declared it ineffective (89/665/EEC art. 2d)
 
 
 class Cancellation(TypedDict):

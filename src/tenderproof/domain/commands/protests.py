@@ -57,6 +57,8 @@ class FileComments(Command):
 
 
 PROTEST_OUTCOMES = ("dismissed", "denied", "sustained", "withdrawn")
+#: What an EU review body orders against a contract already concluded (89/665/EEC art. 2d, 2e).
+EU_REMEDIES = ("ineffective", "alternative-penalties")
 
 
 @dataclass(frozen=True)
@@ -65,9 +67,12 @@ class DecideProtest(Command):
     outcome: str
     reasoning: str
     recommended_action: str = ""
+    remedy: str = ""  # EU, a concluded contract: "ineffective" (art. 2d) or "alternative-penalties" (art. 2e)
 
     def __post_init__(self) -> None:
         super().__post_init__()
+        if self.remedy and self.remedy not in EU_REMEDIES:
+            raise InvalidCommand(f"remedy {self.remedy!r} is not one of {', '.join(EU_REMEDIES)}")
         if self.outcome not in PROTEST_OUTCOMES:
             raise InvalidCommand(f"outcome {self.outcome!r} is not one of {', '.join(PROTEST_OUTCOMES)}")
         check_text(self.reasoning, "reasoning")
