@@ -103,13 +103,10 @@ def request_debriefing(state: TenderState, cmd: c.RequestDebriefing, actor: Acto
 
 # --- timeliness (4 CFR 21.2; FAR 33.103(e)) ---------------------------------------------------------
 
-def basis_known(state: TenderState, cmd: c.FileProtest, now: datetime) -> tuple[datetime, str]:
+def basis_known(state: TenderState, cmd: c.FileProtest) -> tuple[datetime, str]:
     """When the protest's basis was known: as stated, or else the award notice (post-award), or the
     publication of the solicitation or its latest amendment (pre-award) — never the filing itself."""
-    if cmd.basis_known is not None:
-        if cmd.basis_known > now:
-            raise Refused("bad-basis-date", f"the basis cannot have been known at {iso(cmd.basis_known)}, after the "
-                          f"filing at {iso(now)}")
+    if cmd.basis_known is not None:  # never after the filing (protests.file_protest refuses that)
         return cmd.basis_known, "after the basis was known"
     if state["awards"]:
         return parse_time(state["awards"][-1]["date"]), "after the award notice (no other date of knowledge given)"
@@ -142,7 +139,7 @@ def filing_deadline(state: TenderState, cmd: c.FileProtest, actor: Actor, now: d
         why = f"a protest of the solicitation's terms is due before the closing time ({terms_rule})"
         due, strict = parse_time(state["periods"]["tender_end"]), True
     else:
-        known, since = basis_known(state, cmd, now)
+        known, since = basis_known(state, cmd)
         due, why, strict = period(known, days), f"due within 10 days {since} ({other_rule})", False
         required, held = required_debriefing(state, actor.id)
         if required and held is None:
