@@ -84,12 +84,15 @@ def required_debriefing(state: TenderState, bidder: str) -> tuple[bool, datetime
 
 
 def request_debriefing(state: TenderState, cmd: c.RequestDebriefing, actor: Actor, now: datetime) -> JSONObject:
+    # A written request is on the record even when refused: who asked, and why it was not one.
     if not state["awards"]:
-        raise Refused("wrong-status", "a post-award debriefing is requested after notice of award (FAR 15.506(a))")
+        raise Refused("wrong-status", "a post-award debriefing is requested after notice of award (FAR 15.506(a))",
+                      logged=True)
     award = state["awards"][-1]
     offerors = {b.get("bidder") for b in state["bids"].values() if b["status"] == "opened"}
     if actor.id not in offerors or actor.id == award["supplier"]["id"]:
-        raise Refused("not-unsuccessful", f"{actor.id} is not an unsuccessful offeror of tender {state['id']}")
+        raise Refused("not-unsuccessful", f"{actor.id} is not an unsuccessful offeror of tender {state['id']} "
+                      "(FAR 15.506(a)(1))", logged=True)
     earlier = state["debriefing_requests"].get(actor.id)
     if earlier is not None and earlier["award"] == award["id"]:
         raise Refused("exists", f"{actor.id} already requested a debriefing of award {award['id']}")
