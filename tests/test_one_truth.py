@@ -42,7 +42,7 @@ SCENARIOS = sorted(p.stem for p in resources.files("tenderproof.scenario").joinp
 #: (world id, scenario, stopped at, with the portal tests' extra tenders)
 WORLDS = [(f"{name}", name, None, name == "jedi") for name in SCENARIOS] + [
     ("jedi@sealed", "jedi", "2018-10-13T12:00:00Z", False),  # bids sealed, CICA stay of IBM's protest in force
-    ("jedi@awarded", "jedi", "2019-10-26T23:59:59Z", False),  # the first award, in its standstill
+    ("jedi@awarded", "jedi", "2019-10-25T21:01:00Z", False),  # the first award, before the contract
     ("jedi@enjoined", "jedi", "2021-01-01T00:00:00Z", False),  # contract signed, preliminary injunction in force
 ]
 

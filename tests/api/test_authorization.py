@@ -153,17 +153,8 @@ class Installation:
             other = "globex" if who == "acme" else "acme"
             p.execute(c.FileProtest(tid, "p1", "cofc", "unequal treatment"), Actor(other, "bidder"))
             return ctx
-        p.execute(c.DecideAward(tid, "bid-acme", {"amount": "100", "currency": "USD"}, "lowest price, equal merit"),
-                  Actor("ssa", "ssa"))
-        if phase == "awarded":
-            return ctx
-        if phase == "debriefed":  # as the API's buyer debriefs: the letter stored, its digest logged
-            letter = debriefing_document(p.state(tid), LETTER_OFFEROR, self.clock())
-            p.documents.put(letter)
-            p.execute(c.GiveDebriefing(tid, LETTER_OFFEROR, hashlib.sha256(letter).hexdigest()), Actor("co", "buyer"))
-            return ctx
-        if phase.startswith(("litig-", "gao-")):
-            return _litigate(p, ctx, phase, who)
+        # Protested before the award: every bidder is then an interested party (after it the awardee
+        # is not, 31 U.S.C. 3551(2)). A GAO protest docketed now brings a pre-award CICA stay.
         if phase.startswith("protest"):  # protested, protested-cofc, protest-docketed, protest-reported
             protester = ctx.extra["protester"] = who if PEOPLE.get(who) == "bidder" else "globex"
             forum = "cofc" if phase == "protested-cofc" else "gao"
@@ -177,7 +168,18 @@ class Installation:
             p.execute(c.FileAgencyReport(tid, "p1", "the evaluation followed the solicitation"), Actor("co", "buyer"))
             assert phase == "protest-reported", phase
             return ctx
-        self.clock.advance(days=20)  # past the 10-day standstill, rolled past any holiday
+        p.execute(c.DecideAward(tid, "bid-acme", {"amount": "100", "currency": "USD"}, "lowest price, equal merit"),
+                  Actor("ssa", "ssa"))
+        if phase == "awarded":
+            return ctx
+        if phase == "debriefed":  # as the API's buyer debriefs: the letter stored, its digest logged
+            letter = debriefing_document(p.state(tid), LETTER_OFFEROR, self.clock())
+            p.documents.put(letter)
+            p.execute(c.GiveDebriefing(tid, LETTER_OFFEROR, hashlib.sha256(letter).hexdigest()), Actor("co", "buyer"))
+            return ctx
+        if phase.startswith(("litig-", "gao-")):
+            return _litigate(p, ctx, phase, who)
+        self.clock.advance(days=20)  # later (under us-far nothing holds the signature: no standstill)
         if phase == "standstill-over":
             return ctx
         p.execute(c.SignContract(tid, f"{tid}-contract", {"amount": "100", "currency": "USD"}), Actor("co", "buyer"))
@@ -487,13 +489,16 @@ MATRIX: dict[tuple[str, str], Command | Public | Restricted | Letter | Admin | O
     ("POST", f"{T}/award"): Command("ssa", "evaluated", js(lambda i, x, w: {
         "bid_id": "bid-acme", "value": {"amount": "100", "currency": "USD"}, "rationale": "lowest price"})),
     ("POST", f"{T}/debriefings"): Command("buyer", "awarded", js(lambda i, x, w: {"bidder_id": "globex"})),
+    # Before the award every bidder reaches the rule, which refuses: nothing to be debriefed on yet.
+    ("POST", f"{T}/debriefing-requests"): Command("bidder", "evaluated", js(lambda i, x, w: {}), expect=409,
+                                                  refusal="wrong-status"),
     ("POST", f"{T}/disclosures"): Command("buyer", "awarded", js(lambda i, x, w: _own_evaluation(i, x))),
     ("POST", f"{T}/contract"): Command("buyer", "standstill-over", js(lambda i, x, w: {
         "contract_id": f"{x.tid}-contract", "value": {"amount": "100", "currency": "USD"}})),
     ("POST", f"{T}/cancellation"): Command("buyer", "bids", js(lambda i, x, w: {"reason": "requirement withdrawn"})),
     ("POST", f"{T}/performance"): Command("buyer", "contracted", js(lambda i, x, w: {"scope": "phase 1"})),
     # protests, stays, corrective action
-    ("POST", f"{T}/protests"): Command("bidder", "awarded", js(lambda i, x, w: {
+    ("POST", f"{T}/protests"): Command("bidder", "evaluated", js(lambda i, x, w: {
         "protest_id": f"p-{w}", "forum": "gao", "grounds": "the price evaluation was unreasonable"})),
     ("POST", f"{T}/protests/docket"): Command("reviewer", "protested", js(lambda i, x, w: {"protest_id": "p1"})),
     ("POST", f"{T}/protests/agency-report"): Command("buyer", "protest-docketed", js(lambda i, x, w: {
@@ -509,7 +514,8 @@ MATRIX: dict[tuple[str, str], Command | Public | Restricted | Letter | Admin | O
     ("POST", f"{T}/holds"): Command("buyer", "awarded", js(lambda i, x, w: {
         "until": i.now(days=30), "reason": "pending the protest"})),
     ("POST", f"{T}/stay-overrides"): Command("hca", "protest-docketed", js(lambda i, x, w: {
-        "stay_id": "stay-p1", "ground": "urgent-compelling", "finding": "service continuity for the troops"})),
+        "stay_id": "stay-p1", "ground": "urgent-compelling", "finding": "service continuity for the troops",
+        "award_likely_within_30_days": True})),
     ("POST", f"{T}/corrective-actions"): Command("buyer", "awarded", js(lambda i, x, w: {
         "kind": "reevaluate", "rationale": "re-check the price evaluation", "factors": ["price"]})),
     # litigation of a protest

@@ -226,6 +226,8 @@ def test_every_text_field_refuses_surrogates_nul_and_100k_characters(api, path, 
     who = {"bidder": "acme", "reviewer": "gao", "hca": "hca", "evaluator": "ev", "ssa": "ssa"}.get(
         named[1] if len(named) > 1 else "", "co")
     leaves = list(_text_leaves(example))
+    if not schema.get("properties"):  # a command with no fields at all (a debriefing request)
+        pytest.skip("no field to fuzz")
     assert leaves, "an example with no text to fuzz"
     for leaf in leaves:
         for label, evil in EVIL.items():

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import holidays
 import pytest
@@ -31,6 +32,7 @@ INITECH = Actor("initech", "bidder")
 PANEL = {"evaluator": [EVAL.id], "ssa": [SSA.id], "opening_official": [o.id for o in OPENERS], "hca": [HCA.id]}
 RATINGS = {"acme": ("Good", "900"), "globex": ("Outstanding", "950"), "initech": ("Acceptable", "1000")}
 US_HOLIDAYS = holidays.country_holidays("US", years=range(2029, 2033))
+ET = ZoneInfo("America/New_York")
 
 
 # --- the calendar, computed here independently of the code under test ------------------------------
@@ -46,8 +48,28 @@ def end_of_day(d: date) -> datetime:
 
 
 def days_after(start: datetime, days: int) -> datetime:
-    """The end (23:59:59 UTC) of the `days`-th calendar day after `start`, rolled."""
+    """The end (23:59:59 UTC) of the `days`-th calendar day after `start`, rolled: the FAR's counting
+    of an agency-level protest's period (FAR 33.101, 33.103(e))."""
     return end_of_day(rolled(start.date() + timedelta(days=days)))
+
+
+def eastern(start: datetime, days: int, closing: time) -> datetime:
+    d = rolled(start.astimezone(ET).date() + timedelta(days=days))
+    return datetime.combine(d, closing, tzinfo=ET).astimezone(UTC)
+
+
+def gao_due(start: datetime, days: int) -> datetime:
+    """GAO: 5:30 p.m. Eastern of the `days`-th Eastern calendar day after `start`, rolled (4 CFR 21.0(d), (g))."""
+    return eastern(start, days, time(17, 30))
+
+
+def cica_window(start: datetime, days: int) -> datetime:
+    """The CICA notice window of a GAO protest: to the end of its last Eastern day, rolled."""
+    return eastern(start, days, time(23, 59, 59))
+
+
+def due_for(forum: str, start: datetime, days: int) -> datetime:
+    return gao_due(start, days) if forum == "gao" else days_after(start, days)
 
 
 def at(d: date, hour: int = 15) -> datetime:
@@ -102,10 +124,17 @@ def perform(world):
     return world.p.execute(c.StartPerformance(TID), BUYER)
 
 
+def signable(world) -> datetime:
+    """When the contract may be signed: at the award under us-far (no standstill in US law), at the
+    standstill's end under eu."""
+    award = world.state()["awards"][-1]
+    return parse_time(award["standstill_end"] or award["date"])
+
+
 def contracted(world) -> datetime:
-    """Awarded and the contract signed at the end of the standstill; returns the award time."""
+    """Awarded and the contract signed (at once: no US standstill); returns the award time."""
     award = awarded(world)
-    world.clock.now = parse_time(world.state()["awards"][-1]["standstill_end"])
+    world.clock.now = signable(world)
     sign(world)
     assert world.state()["status"] == "complete"
     return award
@@ -181,35 +210,39 @@ def test_ten_days_after_the_basis_is_known(world, forum, basis_day, rolled_to):
     tendering(world)
     basis = at(basis_day)
     day10 = basis_day + timedelta(days=10)
-    due = end_of_day(rolled(day10))
+    due = due_for(forum, basis, 10)
     assert (due.date() == day10) == (rolled_to is None)  # the case exercises what it says
     world.clock.now = due
     p = file(world, "on-time", forum, basis_known=basis)
     assert (p["timely"], p["due"]) == (True, iso(due))
-    assert p["timeliness_rule"] == "due within 10 days after the basis was known"
+    rule = "4 CFR 21.2(a)(2)" if forum == "gao" else "FAR 33.103(e)"
+    assert p["timeliness_rule"] == f"due within 10 days after the basis was known ({rule})"
     world.clock.now = due + timedelta(seconds=1)
     p = file(world, "too-late", forum, basis_known=basis)
     assert (p["timely"], p["due"]) == (False, iso(due))
 
 
-def test_without_a_basis_date_the_filing_itself_dates_the_basis(world):
+def test_without_a_basis_date_the_publication_dates_the_basis_not_the_filing(world):
     tendering(world)
+    published = parse_time(world.state()["published"])
     world.clock.now = at(date(2030, 6, 3))
-    p = file(world, "p1")
-    assert (p["timely"], p["due"]) == (True, iso(end_of_day(date(2030, 6, 13))))
+    p = file(world, "p1")  # filed months after the publication: untimely, not timely forever
+    assert (p["timely"], p["due"]) == (False, iso(gao_due(published, 10)))
+    assert "after the solicitation or its latest amendment was published" in p["timeliness_rule"]
 
 
 @pytest.mark.parametrize("debrief_day", [date(2030, 2, 5), date(2030, 2, 7)], ids=["plain", "presidents-day"])
-def test_after_a_debriefing_the_ten_days_run_from_the_debriefing(world, debrief_day):
+def test_after_a_required_debriefing_the_ten_days_run_from_the_debriefing(world, debrief_day):
     award = awarded(world)
+    world.p.execute(c.RequestDebriefing(TID), ACME)  # at the award: within 3 days, so required
     world.clock.now = at(debrief_day, 10)
     world.p.execute(c.GiveDebriefing(TID, "acme", "d" * 64), BUYER)
-    due = days_after(world.clock.now, 10)
-    assert due > days_after(award, 10)
+    due = gao_due(world.clock.now, 10)
+    assert due > gao_due(award, 10)
     world.clock.now = due
     p = file(world, "on-time", basis_known=award)  # untimely if counted from the award
     assert (p["timely"], p["due"], p["kind"]) == (True, iso(due), "post-award")
-    assert "after the debriefing" in p["timeliness_rule"]
+    assert "after the required debriefing" in p["timeliness_rule"] and "21.2(a)(2)" in p["timeliness_rule"]
     world.clock.now = due + timedelta(seconds=1)
     assert file(world, "too-late", basis_known=award)["timely"] is False
 
@@ -242,8 +275,8 @@ def test_gao_docket_sets_report_and_decision_due_dates(world, express, days):
     file(world, "p1", express=express)
     world.clock.advance(hours=20)  # GAO notifies the agency the next day
     p = docket(world, "p1")
-    assert p["decision_due"] == iso(days_after(filed, days))
-    assert p["report_due"] == iso(days_after(world.clock.now, 30))
+    assert p["decision_due"] == iso(gao_due(filed, days))
+    assert p["report_due"] == iso(gao_due(world.clock.now, 20 if express else 30))  # 4 CFR 21.10(d)(1)
     assert p["docketed"] == iso(world.clock.now)
 
 
@@ -282,25 +315,26 @@ def test_protest_filed_before_award_but_noticed_after_it_suspends_performance(wo
     world.clock.advance(days=1)
     docket(world, "p1")
     st = world.state()["stays"]["stay-p1"]
-    assert set(st["blocks"]) >= {"contract", "performance"}
+    assert st["blocks"] == ["performance"]  # 3553(d)(3): performance suspended, signature never held
 
 
 # --- stays: CICA post-award -------------------------------------------------------------------------
 
-def test_post_award_notice_on_day_10_stays_contract_until_decided(world):
+def test_post_award_notice_on_day_10_suspends_performance_until_decided(world):
     award = awarded(world)
-    window = days_after(award, 10)
-    world.clock.now = window
+    window = cica_window(award, 10)
+    world.clock.now = gao_due(award, 10)  # filed at 5:30 p.m. Eastern of day 10
     file(world, "p1")
+    world.clock.now = window
     docket(world, "p1")
     st = world.state()["stays"]["stay-p1"]
-    assert (st["kind"], st["blocks"]) == ("CICA stay", ["contract", "performance"])
-    world.clock.now = window + timedelta(seconds=1)  # the standstill is over; the stay is not
-    refused_logged(world, lambda: sign(world), "stayed", "no contract signature while CICA stay stay-p1", "3553(d)",
-                   actor=BUYER)
-    assert world.state()["contract"] is None
+    assert (st["kind"], st["blocks"]) == ("CICA stay", ["performance"])
+    world.clock.now = window + timedelta(seconds=1)
+    sign(world)  # the award is the contract: signature is never stayed
+    refused_logged(world, lambda: perform(world), "stayed", "no start of performance while CICA stay stay-p1",
+                   "3553(d)", actor=BUYER)
+    assert world.state()["performance"] is None
     decide(world, "p1")
-    sign(world)
     perform(world)
     s = world.state()
     assert (s["status"], s["contract"]["id"], s["performance"]["scope"]) == ("complete", "C-1", "full performance")
@@ -308,7 +342,7 @@ def test_post_award_notice_on_day_10_stays_contract_until_decided(world):
 
 def test_post_award_notice_on_day_11_brings_no_stay(world):
     award = awarded(world)
-    world.clock.now = days_after(award, 10) + timedelta(seconds=1)
+    world.clock.now = cica_window(award, 10) + timedelta(seconds=1)
     file(world, "p1")
     docket(world, "p1")
     assert world.state()["stays"] == {}
@@ -323,22 +357,24 @@ def test_post_award_notice_on_day_11_brings_no_stay(world):
 def test_post_award_window_is_the_later_of_10_days_after_award_and_5_after_the_debriefing(
         world, debrief_after, window_from, late):
     award = awarded(world)
+    world.p.execute(c.RequestDebriefing(TID), ACME)  # required: within 3 days after notice of award
     world.clock.now = award + timedelta(days=debrief_after)
     world.p.execute(c.GiveDebriefing(TID, "acme", "d" * 64), BUYER)
-    window = max(days_after(award, 10), days_after(world.clock.now, 5))
-    assert window == (days_after(award, 10) if window_from == "award" else days_after(world.clock.now, 5))
+    window = max(cica_window(award, 10), cica_window(world.clock.now, 5))
+    assert window == (cica_window(award, 10) if window_from == "award" else cica_window(world.clock.now, 5))
     world.clock.now = window + timedelta(seconds=1 if late else 0)
-    file(world, "p1")
+    file(world, "p1", basis_known=world.clock.now)  # a basis newly known: timely whatever the window
     docket(world, "p1")
     assert ("stay-p1" in world.state()["stays"]) is not late
 
 
 def test_only_the_protesters_own_debriefing_extends_the_window(world):
     award = awarded(world, bidders=("acme", "globex", "initech"))
+    world.p.execute(c.RequestDebriefing(TID), INITECH)
     world.clock.now = award + timedelta(days=8)
     world.p.execute(c.GiveDebriefing(TID, "initech", "d" * 64), BUYER)
-    world.clock.now = days_after(award, 10) + timedelta(days=1)  # inside initech's window, outside acme's
-    file(world, "acme-p", by=ACME)
+    world.clock.now = cica_window(award, 10) + timedelta(days=1)  # inside initech's window, outside acme's
+    file(world, "acme-p", by=ACME, basis_known=world.clock.now)
     docket(world, "acme-p")
     file(world, "initech-p", by=INITECH)
     docket(world, "initech-p")
@@ -347,9 +383,10 @@ def test_only_the_protesters_own_debriefing_extends_the_window(world):
 
 def test_cica_stay_after_the_contract_blocks_performance_and_the_hca_overrides_it(world):
     award = awarded(world)
+    world.p.execute(c.RequestDebriefing(TID), ACME)
     world.clock.now = award + timedelta(days=8)
     world.p.execute(c.GiveDebriefing(TID, "acme", "d" * 64), BUYER)  # acme's window now ends later
-    world.clock.now = days_after(award, 10) + timedelta(seconds=1)
+    world.clock.now = cica_window(award, 10) + timedelta(seconds=1)
     sign(world)
     world.clock.advance(hours=12)
     file(world, "p1")
@@ -361,7 +398,9 @@ def test_cica_stay_after_the_contract_blocks_performance_and_the_hca_overrides_i
     world.p.execute(c.OverrideStay(TID, "stay-p1", "urgent-compelling", finding), HCA)
     st = world.state()["stays"]["stay-p1"]
     assert st["status"] == "overridden"
-    assert st["override"] == {"ground": "urgent-compelling", "finding": finding, "by": "hca"}
+    assert st["override"] == {"ground": "urgent-compelling", "finding": finding, "by": "hca",
+                              "basis": "31 U.S.C. 3553(d)(3)(C)(i)(II)", "award_likely_within_30_days": None,
+                              "notified": "the Comptroller General (GAO)", "notice_basis": "31 U.S.C. 3553(d)(3)(C)(ii)"}
     ev = world.p.events(TID)[-1].envelope
     assert (ev["type"], ev["payload"]["finding"], ev["actor"]) == ("stay.overridden", finding, HCA.as_dict())
     perform(world)
@@ -372,14 +411,15 @@ def test_cica_stay_after_the_contract_blocks_performance_and_the_hca_overrides_i
 # --- stays: EU review -------------------------------------------------------------------------------
 
 def test_eu_review_suspends_contract_conclusion_until_decided(world):
-    evaluated(world, ruleset="eu")
+    evaluated(world, ruleset="eu", buyer={"id": "agency", "name": "Agency", "country": "DE"})
     decide_award(world)
     world.clock.advance(days=3)
     file(world, "rev-1", "eu-review")
     docket(world, "rev-1", COURT)
     st = world.state()["stays"]["stay-rev-1"]
-    assert (st["kind"], st["blocks"]) == ("suspension", ["contract", "performance"])
-    world.clock.now = parse_time(world.state()["awards"][-1]["standstill_end"]) + timedelta(days=5)
+    # Art. 2(3) suspends the conclusion of the contract, not the performance of one concluded.
+    assert (st["kind"], st["blocks"]) == ("suspension", ["contract"])
+    world.clock.now = signable(world) + timedelta(days=5)
     refused_logged(world, lambda: sign(world), "stayed", "suspension stay-rev-1", "2007/66/EC", actor=BUYER)
     decide(world, "rev-1", by=COURT)
     assert world.state()["stays"]["stay-rev-1"]["status"] == "lifted"
@@ -396,7 +436,7 @@ def test_court_of_federal_claims_protest_brings_no_automatic_stay(world):
     p = docket(world, "cofc-1", COURT)
     assert (p["report_due"], p["decision_due"]) == (None, None)
     assert world.state()["stays"] == {}
-    world.clock.now = parse_time(world.state()["awards"][-1]["standstill_end"])
+    world.clock.now = signable(world)
     sign(world)
     perform(world)
     assert world.state()["performance"] is not None
@@ -495,7 +535,7 @@ def test_voluntary_hold_does_not_block_contract_signature(world):
     awarded(world)
     until = world.clock.now + timedelta(days=60)
     world.p.execute(c.VoluntaryHold(TID, until, "agency's own hold"), BUYER)
-    world.clock.now = parse_time(world.state()["awards"][-1]["standstill_end"])
+    world.clock.now = signable(world)
     sign(world)
     refused_logged(world, lambda: perform(world), "stayed", "voluntary hold")
 
@@ -506,7 +546,7 @@ def test_tro_with_an_end_date_is_ended_by_the_worker(world):
     until = world.clock.now + timedelta(days=14)
     world.p.execute(c.CourtOrder(TID, "cofc-1", "tro", "14-day TRO", until), COURT)
     (sid, _), = world.state()["stays"].items()
-    world.clock.now = parse_time(world.state()["awards"][-1]["standstill_end"])
+    world.clock.now = signable(world)
     refused_logged(world, lambda: sign(world), "stayed", f"tro {sid}", f"until {iso(until)}")
     world.clock.now = until + timedelta(days=1)
     sign(world)  # the command runs the overdue deadline first
@@ -532,8 +572,11 @@ def test_hca_overrides_a_pre_award_cica_stay_with_a_written_finding(world):
     evaluated(world)
     file(world, "p1")
     docket(world, "p1")
-    finding = "best interests of the United States: the mission cannot wait for the decision"
-    world.p.execute(c.OverrideStay(TID, "stay-p1", "best-interests", finding), HCA)
+    finding = "urgent and compelling: the mission cannot wait for the decision; award likely within 30 days"
+    # 31 U.S.C. 3553(c)(2): before award only urgent and compelling circumstances, not best interests.
+    refused_logged(world, lambda: world.p.execute(c.OverrideStay(TID, "stay-p1", "best-interests", finding), HCA),
+                   "override-ground", "3553(c)(2)(A)", actor=HCA)
+    world.p.execute(c.OverrideStay(TID, "stay-p1", "urgent-compelling", finding, award_likely_within_30_days=True), HCA)
     assert world.state()["stays"]["stay-p1"]["override"]["finding"] == finding
     decide_award(world)
     assert world.state()["status"] == "active.awarded"
@@ -574,13 +617,13 @@ def reported(world) -> datetime:
     world.clock.now = at(date(2030, 2, 21), 12)
     world.p.execute(c.FileAgencyReport(TID, "p1", "the evaluation was reasonable"), BUYER)
     due = world.state()["protests"]["p1"]["comments_due"]
-    assert due == iso(days_after(world.clock.now, 10))
+    assert due == iso(gao_due(world.clock.now, 10))
     return parse_time(due)
 
 
 def test_agency_report_sets_comments_due_in_10_days_rolled(world):
     due = reported(world)
-    assert due == end_of_day(date(2030, 3, 4))  # day 10 is Sunday 3 March
+    assert due == gao_due(at(date(2030, 3, 4), 0), 0)  # day 10 is Sunday 3 March: Monday, 5:30 p.m. EST
     assert world.state()["protests"]["p1"]["report"] == iso(at(date(2030, 2, 21), 12))
 
 
@@ -797,7 +840,7 @@ def test_new_award_after_corrective_action_supersedes_the_old(world):
     assert second["supersedes"] == first["id"] != second["id"]
     assert first["supersedes"] is None
     assert s["status"] == "active.awarded"
-    assert second["standstill_end"] == iso(days_after(world.clock.now, 10))
+    assert second["standstill_end"] is None  # us-far: no standstill, for the new award as for the first
 
 
 def test_reaffirming_the_contracted_supplier_keeps_the_contract(world):

@@ -853,18 +853,13 @@ def test_debriefing_the_awardee_refused(world):
 
 # --- the contract --------------------------------------------------------------------------------
 
-def test_contract_one_second_before_the_standstill_end_refused_and_at_the_end_signed(world):
+def test_contract_signed_at_the_award_no_us_standstill(world):
+    """31 U.S.C. 3553(d)(3) suspends performance on a protest's notice; nothing holds signature."""
     award = awarded(world)
-    end = parse_time(award["standstill_end"])
-    assert end > world.clock.now + timedelta(days=10)
-    world.clock.now = end - timedelta(seconds=1)
-    refused_logged(world, lambda: world.p.execute(c.SignContract(TID, "C-1", USD), BUYER),
-                   "standstill", f"the standstill runs until {iso(end)}", "31 U.S.C. 3553", actor=BUYER)
-    assert world.state()["contract"] is None
-    world.clock.now = end
+    assert award["standstill_end"] is None and "no standstill in US law" in award["standstill_basis"]
     world.p.execute(c.SignContract(TID, "C-1", USD), BUYER)
     s = world.state()
-    assert (s["status"], s["contract"]["id"]) == ("complete", "C-1")
+    assert (s["status"], s["contract"]["id"], s["contract"]["date"]) == ("complete", "C-1", award["date"])
 
 
 def test_contract_before_the_award_refused(world):

@@ -117,11 +117,13 @@ def bid_cmd(tid: str, bid_id: str, bidder: str) -> c.SubmitBid:
                        sealed_size=4096, withdrawal=withdrawal_commitment(withdrawal_key(bid_id)))
 
 
-def to_stage(tender: Tender, stage: int) -> datetime:
+def to_stage(tender: Tender, stage: int, *, create: c.CreateTender | None = None,
+             award_at: datetime | None = None) -> datetime:
     """Drive a new tender to a stage of its life, on the clock; return the clock.
-    0 draft, 1 published, 2 bids in and closed, 3 opened, 4 evaluated and awarded."""
+    0 draft, 1 published, 2 bids in and closed, 3 opened, 4 evaluated and awarded (to beta's b2,
+    acme's b3 the other offer; at `award_at` if given, else a day after the opening)."""
     tid, now = tender.id, T0
-    tender.do(create_cmd(tid), BUYER, now)
+    tender.do(create or create_cmd(tid), BUYER, now)
     if stage >= 1:
         now += timedelta(hours=1)
         tender.do(publish_cmd(tid), BUYER, now)
@@ -141,7 +143,7 @@ def to_stage(tender: Tender, stage: int) -> datetime:
             tender.do(c.SubmitShare(tid), opener, now)
         tender.do(c.RecordOpening(tid, results=tender.opening_results()), SYSTEM, now)
     if stage >= 4:
-        now += timedelta(days=1)
+        now = award_at or now + timedelta(days=1)
         for ev in EVALUATORS:
             for bid_id, tech, price in (("b2", "Good", "900"), ("b3", "Outstanding", "950")):
                 tender.do(c.RateProposal(tid, bid_id=bid_id, factor_id="technical", rating=tech), ev, now)

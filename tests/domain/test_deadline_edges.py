@@ -5,21 +5,24 @@ test_deadlines.py); here each is one `decide` call a second either side of its e
 - no bid or withdrawal at or after the deadline; the attempt refused and logged (FAR 15.208(a));
 - enquiries close at the end of the enquiry period;
 - deadline events fire only once due, stamped `at` the deadline whenever the worker runs;
-- comments on an agency report are due by the end of the tenth day (4 CFR 21.3(i)), dismissal after;
-- no contract signature before the standstill ends;
+- comments on an agency report are due by 5:30 p.m. Eastern of the tenth day (4 CFR 21.3(i),
+  21.0(g)), dismissal after;
+- no standstill under us-far: the contract may be signed at the award (the GAO and EU edges are in
+  test_gao_rules.py, test_eu_remedies.py);
 - a protest of the solicitation's terms is due before the closing time (strict), others within
-  10 days (inclusive of the whole tenth day);
+  10 days (inclusive of the tenth day's 5:30 p.m. Eastern);
 - a refused command decides no event, and an unlogged refusal leaves the state as it was.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import time, timedelta
 
 import pytest
 
 from tenderproof.domain import Actor, Refused, decide
 from tenderproof.domain import commands as c
+from tenderproof.domain.calendar import EASTERN
 from tenderproof.domain.events import EventType
 from tenderproof.domain.model import iso, parse_time
 
@@ -106,37 +109,38 @@ def test_a_deadline_fires_once_due_and_is_stamped_with_the_deadline(cmd, deadlin
 
 
 def gao_protest_with_report(now) -> tuple[Tender, str]:
-    """An awarded tender, a GAO protest by Beta, docketed, the agency's report filed at `now`."""
+    """An awarded tender (to Beta), a GAO protest by Acme, docketed, the agency's report filed at `now`."""
     tender = Tender()
     to_stage(tender, 4)
-    tender.do(c.FileProtest("T-1", protest_id="p1", forum="gao", grounds="Misread price."), BETA, now)
+    tender.do(c.FileProtest("T-1", protest_id="p1", forum="gao", grounds="Misread price."), ACME, now)
     tender.do(c.DocketProtest("T-1", protest_id="p1"), REVIEWER, now)
     tender.do(c.FileAgencyReport("T-1", protest_id="p1", summary="No merit."), BUYER, now)
     return tender, tender.state["protests"]["p1"]["comments_due"]
 
 
-def test_comments_are_due_by_the_end_of_the_tenth_day_then_the_protest_lapses():
+def test_comments_are_due_by_the_tenth_days_close_of_gao_then_the_protest_lapses():
     now = TENDER_END + timedelta(days=3)
     tender, due_text = gao_protest_with_report(now)
-    due = parse_time(due_text)
-    assert due.date() >= (now + timedelta(days=10)).date() and (due.hour, due.minute, due.second) == (23, 59, 59)
+    due = parse_time(due_text).astimezone(EASTERN)
+    assert due.date() >= (now + timedelta(days=10)).date() and (due.hour, due.minute, due.second) == (17, 30, 0)
     comments = c.FileComments("T-1", protest_id="p1", summary="It has merit.")
-    assert [e.type for e in decide(tender.state, comments, BETA, due)] == [EventType.PROTEST_COMMENTS]
-    refused(tender, comments, BETA, due + SECOND, "late-comments", logged=True)
+    assert [e.type for e in decide(tender.state, comments, ACME, due)] == [EventType.PROTEST_COMMENTS]
+    refused(tender, comments, ACME, due + SECOND, "late-comments", logged=True)
     lapse = c.LapseProtest("T-1", protest_id="p1")
     refused(tender, lapse, SYSTEM, due, "too-early", logged=False)
     (event,) = decide(tender.state, lapse, SYSTEM, due + timedelta(days=2))
     assert (event.type, event.payload["outcome"], event.at) == (EventType.PROTEST_DECIDED, "dismissed", due)
 
 
-def test_no_contract_before_the_standstill_ends():
+def test_no_us_standstill_the_contract_is_signed_at_the_award():
+    """31 U.S.C. 3553(d) suspends performance, not signature: the award is the contract."""
     tender = Tender()
-    to_stage(tender, 4)
-    end = parse_time(tender.state["awards"][-1]["standstill_end"])
+    now = to_stage(tender, 4)
+    award = tender.state["awards"][-1]
+    assert award["standstill_end"] is None and "3553(d)" in award["standstill_basis"]
+    assert "standstill_end" not in tender.state["periods"]
     sign = c.SignContract("T-1", contract_id="k-1", value={"amount": "900", "currency": "USD"})
-    r = refused(tender, sign, BUYER, end - SECOND, "standstill", logged=True)
-    assert iso(end) in r.reason
-    assert [e.type for e in decide(tender.state, sign, BUYER, end)] == [EventType.CONTRACT_SIGNED]
+    assert [e.type for e in decide(tender.state, sign, BUYER, now)] == [EventType.CONTRACT_SIGNED]
 
 
 @pytest.mark.parametrize(("offset", "timely"), [(-SECOND, True), (timedelta(0), False)])
@@ -154,7 +158,7 @@ def test_a_protest_is_due_within_ten_days_of_its_basis_the_tenth_day_included(of
     filed = c.FileProtest("T-1", protest_id="p1", forum="gao", grounds="Unequal treatment.", basis_known=known)
     (probe,) = decide(tender.state, filed, ACME, known)
     due = parse_time(probe.payload["due"])
-    assert (due - known).days >= 10 and (due.hour, due.minute, due.second) == (23, 59, 59)
+    assert (due - known).days >= 10 and due.astimezone(EASTERN).time() == time(17, 30)
     (event,) = decide(tender.state, filed, ACME, due + offset)
     assert event.payload["timely"] is timely
 

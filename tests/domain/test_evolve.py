@@ -14,7 +14,6 @@ import pytest
 from tenderproof.domain import Actor, evolve
 from tenderproof.domain import commands as c
 from tenderproof.domain.events import EventType
-from tenderproof.domain.model import parse_time
 
 from .lifecycle import (
     AUDITOR,
@@ -121,6 +120,7 @@ def award_and_protests(t: Tender, now: datetime) -> None:
     tid = t.id
     now += timedelta(days=1)
     expect(t, c.DecideAward(tid, bid_id="b1", value=USD, rationale="Best value."), SSA, now, EventType.AWARD_DECIDED)
+    expect(t, c.RequestDebriefing(tid), BETA, now, EventType.DEBRIEFING_REQUESTED)
     expect(t, c.GiveDebriefing(tid, bidder_id="beta", document_sha256=digest("debrief")), BUYER, now,
            EventType.DEBRIEFING_GIVEN)
     expect(t, c.FileProtest(tid, protest_id="p1", forum="gao", grounds="Misread price."), BETA, now,
@@ -132,7 +132,7 @@ def award_and_protests(t: Tender, now: datetime) -> None:
     expect(t, c.FileComments(tid, protest_id="p1", summary="Merit."), BETA, now, EventType.PROTEST_COMMENTS)
     expect(t, c.DecideProtest(tid, protest_id="p1", outcome="denied", reasoning="Reasonable."), REVIEWER, now,
            EventType.PROTEST_DECIDED)
-    now = parse_time(t.state["awards"][-1]["standstill_end"])
+    now += timedelta(hours=1)  # no US standstill: signature needs no wait
     expect(t, c.SignContract(tid, contract_id="k-1", value=USD), BUYER, now, EventType.CONTRACT_SIGNED)
     expect(t, c.VoluntaryHold(tid, until=now + timedelta(days=2), reason="Review."), BUYER, now,
            EventType.STAY_VOLUNTARY_HOLD)

@@ -142,7 +142,7 @@ def test_override_and_locked_out_official_flags(world):
         world.share(OPENERS[0])
     assert [(f["official"], f["code"]) for f in INDICATORS["TP009"](world.state())] == [(OPENERS[0].id, "recused")]
     stay = next(iter(world.state()["stays"]))
-    world.p.execute(c.OverrideStay(TID, stay, "urgent-compelling", "the agency's data centres run out in May"),
-                    Actor("hca", "hca"))
+    world.p.execute(c.OverrideStay(TID, stay, "urgent-compelling", "the agency's data centres run out in May",
+                                   award_likely_within_30_days=True), Actor("hca", "hca"))
     found = INDICATORS["TP004"](world.state())
     assert [(f["stay"], f["ground"]) for f in found] == [(stay, "urgent-compelling")]

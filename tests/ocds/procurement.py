@@ -150,6 +150,7 @@ def full(ledger: Ledger) -> Tender:
     tender.do(c.SetCompetitiveRange(tid, included=[a, b], excluded={}, rationale="RANGE-7f3a"), BUYER, t(28, 10))
     tender.do(c.DecideAward(tid, bid_id=a, value={"amount": "9500000.00", "currency": "USD"},
                             rationale="Acme's technical approach is worth its price."), SSA, t(1, 9, 4))
+    tender.do(c.RequestDebriefing(tid), Actor("beta", "bidder"), t(1, 12, 4))  # within 3 days: required
     tender.do(c.GiveDebriefing(tid, bidder_id="beta", document_sha256=digest("debrief beta")), BUYER, t(3, 9, 4))
     tender.do(c.SignContract(tid, contract_id=f"{tid}-contract-1", value={"amount": "9500000.00", "currency": "USD"},
                              period_end=t(1, 0, 4) + timedelta(days=365 * 5)), BUYER, t(20, 9, 4))
@@ -199,8 +200,9 @@ def protested(ledger: Ledger) -> Tender:
     tender.do(c.FileProtest(tid, protest_id="p1", forum="gao", grounds="the evaluation was unreasonable"),
               Actor("beta", "bidder"), t(28))
     tender.do(c.DocketProtest(tid, protest_id="p1"), GAO, t(28, 12))
-    tender.do(c.OverrideStay(tid, stay_id="stay-p1", ground="best-interests", finding="the mission cannot wait"),
-              HCA, t(29))
+    # Before award only urgent and compelling circumstances, with award likely within 30 days (31 U.S.C. 3553(c)(2)).
+    tender.do(c.OverrideStay(tid, stay_id="stay-p1", ground="urgent-compelling", finding="the mission cannot wait",
+                             award_likely_within_30_days=True), HCA, t(29))
     tender.do(c.GrantRole(tid, person="ig-2", role="auditor"), ADMIN, t(29, 9))
     tender.do(c.ReadConfidential(tid, item=f"bid {a}", purpose="audit of the evaluation"), AUDITOR, t(29, 10))
     tender.do(c.RevokeRole(tid, person="ig-2", role="auditor"), ADMIN, t(29, 11))

@@ -136,7 +136,7 @@ def world(tmp_path_factory) -> World:
 @pytest.fixture(scope="package")
 def awarded_world(tmp_path_factory) -> World:
     """JEDI stopped the day after the award: before the evaluation is disclosed."""
-    w = replay(tmp_path_factory.mktemp("jedi-awarded"), until="2019-10-26T23:59:59Z")
+    w = replay(tmp_path_factory.mktemp("jedi-awarded"), until="2019-10-25T21:01:00Z")
     yield w
     w.p.log.db.dispose()
 

@@ -26,7 +26,7 @@ from .conftest import JEDI, SEALED, World, _create, replay
 
 @pytest.fixture(scope="module")
 def w(tmp_path_factory) -> World:
-    w = replay(tmp_path_factory.mktemp("bundle"), until="2019-10-26T23:59:59Z")
+    w = replay(tmp_path_factory.mktemp("bundle"), until="2019-10-25T21:01:00Z")
     yield w
     w.p.log.db.dispose()
 

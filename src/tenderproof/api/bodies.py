@@ -74,6 +74,8 @@ class Buyer(BaseModel):
     model_config = _config({"id": "US-GSA-47QTCA", "name": "General Services Administration"})
     id: str = Field(description="The buying organization's identifier (OCDS organization reference)")
     name: str = Field(description="The buying organization's name")
+    country: str | None = Field(None, description="The buyer's country, ISO 3166-1 alpha-2 (required for an EU "
+                                "tender: its holidays roll the periods)")
 
 
 class Classification(BaseModel):
@@ -225,6 +227,12 @@ DESCRIPTIONS = {
     "oci_id": f"The conflict's id: {ID}", "offeror": "The offeror, by person id",
     "resolution": "avoid, neutralize, mitigate (with a plan) or waive (FAR 9.504(a)(2), 9.503)",
     "plan_sha256": "The mitigation plan's SHA-256 (an uploaded document); required to mitigate",
+    "remedy": "EU only, against a concluded contract: ineffective (art. 2d) or alternative-penalties (art. 2e)",
+    "notice_means": "How the award decision is sent: electronic or other (EU: 10- or 15-day standstill)",
+    "standstill_exception": "EU only: an art. 2b ground for no standstill (no-prior-publication, sole-tenderer, "
+    "framework-call-off)",
+    "award_likely_within_30_days": "The finding that award is likely within 30 days (needed to override a stay "
+    "of the award, 31 U.S.C. 3553(c)(2)(B))",
 }
 DESCRIPTIONS_OF = {
     "CreateTender": {"value": "The estimated value of the contract"},
@@ -285,6 +293,7 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     "StartPerformance": {"scope": "full performance"},
     "FileProtest": {"protest_id": "B-423001", "forum": "gao", "grounds": "The agency misread our staffing plan."},
     "DocketProtest": {"protest_id": "B-423001"},
+    "RequestDebriefing": {},
     "FileAgencyReport": {"protest_id": "B-423001", "summary": "The evaluation followed the stated factors."},
     "FileComments": {"protest_id": "B-423001", "summary": "The report does not answer the staffing ground."},
     "DecideProtest": {"protest_id": "B-423001", "outcome": "denied",

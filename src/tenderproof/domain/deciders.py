@@ -36,6 +36,7 @@ DECIDERS: dict[type, Decider] = {
     c.SetCompetitiveRange: evaluation.competitive_range,
     c.DecideAward: evaluation.decide_award,
     c.GiveDebriefing: evaluation.debrief,
+    c.RequestDebriefing: protests.request_debriefing,
     c.SignContract: evaluation.sign_contract,
     c.ReadConfidential: access.read,
     c.Disclose: access.disclose,

@@ -11,6 +11,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, cast
 
 from . import commands as c
+from . import eu_remedies
 from .errors import Refused
 from .events import EventType
 from .guards import PANEL_ROLES, require_panel, require_role, require_status
@@ -276,8 +277,14 @@ def decide_award(state: TenderState, cmd: c.DecideAward, actor: Actor, now: date
         raise Refused("departure-unexplained", f"the evaluators ranked {order[0]} first; selecting {cmd.bid_id} "
                       "needs a documented reason for departing from that ranking (FAR 15.308)")
     refuse_if_stayed(state, "award", now)
-    rules = ruleset(state["ruleset"])
-    standstill_end = rules.standstill_end(now)
+    if state["ruleset"] == "eu":
+        standstill_end, standstill_basis = eu_remedies.award_standstill(state, cmd, now)
+    elif cmd.standstill_exception:
+        raise Refused("bad-exception", "a standstill exception is the EU's (Directive 89/665/EEC art. 2b); "
+                      f"{state['ruleset']} has no standstill to except from")
+    else:  # us-far: no standstill, the award is the contract
+        rules = ruleset(state["ruleset"])
+        standstill_end, standstill_basis = rules.standstill_end(now), rules.standstill_basis()
     previous = state["awards"][-1] if state["awards"] else None
     contract_stands = state["contract"] is not None and previous is not None and previous["bid"] == cmd.bid_id
     payload = {"id": f"{state['id']}-award-{len(state['awards']) + 1}", "bid": cmd.bid_id,
@@ -287,7 +294,8 @@ def decide_award(state: TenderState, cmd: c.DecideAward, actor: Actor, now: date
                # A corrected decision that re-affirms the contracted supplier leaves the contract standing.
                "status": COMPLETE if contract_stands else AWARDED,
                "supersedes": previous["id"] if previous else None,
-               "standstill_end": iso(standstill_end), "standstill_basis": rules.basis}
+               "standstill_end": iso(standstill_end) if standstill_end else None,
+               "standstill_basis": standstill_basis, "notice_means": cmd.notice_means}
     return [Event(EventType.AWARD_DECIDED, payload)]
 
 
@@ -305,8 +313,9 @@ def sign_contract(state: TenderState, cmd: c.SignContract, actor: Actor, now: da
     require_panel(state, actor, BUYER)
     require_status(state, AWARDED)
     award = state["awards"][-1]
-    end = parse_time(award["standstill_end"])
-    if now < end:
+    # Only a regime with a standstill holds signature (EU: 89/665/EEC art. 2a(2)); in the US the
+    # award is the contract and a protest suspends performance instead (31 U.S.C. 3553(d)(3)).
+    if award["standstill_end"] is not None and now < (end := parse_time(award["standstill_end"])):
         raise Refused("standstill", f"the standstill runs until {iso(end)} ({award['standstill_basis']}); "
                       "the contract cannot be signed before then", logged=True)
     refuse_if_stayed(state, "contract", now)

@@ -34,6 +34,7 @@ class EventType(StrEnum):
     EVALUATION_CONSENSUS = "evaluation.consensus"
     EVALUATION_COMPETITIVE_RANGE = "evaluation.competitive_range"
     AWARD_DECIDED = "award.decided"
+    DEBRIEFING_REQUESTED = "debriefing.requested"  # FAR 15.506(a)(1): required if within 3 days
     DEBRIEFING_GIVEN = "debriefing.given"
     CONTRACT_SIGNED = "contract.signed"
     PERFORMANCE_STARTED = "performance.started"

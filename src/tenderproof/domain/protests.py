@@ -1,11 +1,11 @@
 """Protests, stays and corrective action (DESIGN.md §5; facts and rules in jedi-facts.md).
 
-Forums: GAO (timeliness, CICA stay, agency report, comments or dismissal, decision in 100 days,
-HCA override only with a written finding), the Court of Federal Claims (no automatic stay: TRO or
-preliminary injunction orders, voluntary agency holds, remands), an agency-level protest, and an
-EU review body (an application suspends contract conclusion). A stay in force is enforced where it
-bites: `blocking(state, action, now)` is what award, contract signature and start of performance
-consult before they are allowed.
+Forums: GAO and agency-level protests (their rules in domain/gao.py: timeliness, the CICA stay,
+the docket's dates, the HCA's override), the Court of Federal Claims (no automatic stay: TRO or
+preliminary injunction orders, voluntary agency holds, remands; a judgment for the protester ends
+in its remedy, 28 U.S.C. 1491(b)(2)), and an EU review body (domain/eu_remedies.py). A stay in
+force is enforced where it bites: `blocking(state, action, now)` is what award, contract signature
+and start of performance consult before they are allowed.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from . import commands as c
+from . import eu_remedies, gao
 from .errors import Refused
 from .events import EventType
 from .guards import require_panel, require_role
@@ -32,18 +33,6 @@ from .model import (
     iso,
     parse_time,
 )
-from .rulesets import (
-    CICA_AWARD_DAYS,
-    CICA_DEBRIEFING_DAYS,
-    GAO_COMMENTS_DAYS,
-    GAO_DECISION_DAYS,
-    GAO_EXPRESS_DAYS,
-    GAO_FILING_DAYS,
-    GAO_REPORT_DAYS,
-    RuleSet,
-    calendar_deadline,
-    ruleset,
-)
 from .tender import JSONObject, Protest, Stay, TenderState
 
 BLOCKS = {"award": "no award", "contract": "no contract signature", "performance": "no start of performance"}
@@ -56,6 +45,9 @@ def blocking(state: TenderState, action: str, now: datetime) -> list[Stay]:
         if st["status"] != "in-force" or action not in st["blocks"]:
             continue
         if st["until"] and now >= parse_time(st["until"]):
+            continue
+        # An injunction against one award (the one set aside) does not bind a later award.
+        if st.get("award") and (not state["awards"] or state["awards"][-1]["id"] != st["award"]):
             continue
         out.append(st)
     return out
@@ -90,36 +82,36 @@ def file_protest(state: TenderState, cmd: c.FileProtest, actor: Actor, now: date
         raise Refused("wrong-status", "nothing to protest before the solicitation is published")
     if cmd.protest_id in state["protests"]:
         raise Refused("exists", f"protest {cmd.protest_id} already exists")
-    awarded = bool(state["awards"])
-    rules = ruleset(state["ruleset"])
-    due, why = _filing_deadline(state, cmd, actor, now, rules)
-    # "Before the closing time" is strict; "within 10 days" includes the whole tenth day.
-    timely = due is None or (now < due if cmd.solicitation_terms else now <= due)
+    if cmd.basis_known is not None and cmd.basis_known > now:
+        raise Refused("bad-basis-date", f"the basis cannot have been known at {iso(cmd.basis_known)}, after the "
+                      f"filing at {iso(now)}")
+    if cmd.forum == "eu-review":
+        eu_remedies.require_interested(state, actor)
+    else:
+        gao.require_interested_party(state, actor)
+    due, why, strict = _filing_deadline(state, cmd, actor, now)
+    # "Before the closing time" is strict; "within 10 days" includes the last moment of the period.
+    timely = due is None or (now < due if strict else now <= due)
     payload = {"id": cmd.protest_id, "forum": cmd.forum, "protester": actor.id, "grounds": cmd.grounds,
-               "kind": "post-award" if awarded else "pre-award", "timely": timely, "due": iso(due) if due else None,
-               "timeliness_rule": why, "express": cmd.express}
+               "kind": "post-award" if state["awards"] else "pre-award", "timely": timely,
+               "due": iso(due) if due else None, "timeliness_rule": why, "express": cmd.express}
     return [Event(EventType.PROTEST_FILED, payload)]
 
 
-def _filing_deadline(state: TenderState, cmd: c.FileProtest, actor: Actor, now: datetime,
-                     rules: RuleSet) -> tuple[datetime | None, str]:
-    """When the protest had to be filed, and the rule that says so."""
-    closing = parse_time(state["periods"]["tender_end"])
+def _filing_deadline(state: TenderState, cmd: c.FileProtest, actor: Actor,
+                     now: datetime) -> tuple[datetime | None, str, bool]:
+    """When the protest had to be filed, the rule that says so, and whether strictly before."""
     if cmd.forum == "cofc":
         # No statutory deadline at the Court of Federal Claims; Blue & Gold Fleet (Fed. Cir. 2007):
         # a challenge to the solicitation's terms must come before the award.
         if cmd.solicitation_terms and state["awards"]:
-            return parse_time(state["awards"][0]["date"]), "terms must be challenged before the award (Blue & Gold)"
-        return None, "no statutory filing deadline at the Court of Federal Claims"
-    # GAO (4 CFR 21.2), and agency protests alike (FAR 33.103(e)); the EU's minimum is also 10 days.
-    if cmd.solicitation_terms:
-        return closing, "a protest of the solicitation's terms is due before the closing time"
-    debriefed = state["debriefings"].get(actor.id)
-    if debriefed is not None:
-        return (calendar_deadline(parse_time(debriefed["date"]), GAO_FILING_DAYS, rules),
-                "due within 10 days after the debriefing")
-    return (calendar_deadline(cmd.basis_known or now, GAO_FILING_DAYS, rules),
-            "due within 10 days after the basis was known")
+            return (parse_time(state["awards"][0]["date"]),
+                    "terms must be challenged before the award (Blue & Gold Fleet, 492 F.3d 1308)", True)
+        return None, "no statutory filing deadline at the Court of Federal Claims", False
+    if cmd.forum == "eu-review":
+        due, why = eu_remedies.review_deadline(state, cmd)
+        return due, why, False
+    return gao.filing_deadline(state, cmd, actor, now)
 
 
 def docket(state: TenderState, cmd: c.DocketProtest, actor: Actor, now: datetime) -> list[Event]:
@@ -127,44 +119,27 @@ def docket(state: TenderState, cmd: c.DocketProtest, actor: Actor, now: datetime
     p = _open_protest(state, cmd.protest_id)
     if p["docketed"]:
         raise Refused("exists", f"protest {cmd.protest_id} is already docketed")
-    rules = ruleset(state["ruleset"])
-    filed = parse_time(p["filed"])
     payload: JSONObject = {"protest": p["id"], "notice": iso(now)}
-    events = []
+    stay: JSONObject | None = None
     if p["forum"] == "gao":
-        payload["report_due"] = iso(calendar_deadline(now, GAO_REPORT_DAYS, rules))
-        days = GAO_EXPRESS_DAYS if p["express"] else GAO_DECISION_DAYS
-        payload["decision_due"] = iso(calendar_deadline(filed, days, rules))
-        stay = _cica_stay(state, p, now, rules)
-        if stay:
-            payload["stay"] = stay
+        payload |= gao.docket_dates(p, now)
+        stay = gao.cica_stay(state, p, now)
     elif p["forum"] == "agency":
-        stay = _cica_stay(state, p, now, rules)
-        if stay:  # FAR 33.103(f): the same windows as a GAO protest
-            payload["stay"] = dict(stay, kind="agency-protest stay", basis=stay["basis"].replace(
+        stay = gao.cica_stay(state, p, now)
+        if stay:  # FAR 33.103(f)(1), (3): the same windows as a GAO protest
+            stay = dict(stay, kind="agency-protest stay", basis=stay["basis"].replace(
                 "31 U.S.C. 3553", "FAR 33.103(f), after 31 U.S.C. 3553"))
     elif p["forum"] == "eu-review":
-        payload["stay"] = {"id": f"stay-{p['id']}", "kind": "suspension", "blocks": ["contract", "performance"],
-                           "basis": "Directive 2007/66/EC art. 2(3): a review application suspends contract conclusion"}
-    events.append(Event(EventType.PROTEST_DOCKETED, payload))
-    return events
+        stay = eu_remedies.suspension(state, p)
+    if stay:
+        payload["stay"] = stay
+    return [Event(EventType.PROTEST_DOCKETED, payload)]
 
 
-def _cica_stay(state: TenderState, p: Protest, notice: datetime, rules: RuleSet) -> JSONObject | None:
-    # What counts is when the agency gets notice, not when the protest was filed.
-    if not state["awards"]:
-        return {"id": f"stay-{p['id']}", "kind": "CICA stay", "blocks": ["award"],
-                "basis": "31 U.S.C. 3553(c): no award while a protest noticed before award is pending"}
-    award = parse_time(state["awards"][-1]["date"])
-    window = calendar_deadline(award, CICA_AWARD_DAYS, rules)
-    debriefed = state["debriefings"].get(p["protester"])
-    if debriefed is not None:
-        window = max(window, calendar_deadline(parse_time(debriefed["date"]), CICA_DEBRIEFING_DAYS, rules))
-    if notice > window:
-        return None  # noticed too late for an automatic stay: the protest goes on without one
-    return {"id": f"stay-{p['id']}", "kind": "CICA stay", "blocks": ["contract", "performance"],
-            "basis": "31 U.S.C. 3553(d): performance suspended, notice within 10 days after award / "
-                     "5 days after debriefing"}
+def request_debriefing(state: TenderState, cmd: c.RequestDebriefing, actor: Actor, now: datetime) -> list[Event]:
+    """An unsuccessful offeror's written request for a debriefing, timely (required) or not."""
+    require_role(actor, BIDDER)
+    return [Event(EventType.DEBRIEFING_REQUESTED, gao.request_debriefing(state, cmd, actor, now))]
 
 
 def agency_report(state: TenderState, cmd: c.FileAgencyReport, actor: Actor, now: datetime) -> list[Event]:
@@ -172,10 +147,8 @@ def agency_report(state: TenderState, cmd: c.FileAgencyReport, actor: Actor, now
     p = _open_protest(state, cmd.protest_id)
     if not p["docketed"] or p["forum"] != "gao":
         raise Refused("wrong-status", f"protest {p['id']} awaits no agency report")
-    rules = ruleset(state["ruleset"])
-    comments_due = iso(calendar_deadline(now, GAO_COMMENTS_DAYS, rules))
     return [Event(EventType.PROTEST_AGENCY_REPORT,
-                  {"protest": p["id"], "summary": cmd.summary, "comments_due": comments_due})]
+                  {"protest": p["id"], "summary": cmd.summary, "comments_due": iso(gao.comments_due(p, now))})]
 
 
 def comments(state: TenderState, cmd: c.FileComments, actor: Actor, now: datetime) -> list[Event]:
@@ -187,7 +160,8 @@ def comments(state: TenderState, cmd: c.FileComments, actor: Actor, now: datetim
     if not comments_due:
         raise Refused("wrong-status", "there is no agency report to comment on yet")
     if now > parse_time(comments_due):  # even once the worker has dismissed the protest
-        raise Refused("late-comments", f"comments were due by {comments_due}", logged=True)
+        raise Refused("late-comments", f"comments were due by {comments_due}, 5:30 p.m. Eastern of the last day "
+                      "(4 CFR 21.3(i), 21.0(g))", logged=True)
     _open_protest(state, cmd.protest_id)
     return [Event(EventType.PROTEST_COMMENTS, {"protest": p["id"], "summary": cmd.summary})]
 
@@ -201,8 +175,26 @@ def decide_protest(state: TenderState, cmd: c.DecideProtest, actor: Actor, now: 
         require_role(actor, REVIEWER, SYSTEM)
     if cmd.outcome == "sustained" and not cmd.recommended_action.strip():
         raise Refused("reason-needed", "a sustained protest recommends corrective action")
-    return [Event(EventType.PROTEST_DECIDED, {"protest": p["id"], "outcome": cmd.outcome, "reasoning": cmd.reasoning,
-                                              "recommended_action": cmd.recommended_action or None})]
+    payload: JSONObject = {"protest": p["id"], "outcome": cmd.outcome, "reasoning": cmd.reasoning,
+                           "recommended_action": cmd.recommended_action or None}
+    if cmd.outcome == "sustained" and p["forum"] == "cofc":
+        payload["remedy"] = _court_remedy(state, p, cmd)
+    if cmd.remedy:
+        payload["remedy"] = eu_remedies.remedy(state, p, cmd)
+    return [Event(EventType.PROTEST_DECIDED, payload)]
+
+
+def _court_remedy(state: TenderState, p: Protest, cmd: c.DecideProtest) -> JSONObject:
+    """A judgment for the protester at the Court of Federal Claims ends in its relief, "including
+    declaratory and injunctive relief" (28 U.S.C. 1491(b)(2)): the award set aside and a permanent
+    injunction against proceeding with it (or, before award, against awarding until the agency
+    takes corrective action). Its preliminary orders merge into it; nothing is lifted."""
+    award = state["awards"][-1]["id"] if state["awards"] else None
+    stay = {"id": f"permanent-injunction-{p['id']}", "kind": "permanent injunction",
+            "blocks": ["contract", "performance"] if award else ["award"], "award": award,
+            "basis": f"judgment of the Court of Federal Claims for the protester ({cmd.recommended_action}; "
+                     "28 U.S.C. 1491(b)(2))"}
+    return {"set_aside": award, "stay": stay}
 
 
 def dismiss_for_missing_comments(state: TenderState, protest_id: str, now: datetime) -> list[Event]:
@@ -252,7 +244,7 @@ def override(state: TenderState, cmd: c.OverrideStay, actor: Actor, now: datetim
     if st["kind"] != "CICA stay":
         raise Refused("not-overridable", f"{st['kind']} {st['id']} is a court's or the agency's own; only a "
                       "CICA stay can be overridden by the head of the contracting activity")
-    return [Event(EventType.STAY_OVERRIDDEN, {"stay": st["id"], "ground": cmd.ground, "finding": cmd.finding})]
+    return [Event(EventType.STAY_OVERRIDDEN, gao.override(state, st, cmd))]
 
 
 def corrective_action(state: TenderState, cmd: c.TakeCorrectiveAction, actor: Actor, now: datetime) -> list[Event]:

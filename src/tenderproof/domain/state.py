@@ -11,9 +11,9 @@ from collections.abc import Callable
 from typing import Any, cast
 
 from .acts import OFFICIAL_ROLES, PARTICIPATION
+from . import state_protests
 from .events import EventType
 from .litigation_state import APPLY as LITIGATION
-from .litigation_state import end_case
 from .model import DRAFT
 from .rows import COLLECTIONS, Rows, seq_key
 from .tender import (
@@ -21,11 +21,11 @@ from .tender import (
     CoiMatchRow,
     CompetitiveRange,
     Consensus,
-    CorrectiveAction,
     Document,
     Envelope,
     JSONObject,
     Oci,
+    Periods,
     RatingRevision,
     TenderState,
 )
@@ -191,8 +191,13 @@ def _award(s: TenderState, p: JSONObject, conf: JSONObject, e: Envelope) -> None
         "rationale": p["rationale"], "ranking": p["ranking"], "departs_from_ranking": p["departs_from_ranking"],
         "departure_reason": p["departure_reason"], "supersedes": p["supersedes"],
         "standstill_end": p["standstill_end"], "standstill_basis": p["standstill_basis"]}
+    if "notice_means" in p:  # logged since the EU's 10- and 15-day periods (89/665/EEC art. 2a(2), 2c)
+        award["notice_means"] = p["notice_means"]
     s["awards"] = [*s["awards"], award]
-    s["periods"] = {**s["periods"], "standstill_end": p["standstill_end"]}
+    periods = {k: v for k, v in s["periods"].items() if k != "standstill_end"}
+    if p["standstill_end"]:  # none under us-far (no standstill in US law)
+        periods["standstill_end"] = p["standstill_end"]
+    s["periods"] = cast(Periods, periods)
 
 
 def _debriefed(s: TenderState, p: JSONObject, conf: JSONObject, e: Envelope) -> None:
@@ -238,77 +243,6 @@ def _disclosed(s: TenderState, p: JSONObject, conf: JSONObject, e: Envelope) -> 
 def _given(s: TenderState, p: JSONObject, conf: JSONObject, e: Envelope) -> None:
     """What one offeror was given changes nothing the rules read, nor anything public: the event
     is its record (to whom, which commitments, under which rule)."""
-
-
-def _filed(s: TenderState, p: JSONObject, conf: JSONObject, e: Envelope) -> None:
-    s["protests"].put(p["id"], {
-        "id": p["id"], "forum": p["forum"], "protester": p["protester"], "grounds": p["grounds"], "kind": p["kind"],
-        "timely": p["timely"], "due": p["due"], "timeliness_rule": p["timeliness_rule"], "express": p["express"],
-        "filed": e["time"], "docketed": None, "report_due": None, "decision_due": None, "comments_due": None,
-        "report": None, "comments": None, "outcome": None, "decided": None, "reasoning": None,
-        "recommended_action": None, "orders": []})
-
-
-def _add_stay(s: TenderState, stay: JSONObject, e: Envelope, protest: str | None) -> None:
-    s["stays"].put(stay["id"], {"id": stay["id"], "kind": stay["kind"], "blocks": stay["blocks"],
-                                "basis": stay["basis"], "until": stay.get("until"), "protest": protest,
-                                "from": e["time"], "status": "in-force", "ended": None, "override": None})
-
-
-def _docketed(s: TenderState, p: JSONObject, conf: JSONObject, e: Envelope) -> None:
-    s["protests"].patch(p["protest"], docketed=e["time"], report_due=p.get("report_due"),
-                        decision_due=p.get("decision_due"))
-    if p.get("stay"):
-        _add_stay(s, p["stay"], e, p["protest"])
-
-
-def _report(s: TenderState, p: JSONObject, conf: JSONObject, e: Envelope) -> None:
-    s["protests"].patch(p["protest"], report=e["time"], comments_due=p["comments_due"])
-
-
-def _comments(s: TenderState, p: JSONObject, conf: JSONObject, e: Envelope) -> None:
-    s["protests"].patch(p["protest"], comments=e["time"])
-
-
-def _lift(s: TenderState, e: Envelope, protest: str, kinds: tuple[str, ...] | None = None) -> None:
-    for sid, st in s["stays"].items():
-        if st["protest"] == protest and st["status"] == "in-force" and (kinds is None or st["kind"] in kinds):
-            s["stays"].patch(sid, status="lifted", ended=e["time"])
-
-
-def _protest_decided(s: TenderState, p: JSONObject, conf: JSONObject, e: Envelope) -> None:
-    s["protests"].patch(p["protest"], outcome=p["outcome"], decided=e["time"], reasoning=p["reasoning"],
-                        recommended_action=p["recommended_action"])
-    _lift(s, e, p["protest"])  # the decision ends every stay, hold or injunction of the protest
-    end_case(s, p["protest"], p["outcome"], e)  # and moots its pending motions
-
-
-def _court_order(s: TenderState, p: JSONObject, conf: JSONObject, e: Envelope) -> None:
-    orders = s["protests"][p["protest"]]["orders"]
-    s["protests"].patch(p["protest"], orders=[*orders, {"date": e["time"], "order": p["order"], "text": p["text"]}])
-    if p.get("stay"):
-        _add_stay(s, p["stay"], e, p["protest"])
-    if p["order"] == "dissolve_injunction":
-        _lift(s, e, p["protest"], ("tro", "preliminary injunction"))
-
-
-def _hold(s: TenderState, p: JSONObject, conf: JSONObject, e: Envelope) -> None:
-    _add_stay(s, p["stay"], e, p["protest"])
-
-
-def _overridden(s: TenderState, p: JSONObject, conf: JSONObject, e: Envelope) -> None:
-    s["stays"].patch(p["stay"], status="overridden", ended=e["time"],
-                     override={"ground": p["ground"], "finding": p["finding"], "by": e["actor"]["id"]})
-
-
-def _stay_ended(s: TenderState, p: JSONObject, conf: JSONObject, e: Envelope) -> None:
-    s["stays"].patch(p["stay"], status="ended", ended=e["time"])
-
-
-def _corrective(s: TenderState, p: JSONObject, conf: JSONObject, e: Envelope) -> None:
-    action: CorrectiveAction = {"date": e["time"], "seq": e["seq"], "kind": p["kind"], "rationale": p["rationale"],
-                                "revisits": p["revisits"], "factors": p["factors"], "protest": p["protest"]}
-    s["corrective_actions"] = [*s["corrective_actions"], action]
 
 
 def _performance(s: TenderState, p: JSONObject, conf: JSONObject, e: Envelope) -> None:
@@ -366,16 +300,7 @@ def _oci_resolved(s: TenderState, p: JSONObject, conf: JSONObject, e: Envelope) 
 
 
 _APPLY: dict[EventType, Handler] = {
-    EventType.PROTEST_FILED: _filed,
-    EventType.PROTEST_DOCKETED: _docketed,
-    EventType.PROTEST_AGENCY_REPORT: _report,
-    EventType.PROTEST_COMMENTS: _comments,
-    EventType.PROTEST_DECIDED: _protest_decided,
-    EventType.COURT_ORDER: _court_order,
-    EventType.STAY_VOLUNTARY_HOLD: _hold,
-    EventType.STAY_OVERRIDDEN: _overridden,
-    EventType.STAY_ENDED: _stay_ended,
-    EventType.CORRECTIVE_ACTION_TAKEN: _corrective,
+    **state_protests.HANDLERS,
     EventType.PERFORMANCE_STARTED: _performance,
     EventType.BIDDER_OWNERSHIP_DECLARED: _ownership,
     EventType.COI_MATCH: _match,

@@ -87,8 +87,9 @@ class Award(TypedDict):
     departs_from_ranking: bool
     departure_reason: str | None
     supersedes: str | None
-    standstill_end: str
+    standstill_end: str | None  # None where the law has no standstill (us-far)
     standstill_basis: str
+    notice_means: NotRequired[str]  # how the decision was sent: "electronic" or "other"
 
 
 class Contract(TypedDict):
@@ -98,6 +99,7 @@ class Contract(TypedDict):
     value: Money
     period_end: str | None
     terminated: NotRequired[str]
+    ineffective: NotRequired[str]  # when an EU review body declared it ineffective (89/665/EEC art. 2d)
 
 
 class Cancellation(TypedDict):
@@ -265,7 +267,8 @@ Stay = TypedDict("Stay", {
     "from": str,  # when it took effect
     "status": Literal["in-force", "lifted", "overridden", "ended"],
     "ended": str | None,
-    "override": dict[str, str] | None,
+    "override": dict[str, Any] | None,
+    "award": NotRequired[str | None],  # an injunction against this award only (the one set aside)
 })
 
 
@@ -300,6 +303,7 @@ class Protest(TypedDict):
     reasoning: str | None
     recommended_action: str | None
     orders: list[CourtOrderEntry]
+    set_aside: NotRequired[str | None]  # the award a court's judgment set aside
 
 
 class TenderCore(TypedDict):
@@ -349,6 +353,7 @@ class TenderState(TenderCore):
     ratings: Rows[list[RatingRevision]]  # "bid/factor/evaluator" -> revisions, latest last
     consensus: Rows[Consensus]  # "bid/factor"
     debriefings: Rows[dict[str, Any]]  # keyed by bidder
+    debriefing_requests: Rows[dict[str, Any]]  # keyed by bidder: the award, when, required or not
     protests: Rows[Protest]
     litigation: Rows[Case]  # keyed by protest
     stays: Rows[Stay]

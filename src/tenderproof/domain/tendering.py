@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from . import commands as c
+from .calendar import holiday_country
 from .errors import Refused
 from .events import EventType
 from .guards import PANEL_ROLES, require_panel, require_role, require_status
@@ -40,6 +41,11 @@ def create(state: TenderState | None, cmd: c.CreateTender, actor: Actor, now: da
     if state is not None:
         raise Refused("exists", f"tender {cmd.tender_id} already exists")
     rules = ruleset(cmd.ruleset)
+    if rules.name == "eu" and not holiday_country(cmd.buyer.get("country", "")):
+        # Periods roll past the member state's holidays (Regulation 1182/71 art. 3(4)), not one
+        # country's for every EU tender: the buyer's country is needed and must be one we know.
+        raise Refused("buyer-country", "an EU tender needs the buyer's member state (buyer.country, ISO 3166-1 "
+                      f"alpha-2) with a known holiday calendar; got {cmd.buyer.get('country')!r}")
     if cmd.tender_end <= now:
         raise Refused("deadline-past", f"submission deadline {iso(cmd.tender_end)} is not in the future")
     if cmd.enquiry_end is not None and not now < cmd.enquiry_end <= cmd.tender_end:

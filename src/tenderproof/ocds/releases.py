@@ -114,6 +114,7 @@ RELEASES: dict[EventType, Publishes | NoRelease] = {
     EventType.EVALUATION_CONSENSUS: NoRelease("consensus ratings are confidential"),
     EventType.EVALUATION_COMPETITIVE_RANGE: _UPDATE,  # bids.details: valid, or disqualified
     EventType.AWARD_DECIDED: _always("award"),
+    EventType.DEBRIEFING_REQUESTED: NoRelease("a debriefing request is between the offeror and the agency"),
     EventType.DEBRIEFING_GIVEN: NoRelease("a debriefing is given to its offeror, not published"),
     EventType.CONTRACT_SIGNED: _always("awardUpdate", "contract"),
     EventType.PERFORMANCE_STARTED: NoRelease("the contract's implementation is not published"),

@@ -41,6 +41,7 @@ EVENT_LABELS: dict[EventType, str] = {
     E.EVALUATION_CONSENSUS: "Consensus rating logged",
     E.EVALUATION_COMPETITIVE_RANGE: "Competitive range set",
     E.AWARD_DECIDED: "Award decided",
+    E.DEBRIEFING_REQUESTED: "Debriefing requested",
     E.DEBRIEFING_GIVEN: "Debriefing given",
     E.CONTRACT_SIGNED: "Contract signed",
     E.TENDER_CANCELLED: "Tender cancelled",

@@ -199,6 +199,8 @@ SUMMARIES: dict[EventType, Summary] = {
                                           "Content sealed by commitment."),
     E.EVALUATION_COMPETITIVE_RANGE: _competitive_range,
     E.AWARD_DECIDED: _award,
+    E.DEBRIEFING_REQUESTED: lambda p, n: (f"Debriefing requested by {n.who(p.get('bidder', '?'))}: "
+                                          f"{p.get('rule', '')}"),
     E.DEBRIEFING_GIVEN: _debriefing,
     E.CONTRACT_SIGNED: lambda p, _: f"Contract {p.get('id')} signed, {money(p.get('value'))}.",
     E.PERFORMANCE_STARTED: lambda p, _: f"Performance of contract {p.get('contract')} started: {p.get('scope', '')}",

@@ -55,6 +55,8 @@ def phase_of(v: dict[str, Any]) -> str:
         return ("Evaluation: the bids are open and being rated against the stated factors. "
                 "Ratings are logged as sealed commitments.")
     if s == "active.awarded":
+        if not periods.get("standstill_end"):  # us-far: no standstill, the award is the contract
+            return "Awarded: the contract is not yet signed."
         return f"Awarded: the standstill (no contract signature) runs until {when(periods.get('standstill_end'))}."
     if s == "complete":
         return "Complete: the contract has been signed."

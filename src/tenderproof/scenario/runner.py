@@ -269,6 +269,7 @@ COMMANDS: dict[str, Callable[..., c.Command]] = {
     "award": c.DecideAward,
     "sign": c.SignContract,
     "cancel": c.CancelTender,
+    "request_debriefing": c.RequestDebriefing,
     "protest": c.FileProtest,
     "docket": c.DocketProtest,
     "agency_report": c.FileAgencyReport,

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from .base import Command, check_id, check_sha256, check_text, money
+from .base import Command, InvalidCommand, check_id, check_sha256, check_text, money
 
 
 @dataclass(frozen=True)
@@ -76,10 +76,17 @@ class DecideAward(Command):
     value: dict[str, str]
     rationale: str
     departure_reason: str = ""
+    #: How the award decision is sent to the tenderers: "electronic" or "other" (EU standstill and
+    #: review periods of 10 or 15 days, Directive 89/665/EEC art. 2a(2), 2c).
+    notice_means: str = "electronic"
+    #: An art. 2b ground for no standstill (EU): no-prior-publication, sole-tenderer, framework-call-off.
+    standstill_exception: str = ""
 
     def __post_init__(self) -> None:
         super().__post_init__()
         check_text(self.rationale, "award rationale")
+        if self.notice_means not in ("electronic", "other"):
+            raise InvalidCommand("the award decision is sent by electronic or other means")
         object.__setattr__(self, "value", money(self.value, "award value"))
 
 

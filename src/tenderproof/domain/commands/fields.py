@@ -63,9 +63,16 @@ def _unique(ids: list[str], what: str) -> None:
 
 
 def buyer(value: Any) -> dict[str, str]:
-    """The buyer: an OCDS organization reference, id and name both required."""
-    b = _object(value, "buyer", {"id", "name"})
-    return {"id": check_text(b["id"], "buyer id", 200), "name": check_text(b["name"], "buyer name", 500)}
+    """The buyer: an OCDS organization reference, id and name both required; its country (ISO 3166-1
+    alpha-2, upper case) where given, whose public holidays roll an EU tender's periods."""
+    b = _object(value, "buyer", {"id", "name"}, {"country"})
+    out = {"id": check_text(b["id"], "buyer id", 200), "name": check_text(b["name"], "buyer name", 500)}
+    if "country" in b:
+        country = b["country"]
+        if not isinstance(country, str) or len(country) != 2 or not country.isascii() or not country.isupper():
+            raise InvalidCommand(f"buyer country {country!r} is not an ISO 3166-1 alpha-2 code, such as DE")
+        out["country"] = country
+    return out
 
 
 def items(value: Any) -> list[dict[str, Any]]:

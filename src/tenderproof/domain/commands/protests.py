@@ -39,6 +39,12 @@ class DocketProtest(Command):
 
 
 @dataclass(frozen=True)
+class RequestDebriefing(Command):
+    """An unsuccessful offeror's written request for a debriefing (FAR 15.506(a)(1)); required, and
+    extending the protest periods, only when made within 3 days after notice of award."""
+
+
+@dataclass(frozen=True)
 class FileAgencyReport(Command):
     protest_id: str
     summary: str
@@ -51,6 +57,8 @@ class FileComments(Command):
 
 
 PROTEST_OUTCOMES = ("dismissed", "denied", "sustained", "withdrawn")
+#: What an EU review body orders against a contract already concluded (89/665/EEC art. 2d, 2e).
+EU_REMEDIES = ("ineffective", "alternative-penalties")
 
 
 @dataclass(frozen=True)
@@ -59,9 +67,12 @@ class DecideProtest(Command):
     outcome: str
     reasoning: str
     recommended_action: str = ""
+    remedy: str = ""  # EU, a concluded contract: "ineffective" (art. 2d) or "alternative-penalties" (art. 2e)
 
     def __post_init__(self) -> None:
         super().__post_init__()
+        if self.remedy and self.remedy not in EU_REMEDIES:
+            raise InvalidCommand(f"remedy {self.remedy!r} is not one of {', '.join(EU_REMEDIES)}")
         if self.outcome not in PROTEST_OUTCOMES:
             raise InvalidCommand(f"outcome {self.outcome!r} is not one of {', '.join(PROTEST_OUTCOMES)}")
         check_text(self.reasoning, "reasoning")
@@ -104,11 +115,13 @@ class VoluntaryHold(Command):
 
 @dataclass(frozen=True)
 class OverrideStay(Command):
-    """The HCA overrides a CICA stay, only with a written finding (31 U.S.C. 3553(c)(2), (d)(3))."""
+    """The HCA overrides a CICA stay, only with a written finding (31 U.S.C. 3553(c)(2), (d)(3)):
+    before award only on urgent and compelling circumstances with award likely within 30 days."""
 
     stay_id: str
     ground: str  # "best-interests" | "urgent-compelling"
     finding: str
+    award_likely_within_30_days: bool = False  # 3553(c)(2)(B): the finding a pre-award override needs
 
     def __post_init__(self) -> None:
         super().__post_init__()
