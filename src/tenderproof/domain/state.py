@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, cast
 
-from .acts import OFFICIAL_ROLES, PARTICIPATION
 from . import state_protests
+from .acts import OFFICIAL_ROLES, PARTICIPATION
 from .events import EventType
 from .litigation_state import APPLY as LITIGATION
 from .model import DRAFT

@@ -311,7 +311,10 @@ SPECIAL: dict[str, str] = {
     "share": "(none): the opening official decrypts their own key share; the k-th share opens the bids",
     "withdraw": "`bid_id`: withdrawn with the bidder's own withdrawal key",
     "debrief": "`bidder_id`: the runner writes the debriefing letter and logs its digest",
-    "disclose_evaluation": "(none): discloses every evaluation record not disclosed yet",
+    "disclose_evaluation": "(none): discloses to the public every evaluation record not disclosed yet "
+                           "(refused and logged where the regime protects it, domain/disclosure.py)",
+    "disclose_to": "`bidder_id`: gives that offeror its own evaluation records, to it alone (FAR 15.506(d))",
+    "disclose_incident": "`recorded` (the time the integrity record was logged): makes its description public",
 }
 #: Every action a step may `do`.
 ACTIONS: tuple[str, ...] = (*SPECIAL, *COMMANDS)
