@@ -30,7 +30,8 @@ def _tender(stage: int, ruleset: str = "us-far") -> tuple[Tender, object]:
 def _with_ruleset(decide, ruleset):
     def wrapped(state, cmd, actor, now):
         if isinstance(cmd, c.CreateTender):
-            cmd = dataclasses.replace(cmd, ruleset=ruleset)
+            buyer = {**cmd.buyer, "country": "BE"} if ruleset == "eu" else cmd.buyer  # its member state
+            cmd = dataclasses.replace(cmd, ruleset=ruleset, buyer=buyer)
         return decide(state, cmd, actor, now)
     return wrapped
 
