@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from tenderproof.domain import commands as c
 from tenderproof.ocds import extension_urls, record_package, release_package
 
 from . import cove
 from . import procurement as p
-from .litigated import SEALED, litigated
+from .litigated import BETA, COFC, SEALED, litigated
 from .test_ocds import PUBLISHER, check_report, standard_zip
 
 META = {"publisher": PUBLISHER, "published_date": "2024-05-01T00:00:00Z"}
@@ -63,3 +64,27 @@ def test_litigation_packages_valid_with_libcoveocds(ledger: p.Ledger, kind: str,
     path.write_text(json.dumps(data), encoding="utf-8")
     cove.serve_extensions(monkeypatch)
     check_report(cove.in_process(path, standard_zip(), monkeypatch), kind)
+
+
+def test_a_court_judgment_for_the_protester_publishes_the_award_set_aside() -> None:
+    """28 U.S.C. 1491(b)(2): the judgment sets the award aside and enjoins it; OCDS says which award."""
+    led = p.Ledger()
+    tender = p.create(led, "T-2024-006")
+    tid = tender.id
+    p.publish(tender)
+    a, b = p.bid(tender, "acme", p.t(6)), p.bid(tender, "beta", p.t(7))
+    tender.do(c.CloseTendering(tid), p.SYSTEM, p.TENDER_END)
+    p.open_and_rate(tender, a, b)
+    tender.do(c.DecideAward(tid, bid_id=a, value={"amount": "9500000.00", "currency": "USD"},
+                            rationale="Acme's technical approach is worth its price."), p.SSA, p.t(1, 9, 4))
+    tender.do(c.FileProtest(tid, protest_id="cofc-1", forum="cofc", grounds="Bias."), BETA, p.t(2, 9, 4))
+    tender.do(c.DocketProtest(tid, protest_id="cofc-1"), COFC, p.t(2, 12, 4))
+    tender.do(c.DecideProtest(tid, protest_id="cofc-1", outcome="sustained", reasoning="Arbitrary.",
+                              recommended_action="Re-evaluate."), COFC, p.t(1, 9, 5))
+    rels = [r for r in led.releases if r["ocid"].endswith(tid)]
+    compiled = record_package(rels, uri="u", **META)["records"][0]["compiledRelease"]
+    award = compiled["awards"][0]["id"]
+    [protest] = compiled["tender"]["protests"]
+    [injunction] = [s for s in compiled["tender"]["stays"] if s["kind"] == "permanent injunction"]
+    assert protest["awardSetAside"] == award and injunction["award"] == award
+    assert injunction["status"] == "in-force" and injunction["blocks"] == ["contract", "performance"]

@@ -212,6 +212,9 @@ def test_records_compile_final_state(ledger: p.Ledger) -> None:
     stay = protested["stays"][0]
     assert (stay["id"], stay["status"], stay["blocks"], stay["protest"]) == ("stay-p1", "overridden", ["award"], "p1")
     assert stay["override"]["finding"] == "the mission cannot wait" and stay["dateEnded"] == "2024-03-29T09:00:00Z"
+    # A stay of the award is overridden only with the 30-day finding, and GAO is told (31 U.S.C. 3553(c)(2)-(3)).
+    assert stay["override"]["awardLikelyWithin30Days"] is True and "GAO" in stay["override"]["notified"]
+    assert "3553(c)" in stay["override"]["basis"] and "3553(c)(3)" in stay["override"]["noticeBasis"]
 
 
 def test_merge_needs_no_network(ledger: p.Ledger, monkeypatch: pytest.MonkeyPatch) -> None:

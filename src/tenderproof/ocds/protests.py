@@ -20,7 +20,8 @@ _PROTEST = (("id", "id"), ("forum", "forum"), ("kind", "kind"), ("protester", "p
             ("timeliness_rule", "timelinessRule"), ("due", "filingDeadline"), ("express", "expressOption"),
             ("report_due", "agencyReportDue"), ("report", "agencyReportDate"), ("comments_due", "commentsDue"),
             ("comments", "commentsDate"), ("decision_due", "decisionDue"), ("outcome", "outcome"),
-            ("decided", "dateDecided"), ("reasoning", "reasoning"), ("recommended_action", "recommendedAction"))
+            ("decided", "dateDecided"), ("reasoning", "reasoning"), ("recommended_action", "recommendedAction"),
+            ("set_aside", "awardSetAside"))
 
 
 def _protest(p: Mapping[str, Any], case: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -38,9 +39,12 @@ def _stay(st: Mapping[str, Any]) -> dict[str, Any]:
     return _present({
         "id": st["id"], "kind": st["kind"], "basis": st.get("basis"), "protest": st.get("protest"),
         "blocks": list(st.get("blocks") or []), "status": st.get("status"), "period": period,
-        "dateEnded": st.get("ended"),
+        "dateEnded": st.get("ended"), "award": st.get("award"),
         "override": _present({"ground": override.get("ground"), "finding": override.get("finding"),
-                              "overriddenBy": override.get("by")}) if override else None})
+                              "overriddenBy": override.get("by"), "basis": override.get("basis"),
+                              "notified": override.get("notified"), "noticeBasis": override.get("notice_basis"),
+                              "awardLikelyWithin30Days": override.get("award_likely_within_30_days")})
+        if override else None})
 
 
 def _corrective(n: int, a: Mapping[str, Any]) -> dict[str, Any]:
