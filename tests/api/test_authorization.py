@@ -153,6 +153,8 @@ class Installation:
             other = "globex" if who == "acme" else "acme"
             p.execute(c.FileProtest(tid, "p1", "cofc", "unequal treatment"), Actor(other, "bidder"))
             return ctx
+        if phase.startswith("gao-"):  # protested before the award, where every bidder is an interested party
+            return _litigate(p, ctx, phase, who)
         # Protested before the award: every bidder is then an interested party (after it the awardee
         # is not, 31 U.S.C. 3551(2)). A GAO protest docketed now brings a pre-award CICA stay.
         if phase.startswith("protest"):  # protested, protested-cofc, protest-docketed, protest-reported
@@ -222,15 +224,20 @@ class Installation:
 
 
 def _litigate(p, ctx: Ctx, phase: str, who: str | None) -> Ctx:
-    """A protest p1 after award, by `who` if a bidder (else globex), and its litigation to `phase`:
+    """A protest p1 (GAO's before the award, the court's after it), by `who` if a bidder that may
+    protest (else globex, acme intervening), and its litigation to `phase`:
     litig-case, -sealed (who's sealed motion m1), -motion (m1 by the other side), -applied (counsel
     applied under po-1), -judged, -appealed; gao-sustained, gao-costs."""
-    protester = who if PEOPLE.get(who or "") == "bidder" else "globex"
+    # After the award acme, the awardee, is no interested party (31 U.S.C. 3551(2)): it joins globex's
+    # suit as the intervenor (RCFC 24(a)), a party all the same.
+    gao = phase.startswith("gao-")
+    protester = who if PEOPLE.get(who or "") == "bidder" and (who != "acme" or gao) else "globex"
     mine = Actor(who, PEOPLE[who]) if PEOPLE.get(who or "") in ("bidder", "buyer") else Actor("co", "buyer")
     court, pid = Actor("gao", "reviewer"), "p1"
-    p.execute(c.FileProtest(ctx.tid, pid, "gao" if phase.startswith("gao-") else "cofc", "bias"),
-              Actor(protester, "bidder"))
-    if phase.startswith("gao-"):
+    p.execute(c.FileProtest(ctx.tid, pid, "gao" if gao else "cofc", "bias"), Actor(protester, "bidder"))
+    if who == "acme" and not gao:
+        p.execute(c.Intervene(ctx.tid, pid), Actor("acme", "bidder"))
+    if gao:
         p.execute(c.DecideProtest(ctx.tid, pid, "sustained", "unreasonable", "re-evaluate"), court)
         if phase == "gao-costs":
             p.execute(c.RecommendCosts(ctx.tid, pid, "costs of pursuing the protest"), court)
