@@ -12,7 +12,8 @@ import pytest
 
 from tenderproof.domain import Actor
 from tenderproof.domain import commands as c
-from tenderproof.domain.courtdays import cert_days, day_end
+from tenderproof.domain.calendar import eastern_deadline
+from tenderproof.domain.courtdays import cert_days
 from tenderproof.domain.events import EventType
 
 from .lifecycle import BUYER, REVIEWER, Tender
@@ -126,7 +127,7 @@ def test_certiorari_needs_the_court_of_appeals_decision():
 
 def test_the_2020_order_gave_150_days_to_judgments_before_july_19_2021():
     assert cert_days(et(2020, 9, 2))[0] == 150  # Oracle's affirmance
-    assert day_end(et(2020, 9, 2), 150) == et(2021, 2, 1, 23, 59).replace(second=59).astimezone(UTC)  # Sat -> Mon
+    assert eastern_deadline(et(2020, 9, 2), 150) == et(2021, 2, 1, 23, 59).replace(second=59).astimezone(UTC)  # Sat -> Mon
     assert cert_days(et(2021, 7, 19))[0] == 90
     assert cert_days(et(2019, 12, 1))[0] == 90  # its 90 days ran out before the order
 
@@ -207,9 +208,9 @@ def test_costs_after_corrective_action_on_the_protest():
 
 
 @pytest.mark.parametrize("days", [0, 1, 59, 60])
-def test_day_end_is_the_end_of_a_day_in_washington(days):
+def test_eastern_deadline_is_the_end_of_a_day_in_washington(days):
     start = et(2030, 3, 18, 23, 30)
-    end = day_end(start, days)
+    end = eastern_deadline(start, days)
     local = end.astimezone(ET)
     assert (local.hour, local.minute, local.second) == (23, 59, 59)
     assert local.date() >= (start + timedelta(days=days)).date()

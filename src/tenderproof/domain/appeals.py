@@ -1,5 +1,6 @@
 """After the decision: appeals to the Federal Circuit and petitions for certiorari; at GAO,
-hearings and the recommendation of costs with the protester's claim (day counts: courtdays.py).
+hearings and the recommendation of costs with the protester's claim (periods: courtdays.py; days counted by
+`calendar.eastern_deadline`).
 A late notice, petition or claim is refused and the attempt logged, with its rule.
 """
 
@@ -8,16 +9,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from . import commands as c
+from .calendar import eastern_deadline, gao_deadline
 from .cases import Appeal, Case
-from .courtdays import (
-    APPEAL_DAYS,
-    CERT_EXTENSION_DAYS,
-    COST_CLAIM_DAYS,
-    GAO_CLOSE,
-    GAO_HEARING_COMMENTS_DAYS,
-    cert_days,
-    day_end,
-)
+from .courtdays import APPEAL_DAYS, CERT_EXTENSION_DAYS, COST_CLAIM_DAYS, GAO_HEARING_COMMENTS_DAYS, cert_days
 from .errors import Refused
 from .events import EventType
 from .guards import require_role
@@ -42,7 +36,7 @@ def _due(p: Protest, case: Case, cmd: c.FileAppeal) -> tuple[datetime, str]:
                           "Federal Claims (28 U.S.C. 1491(b))")
         if p["outcome"] in (None, "withdrawn") or p["decided"] is None:
             raise Refused("no-judgment", f"protest {p['id']} has no judgment to appeal from")
-        return (day_end(parse_time(p["decided"]), APPEAL_DAYS),
+        return (eastern_deadline(parse_time(p["decided"]), APPEAL_DAYS),
                 "a notice of appeal within 60 days after the judgment (28 U.S.C. 2107(b), 2522; "
                 "Fed. R. App. P. 4(a)(1)(B))")
     decided = [a["decided"] for a in case["appeals"] if a["court"] == "cafc" and a["decided"]]
@@ -50,9 +44,9 @@ def _due(p: Protest, case: Case, cmd: c.FileAppeal) -> tuple[datetime, str]:
         raise Refused("no-judgment", f"protest {p['id']} has no decision of the court of appeals to petition from")
     judgment = parse_time(decided[-1])
     days, rule = cert_days(judgment)
-    due = day_end(judgment, days)
+    due = eastern_deadline(judgment, days)
     if cmd.extended_to is not None:
-        most = day_end(due, CERT_EXTENSION_DAYS)  # 60 days past the time it extends
+        most = eastern_deadline(due, CERT_EXTENSION_DAYS)  # 60 days past the time it extends
         if cmd.extended_to > most:
             raise Refused("bad-extension", f"a Justice extends the time by at most 60 days, to {iso(most)} "
                           "(28 U.S.C. 2101(c); Sup. Ct. R. 13.5)")
@@ -98,7 +92,7 @@ def schedule_hearing(state: TenderState, cmd: c.ScheduleHearing, actor: Actor, n
         raise Refused("exists", f"hearing {cmd.hearing_id} already exists in {p['id']}")
     if cmd.when < now:
         raise Refused("bad-period", "a hearing is scheduled for a time to come")
-    comments_due = day_end(cmd.when, GAO_HEARING_COMMENTS_DAYS, GAO_CLOSE)
+    comments_due = gao_deadline(cmd.when, GAO_HEARING_COMMENTS_DAYS)
     return [Event(EventType.LITIGATION_HEARING, {"protest": p["id"], "id": cmd.hearing_id, "when": iso(cmd.when),
                                                  "purpose": cmd.purpose, "comments_due": iso(comments_due)})]
 
@@ -116,7 +110,7 @@ def recommend_costs(state: TenderState, cmd: c.RecommendCosts, actor: Actor, now
                       f"took corrective action on it (21.8(e)); protest {p['id']} has neither")
     if case["costs"] is not None:
         raise Refused("exists", f"costs were already recommended in {p['id']}")
-    claim_due = day_end(now, COST_CLAIM_DAYS)
+    claim_due = eastern_deadline(now, COST_CLAIM_DAYS)
     return [Event(EventType.LITIGATION_COSTS_RECOMMENDED, {"protest": p["id"], "text": cmd.text,
                                                            "claim_due": iso(claim_due)})]
 

@@ -43,13 +43,15 @@ def add_calendar_days(start: datetime, days: int, country: str) -> datetime:
 
 
 def add_business_days(start: datetime, days: int, country: str) -> datetime:
-    d = start.astimezone(UTC).date()
+    """The end of the `days`-th business day after `start`'s date, in `start`'s own time zone
+    (weekends and the country's public holidays skipped)."""
+    d = start.date()
     left = days
     while left:
         d += timedelta(days=1)
         if is_business_day(d, country):
             left -= 1
-    return datetime.combine(d, time(23, 59, 59), tzinfo=UTC)
+    return datetime.combine(d, time(23, 59, 59), tzinfo=start.tzinfo)
 
 
 # --- US federal filing times: Eastern calendar dates --------------------------------------------

@@ -9,16 +9,11 @@ if GAO receives it by 5:30 p.m. Eastern (4 CFR 21.0(g)).
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
-from .calendar import roll_forward
+from .calendar import EASTERN, eastern_deadline, gao_deadline
 from .model import parse_time
 from .tender import Protest
-
-EASTERN = ZoneInfo("America/New_York")
-GAO_CLOSE = time(17, 30)
-END_OF_DAY = time(23, 59, 59)
 
 APPEAL_DAYS = 60  # 28 U.S.C. 2107(b), 2522; Fed. R. App. P. 4(a)(1)(B): the United States is a party
 CERT_DAYS = 90  # 28 U.S.C. 2101(c); Sup. Ct. R. 13.1
@@ -34,16 +29,6 @@ GAO_HEARING_COMMENTS_DAYS = 5  # 4 CFR 21.7(g)
 COST_CLAIM_DAYS = 60  # 4 CFR 21.8(f)(1)
 
 
-def last_day(start: datetime, days: int) -> date:
-    """The last day of a period of `days` days after `start` (a day in Washington), rolled."""
-    return roll_forward(start.astimezone(EASTERN).date() + timedelta(days=days), "US")
-
-
-def day_end(start: datetime, days: int, close: time = END_OF_DAY) -> datetime:
-    """The last moment of the period, in UTC: `close` Eastern on its last day."""
-    return datetime.combine(last_day(start, days), close, tzinfo=EASTERN).astimezone(UTC)
-
-
 def reconsideration_due(p: Protest, basis_known: datetime | None) -> tuple[datetime, str]:
     if p["decided"] is None:
         raise ValueError("a decision comes before its reconsideration")
@@ -51,9 +36,9 @@ def reconsideration_due(p: Protest, basis_known: datetime | None) -> tuple[datet
     if p["forum"] == "gao":
         # "known or should have been known, whichever is earlier": never later than the decision itself.
         basis = min(basis_known, decided) if basis_known else decided
-        return (day_end(basis, GAO_RECONSIDERATION_DAYS, GAO_CLOSE),
+        return (gao_deadline(basis, GAO_RECONSIDERATION_DAYS),
                 "4 CFR 21.14(b): within 10 days after the basis for reconsideration is known, by 5:30 p.m. Eastern")
-    return (day_end(decided, COFC_RECONSIDERATION_DAYS),
+    return (eastern_deadline(decided, COFC_RECONSIDERATION_DAYS),
             "RCFC 59(b)(1): a motion for reconsideration within 28 days after the entry of judgment")
 
 

@@ -9,12 +9,12 @@ match is recorded. A recusal locks the official out of the tender for good.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, time, timedelta
+from datetime import datetime
 from typing import Any
 
 from . import commands as c
 from .acts import DECISIONS
-from .calendar import is_business_day
+from .calendar import add_business_days
 from .errors import Refused
 from .events import EventType
 from .families import family_of, related
@@ -165,12 +165,7 @@ PROMPTLY = "FAR 3.104-3(c)(1): reported promptly; 5 CFR 2635.607(a): within thre
 def report_due(contact: datetime, country: str) -> datetime:
     """The last moment of the third business day after the contact, in the contact's own time
     zone (its offset as given), weekends and the country's public holidays skipped."""
-    day, left = contact.date(), REPORT_BUSINESS_DAYS
-    while left:
-        day += timedelta(days=1)
-        if is_business_day(day, country):
-            left -= 1
-    return datetime.combine(day, time(23, 59, 59), tzinfo=contact.tzinfo)
+    return add_business_days(contact, REPORT_BUSINESS_DAYS, country)
 
 
 def acts_between(state: TenderState, start: datetime, end: datetime, official: str | None = None,
