@@ -59,9 +59,6 @@ class Rule:
     lawful: bool
     citation: str  # the source, as a refusal or a disclosure quotes it
 
-    def __str__(self) -> str:
-        return f"{'lawful' if self.lawful else 'not lawful'}: {self.citation}"
-
 
 _US_PROPOSAL = ("proposals stay protected after award: 10 U.S.C. 3309 (ex-2305(g)), FAR 24.202(a), "
                 "FOIA exemption 4 (5 U.S.C. 552(b)(4)), 18 U.S.C. 1905")

@@ -184,7 +184,7 @@ def cica_stay(state: TenderState, p: Protest, notice: datetime) -> JSONObject | 
         return {"id": f"stay-{p['id']}", "kind": "CICA stay", "blocks": ["award"],
                 "basis": "31 U.S.C. 3553(c)(1): no award while a protest noticed before award is pending"}
     # The window's days end with the day (Eastern for GAO's notice; the FAR's counting for an agency's).
-    period: Period = (lambda s, d: eastern_deadline(s, d)) if p["forum"] == "gao" else period_for(state, p["forum"])
+    period: Period = eastern_deadline if p["forum"] == "gao" else period_for(state, p["forum"])
     window = period(parse_time(state["awards"][-1]["date"]), CICA_AWARD_DAYS)
     _required, held = required_debriefing(state, p["protester"])
     if held is not None:

@@ -84,8 +84,10 @@ def evolve(state: TenderState | None, e: Envelope) -> TenderState:
     return s
 
 
-#: Events whose whole effect is their `status` (applied by `evolve` itself).
-_CORE_ONLY = frozenset({EventType.TENDER_ENQUIRIES_CLOSED, EventType.TENDER_TENDERING_CLOSED})
+#: Events whose whole effect is their `status` (applied by `evolve` itself), or nothing the rules
+#: read: what one offeror was given is its event's own record (to whom, which commitments, why).
+_CORE_ONLY = frozenset({EventType.TENDER_ENQUIRIES_CLOSED, EventType.TENDER_TENDERING_CLOSED,
+                        EventType.CONFIDENTIAL_GIVEN})
 
 
 def _amended(s: TenderState, p: JSONObject, conf: JSONObject, e: Envelope) -> None:
@@ -240,11 +242,6 @@ def _disclosed(s: TenderState, p: JSONObject, conf: JSONObject, e: Envelope) -> 
         s["disclosed"].put(f"{seq_key(e['seq'])}/{i:04d}", item["commitment"])
 
 
-def _given(s: TenderState, p: JSONObject, conf: JSONObject, e: Envelope) -> None:
-    """What one offeror was given changes nothing the rules read, nor anything public: the event
-    is its record (to whom, which commitments, under which rule)."""
-
-
 def _performance(s: TenderState, p: JSONObject, conf: JSONObject, e: Envelope) -> None:
     s["performance"] = {"date": e["time"], "scope": p["scope"]}
 
@@ -313,7 +310,6 @@ _APPLY: dict[EventType, Handler] = {
     EventType.OCI_RESOLVED: _oci_resolved,
     EventType.CONFIDENTIAL_ACCESSED: _accessed,
     EventType.CONFIDENTIAL_DISCLOSED: _disclosed,
-    EventType.CONFIDENTIAL_GIVEN: _given,
     EventType.TENDER_AMENDED: _amended,
     EventType.TENDER_PUBLISHED: _published,
     EventType.ENQUIRY_ASKED: _asked,

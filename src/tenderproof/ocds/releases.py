@@ -215,7 +215,7 @@ def _tender(s: Mapping[str, Any], buyer: dict, document_base_url: str | None) ->
                                    "after the deadline by a quorum of bid-opening officials.",
     }
     if s.get("value"):
-        t["value"] = _value(s["value"])
+        t["value"] = value(s["value"])
     if s.get("illustrative"):  # invented values named wherever the data goes (tenderproof_illustrative)
         t["illustrative"] = list(dict.fromkeys(s["illustrative"]))
     periods, published = s["periods"], s.get("published")
@@ -257,10 +257,6 @@ def _item(i: dict) -> dict[str, Any]:
 
 def _period(start: str | None, end: str) -> dict[str, str]:
     return {"startDate": start, "endDate": end} if start else {"endDate": end}
-
-
-def _value(v: dict) -> dict[str, Any]:
-    return value(v)
 
 
 #: RFC 6920 §3: a Named Information URI without an authority, for SHA-256 (§9.4's "sha-256").
@@ -349,7 +345,7 @@ def _awards(s: Mapping[str, Any]) -> list[dict[str, Any]]:
         else:
             status = "pending"  # "proposed, but not yet in force ... due to a cooling off period" (standstill)
         out.append({"id": a["id"], "title": f"Award of tender {s['id']}", "description": description,
-                    "status": status, "date": a["date"], "value": _value(a["value"]),
+                    "status": status, "date": a["date"], "value": value(a["value"]),
                     "suppliers": [{"id": a["supplier"]["id"], "name": a["supplier"]["name"]}]})
     return out
 
@@ -360,7 +356,7 @@ def _contract(c: dict) -> dict[str, Any]:
     has now come to a close ... due to ... termination"), which then ends its period."""
     end = c.get("terminated") or c.get("period_end")
     out = {"id": c["id"], "awardID": c["award"], "status": "terminated" if c.get("terminated") else "active",
-           "dateSigned": c["date"], "value": _value(c["value"]),
+           "dateSigned": c["date"], "value": value(c["value"]),
            "period": _period(c["date"], end) if end else {"startDate": c["date"]}}
     if c.get("terminated"):
         planned = f"; its period was to end {c['period_end']}" if c.get("period_end") else ""
