@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -36,6 +37,14 @@ def check_id(value: str, what: str) -> str:
 def check_sha256(value: str, what: str) -> str:
     if not isinstance(value, str) or not _SHA256.fullmatch(value):
         raise InvalidCommand(f"{what} must be a lowercase hex SHA-256, got {value!r}")
+    return value
+
+
+def check_choice(value: str, allowed: Iterable[str], what: str) -> str:
+    """One of a closed list (a codelist, a forum, a kind): refused with the list named."""
+    allowed = tuple(allowed)
+    if value not in allowed:
+        raise InvalidCommand(f"{what} {value!r} is not one of {', '.join(allowed)}")
     return value
 
 

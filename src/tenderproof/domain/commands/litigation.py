@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from .base import Command, InvalidCommand, check_id, check_text, money
+from .base import Command, InvalidCommand, check_choice, check_id, check_text, money
 
 #: What a motion asks for. "injunction" is a TRO or preliminary injunction (RCFC 65); "remand" the
 #: agency's voluntary remand; "reconsideration" GAO's (4 CFR 21.14) or the court's (RCFC 59).
@@ -27,11 +27,6 @@ APPEAL_OUTCOMES = {"cafc": ("affirmed", "reversed", "vacated", "remanded", "dism
 #: so one filing's event stays well inside a log entry (65,535 bytes).
 MAX_MANIFEST = 400
 _HEX64 = re.compile(r"[0-9a-f]{64}")
-
-
-def _one_of(value: str, allowed: tuple[str, ...], what: str) -> None:
-    if value not in allowed:
-        raise InvalidCommand(f"{what} {value!r} is not one of {', '.join(allowed)}")
 
 
 @dataclass(frozen=True)
@@ -63,7 +58,7 @@ class FileAdministrativeRecord(Command):
         check_id(self.protest_id, "protest id")
         check_id(self.filing_id, "filing id")
         check_text(self.description, "description", 2000)
-        _one_of(self.kind, RECORD_KINDS, "record filing kind")
+        check_choice(self.kind, RECORD_KINDS, "record filing kind")
         if self.motion_id:
             check_id(self.motion_id, "motion id")
         if not isinstance(self.manifest, list) or not 1 <= len(self.manifest) <= MAX_MANIFEST:
@@ -108,7 +103,7 @@ class FileMotion(Command):
         if not isinstance(self.relief, list) or not self.relief or len(set(self.relief)) != len(self.relief):
             raise InvalidCommand(f"relief must list one or more of {', '.join(MOTION_RELIEF)}, each once")
         for r in self.relief:
-            _one_of(r, MOTION_RELIEF, "relief")
+            check_choice(r, MOTION_RELIEF, "relief")
         check_text(self.summary, "summary")
         _deponents(self.deponents)
         if self.deponents and "discovery" not in self.relief:
@@ -145,7 +140,7 @@ class FileBrief(Command):
         super().__post_init__()
         check_id(self.protest_id, "protest id")
         check_id(self.motion_id, "motion id")
-        _one_of(self.kind, BRIEFS, "brief")
+        check_choice(self.kind, BRIEFS, "brief")
         check_text(self.summary, "summary")
 
 
@@ -164,7 +159,7 @@ class RuleOnMotion(Command):
         super().__post_init__()
         check_id(self.protest_id, "protest id")
         check_id(self.motion_id, "motion id")
-        _one_of(self.outcome, RULINGS, "ruling")
+        check_choice(self.outcome, RULINGS, "ruling")
         check_text(self.text, "ruling text")
         if self.order:
             check_id(self.order, "order")
@@ -217,7 +212,7 @@ class DecideAccess(Command):
         check_id(self.protest_id, "protest id")
         check_id(self.order_id, "protective order id")
         check_id(self.counsel, "counsel")
-        _one_of(self.decision, ACCESS_DECISIONS, "decision")
+        check_choice(self.decision, ACCESS_DECISIONS, "decision")
         check_text(self.reason, "reason", required=False)
 
 
@@ -252,7 +247,7 @@ class FileAppeal(Command):
         super().__post_init__()
         check_id(self.protest_id, "protest id")
         check_id(self.appeal_id, "appeal id")
-        _one_of(self.court, APPEAL_COURTS, "court")
+        check_choice(self.court, APPEAL_COURTS, "court")
         check_text(self.summary, "summary")
         if self.extended_to is not None and self.court != "scotus":
             raise InvalidCommand("only a petition for certiorari has an extension of time (Sup. Ct. R. 13.5)")
@@ -271,7 +266,7 @@ class DecideAppeal(Command):
         super().__post_init__()
         check_id(self.protest_id, "protest id")
         check_id(self.appeal_id, "appeal id")
-        _one_of(self.outcome, tuple(o for os in APPEAL_OUTCOMES.values() for o in os), "appeal outcome")
+        check_choice(self.outcome, tuple(o for os in APPEAL_OUTCOMES.values() for o in os), "appeal outcome")
         check_text(self.text, "decision text")
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from .base import Command, InvalidCommand, check_id, check_text
+from .base import Command, InvalidCommand, check_choice, check_id, check_text
 
 FORUMS = ("gao", "cofc", "agency", "eu-review")
 
@@ -26,8 +26,7 @@ class FileProtest(Command):
     def __post_init__(self) -> None:
         super().__post_init__()
         check_id(self.protest_id, "protest id")
-        if self.forum not in FORUMS:
-            raise InvalidCommand(f"forum {self.forum!r} is not one of {', '.join(FORUMS)}")
+        check_choice(self.forum, FORUMS, "forum")
         check_text(self.grounds, "grounds")
 
 
@@ -71,10 +70,9 @@ class DecideProtest(Command):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        if self.remedy and self.remedy not in EU_REMEDIES:
-            raise InvalidCommand(f"remedy {self.remedy!r} is not one of {', '.join(EU_REMEDIES)}")
-        if self.outcome not in PROTEST_OUTCOMES:
-            raise InvalidCommand(f"outcome {self.outcome!r} is not one of {', '.join(PROTEST_OUTCOMES)}")
+        if self.remedy:
+            check_choice(self.remedy, EU_REMEDIES, "remedy")
+        check_choice(self.outcome, PROTEST_OUTCOMES, "outcome")
         check_text(self.reasoning, "reasoning")
 
 
@@ -93,8 +91,7 @@ class CourtOrder(Command):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        if self.order not in COURT_ORDERS:
-            raise InvalidCommand(f"court order {self.order!r} is not one of {', '.join(COURT_ORDERS)}")
+        check_choice(self.order, COURT_ORDERS, "court order")
         check_text(self.text, "order text")
 
 
@@ -143,8 +140,7 @@ class TakeCorrectiveAction(Command):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        if self.kind not in CORRECTIVE_KINDS:
-            raise InvalidCommand(f"corrective action {self.kind!r} is not one of {', '.join(CORRECTIVE_KINDS)}")
+        check_choice(self.kind, CORRECTIVE_KINDS, "corrective action")
         check_text(self.rationale, "rationale")
         if self.protest_id:
             check_id(self.protest_id, "protest id")

@@ -12,7 +12,7 @@ from ..guards import PANEL_ROLES
 from ..model import CRITERIA, METHODS, OPENING_OFFICIAL
 from ..rulesets import RULESETS
 from . import fields
-from .base import Command, InvalidCommand, check_id, check_sha256, check_text, money
+from .base import Command, InvalidCommand, check_choice, check_id, check_sha256, check_text, money
 
 #: SLIP-39, the opening key's secret sharing, splits a secret into at most 16 shares.
 MAX_OPENING_OFFICIALS = 16
@@ -40,8 +40,7 @@ class CreateTender(Command):
         super().__post_init__()
         check_text(self.title, "title", 500)
         check_text(self.description, "description", required=False)
-        if self.ruleset not in RULESETS:
-            raise InvalidCommand(f"rule set {self.ruleset!r} is not one of {', '.join(RULESETS)}")
+        check_choice(self.ruleset, RULESETS, "rule set")
         object.__setattr__(self, "buyer", fields.buyer(self.buyer))
         object.__setattr__(self, "items", fields.items(self.items))
         object.__setattr__(self, "factors", fields.factors(self.factors))
@@ -55,10 +54,8 @@ class CreateTender(Command):
             raise InvalidCommand(f"opening_threshold must be a whole number from 1 to {MAX_OPENING_OFFICIALS}")
         if not isinstance(self.illustrative, (list, tuple)) or not all(isinstance(x, str) for x in self.illustrative):
             raise InvalidCommand("illustrative must be a list of field names")
-        if self.method not in METHODS:
-            raise InvalidCommand(f"procurement method {self.method!r} is not one of {', '.join(METHODS)}")
-        if self.criteria not in CRITERIA:
-            raise InvalidCommand(f"award criteria {self.criteria!r} is not one of {', '.join(CRITERIA)}")
+        check_choice(self.method, METHODS, "procurement method")
+        check_choice(self.criteria, CRITERIA, "award criteria")
         if self.value is not None:
             object.__setattr__(self, "value", money(self.value, "value"))
 
