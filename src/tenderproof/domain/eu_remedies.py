@@ -21,6 +21,7 @@ from typing import cast
 from . import commands as c
 from .calendar import add_calendar_days
 from .errors import Refused
+from .guards import offerors
 from .model import Actor, parse_time
 from .rulesets import ruleset
 from .tender import JSONObject, Protest, TenderState
@@ -48,9 +49,9 @@ def award_standstill(state: TenderState, cmd: c.DecideAward, now: datetime) -> t
             raise Refused("bad-exception", f"{cmd.standstill_exception!r} is not an art. 2b ground: "
                           f"{', '.join(STANDSTILL_EXCEPTIONS)}")
         if cmd.standstill_exception == "sole-tenderer":
-            opened = {b.get("bidder") for b in state["bids"].values() if b["status"] == "opened"}
-            if len(opened) > 1:
-                raise Refused("bad-exception", f"{len(opened)} tenderers are concerned; the art. 2b(b) exception "
+            concerned = offerors(state)
+            if len(concerned) > 1:
+                raise Refused("bad-exception", f"{len(concerned)} tenderers are concerned; the art. 2b(b) exception "
                               "needs the awarded one to be the only one")
         return None, f"no standstill: Directive 89/665/EEC {STANDSTILL_EXCEPTIONS[cmd.standstill_exception]}"
     rules = ruleset(state["ruleset"])

@@ -14,7 +14,7 @@ from . import commands as c
 from . import eu_remedies
 from .errors import Refused
 from .events import EventType
-from .guards import PANEL_ROLES, require_panel, require_role, require_status
+from .guards import PANEL_ROLES, require_panel, require_role, require_status, unsuccessful_offerors
 from .integrity import match_events, matches, matches_at_opening, new_matches
 from .model import (
     AWARDED,
@@ -302,9 +302,7 @@ def decide_award(state: TenderState, cmd: c.DecideAward, actor: Actor, now: date
 def debrief(state: TenderState, cmd: c.GiveDebriefing, actor: Actor, now: datetime) -> list[Event]:
     require_panel(state, actor, BUYER)
     require_status(state, AWARDED, COMPLETE)
-    award = state["awards"][-1]
-    bidders = {b["bidder"] for b in state["bids"].values() if b["status"] == "opened"}
-    if cmd.bidder_id not in bidders or cmd.bidder_id == award["supplier"]["id"]:
+    if cmd.bidder_id not in unsuccessful_offerors(state):
         raise Refused("not-unsuccessful", f"{cmd.bidder_id} is not an unsuccessful offeror of tender {state['id']}")
     return [Event(EventType.DEBRIEFING_GIVEN, {"bidder": cmd.bidder_id, "document_sha256": cmd.document_sha256})]
 

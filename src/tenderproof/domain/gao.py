@@ -14,6 +14,7 @@ from datetime import datetime
 from . import commands as c
 from .calendar import eastern_deadline, gao_deadline
 from .errors import Refused
+from .guards import offerors, unsuccessful_offerors
 from .model import Actor, iso, parse_time
 from .rulesets import (
     AGENCY_FILING_DAYS,
@@ -58,8 +59,7 @@ def require_interested_party(state: TenderState, actor: Actor) -> None:
     if actor.id == awardee:
         raise Refused("not-interested-party", f"{actor.id} is the awardee: it has no direct economic interest in "
                       f"protesting its own award ({INTERESTED_PARTY})", logged=True)
-    offerors = {b.get("bidder") for b in state["bids"].values() if b["status"] in ("opened", "replaced")}
-    if actor.id not in offerors:
+    if actor.id not in offerors(state, ("opened", "replaced")):
         raise Refused("not-interested-party", f"{actor.id} did not submit an offer on tender {state['id']}: after "
                       f"award only an actual offeror is an interested party ({INTERESTED_PARTY})", logged=True)
 
@@ -89,8 +89,7 @@ def request_debriefing(state: TenderState, cmd: c.RequestDebriefing, actor: Acto
         raise Refused("wrong-status", "a post-award debriefing is requested after notice of award (FAR 15.506(a))",
                       logged=True)
     award = state["awards"][-1]
-    offerors = {b.get("bidder") for b in state["bids"].values() if b["status"] == "opened"}
-    if actor.id not in offerors or actor.id == award["supplier"]["id"]:
+    if actor.id not in unsuccessful_offerors(state):
         raise Refused("not-unsuccessful", f"{actor.id} is not an unsuccessful offeror of tender {state['id']} "
                       "(FAR 15.506(a)(1))", logged=True)
     earlier = state["debriefing_requests"].get(actor.id)

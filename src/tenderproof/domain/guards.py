@@ -29,3 +29,14 @@ def require_panel(state: TenderState, actor: Actor, role: str) -> None:
 def require_status(state: TenderState, *statuses: str) -> None:
     if state["status"] not in statuses:
         raise Refused("wrong-status", f"tender {state['id']} is {state['status']}; this needs {' or '.join(statuses)}")
+
+
+def offerors(state: TenderState, statuses: tuple[str, ...] = ("opened",)) -> set[str]:
+    """Who made an offer (known from the opening on): the bidders of the bids in `statuses`."""
+    return {b["bidder"] for b in state["bids"].values() if b["status"] in statuses and b.get("bidder")}
+
+
+def unsuccessful_offerors(state: TenderState) -> set[str]:
+    """The offerors other than the latest award's supplier (FAR 15.503, 15.506: those debriefed)."""
+    awardee = state["awards"][-1]["supplier"]["id"] if state["awards"] else None
+    return offerors(state) - {awardee}
