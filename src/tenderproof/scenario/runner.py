@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args, get_type_hints
 
 from tenderproof import seal
 from tenderproof.app import bidding
@@ -189,10 +189,7 @@ class Runner:
         tid = step.get("tender", a.pop("tender", None)) or scenario.steps[0]["args"]["tender_id"]
         do = step["do"]
         if do == "create":
-            a["tender_end"] = parse_time(a["tender_end"])
-            if a.get("enquiry_end"):
-                a["enquiry_end"] = parse_time(a["enquiry_end"])
-            return len(self.p.execute(c.CreateTender(**a), actor))
+            return len(self.p.execute(c.CreateTender(**_times(c.CreateTender, a)), actor))
         if do == "publish":
             return len(bidding.publish(self.p, tid, actor))
         if do == "bid":
@@ -224,15 +221,13 @@ class Runner:
             a["changes"]["tender_end"] = parse_time(a["changes"]["tender_end"])
         if do == "file_record":  # the manifest is read from the log: what the court gets is what was logged
             a["manifest"] = record_manifest(self.p, tid, a.pop("types", None))
-        for key in TIME_ARGS & a.keys():
-            a[key] = parse_time(a[key])
         if "revisits_types" in a:  # name the revisited events by type; the runner finds their numbers
             types = set(a.pop("revisits_types"))
             a["revisits"] = [e.envelope["seq"] for e in self.p.events(tid) if e.envelope["type"] in types]
         command = COMMANDS.get(do)
         if command is None:
             raise ScenarioError(f"unknown step {do!r}")
-        return len(self.p.execute(command(tid, **a), actor))
+        return len(self.p.execute(command(tid, **_times(command, a)), actor))
 
     def _state(self, tid: str) -> dict[str, Any]:
         state = self.p.state(tid)
@@ -258,7 +253,7 @@ class Runner:
         return bidding.submit_share(self.p, tid, actor, share)
 
 
-COMMANDS: dict[str, Callable[..., c.Command]] = {
+COMMANDS: dict[str, type[c.Command]] = {
     "amend": c.AmendTender,
     "ask": c.AskQuestion,
     "answer": c.AnswerQuestion,
@@ -332,12 +327,30 @@ def actions_reference() -> str:
     for name, what in SPECIAL.items():
         lines.append(f"| `{name}` | (the runner) | {what} |")
     for name, command in COMMANDS.items():
-        fields = [_field_doc(f) for f in dataclasses.fields(command) if f.name != "tender_id"]  # type: ignore[arg-type]
+        fields = [_field_doc(f) for f in dataclasses.fields(command) if f.name != "tender_id"]
         lines.append(f"| `{name}` | `{command.__name__}` | {', '.join(fields) or '(none)'} |")
     return "\n".join(lines) + "\n"
 
 
-TIME_ARGS = {"basis_known", "until", "when", "contact_date", "period_end", "extended_to"}
+def time_fields(command: type[c.Command]) -> frozenset[str]:
+    """The command's fields that are times (typed `datetime`, or `datetime | None`): a scenario
+    writes them as RFC 3339 text, read here, so no list of their names can fall behind."""
+    hints = get_type_hints(command)
+    return frozenset(name for name, t in hints.items() if t is datetime or datetime in get_args(t))
+
+
+#: Each command's time fields, found once.
+_TIME_FIELDS = {command: time_fields(command) for command in COMMANDS.values()}
+_TIME_FIELDS[c.CreateTender] = time_fields(c.CreateTender)
+
+
+def _times(command: type[c.Command], a: dict[str, Any]) -> dict[str, Any]:
+    for key in _TIME_FIELDS[command] & a.keys():
+        if isinstance(a[key], str):
+            a[key] = parse_time(a[key])
+    return a
+
+
 #: The events whose confidential parts `disclose_evaluation` discloses.
 EVALUATION = frozenset({EventType.EVALUATION_RATED, EventType.EVALUATION_CONSENSUS,
                         EventType.EVALUATION_COMPETITIVE_RANGE})
