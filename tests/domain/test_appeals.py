@@ -5,6 +5,7 @@ weekends and federal holidays roll the last day forward."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -205,6 +206,36 @@ def test_costs_after_corrective_action_on_the_protest():
     t.do(c.TakeCorrectiveAction(t.id, kind="reevaluate", rationale="Fix it.", protest_id="p1"), BUYER, now)
     t.do(c.RecommendCosts(t.id, protest_id="p1", text="Undue delay: 21.8(e)."), REVIEWER, now)
     assert refused(t, c.RecommendCosts(t.id, protest_id="p1", text="Again."), REVIEWER, now).code == "exists"
+
+
+def test_an_appeal_is_filed_once():
+    t = decided("cofc", et(2030, 3, 18))
+    t.do(appeal(t), ACME, et(2030, 3, 20))
+    assert refused(t, appeal(t), ACME, et(2030, 3, 21)).code == "exists"
+
+
+def test_a_hearing_is_set_once_for_a_time_to_come_in_a_pending_protest():
+    t, now = case("gao")
+    hearing = c.ScheduleHearing(t.id, protest_id="p1", hearing_id="h1", when=now + timedelta(days=3), purpose="x")
+    assert refused(t, dataclasses.replace(hearing, when=now - timedelta(minutes=1)), REVIEWER, now).code == \
+        "bad-period"
+    t.do(hearing, REVIEWER, now)
+    assert refused(t, hearing, REVIEWER, now).code == "exists"
+    t.do(c.DecideProtest(t.id, protest_id="p1", outcome="denied", reasoning="Considered."), REVIEWER, now)
+    later = dataclasses.replace(hearing, hearing_id="h2")
+    assert refused(t, later, REVIEWER, now).code == "case-closed"
+
+
+def test_costs_are_gaos_and_claimed_once_after_a_recommendation():
+    court = decided("cofc", et(2030, 3, 18), outcome="sustained")
+    assert refused(court, c.RecommendCosts(court.id, protest_id="p1", text="Costs."), REVIEWER,
+                   et(2030, 3, 19)).code == "wrong-forum"
+    t = decided("gao", et(2030, 3, 18, 11), outcome="sustained")
+    claim = c.FileCostClaim(t.id, protest_id="p1", amount={"amount": "1000.00", "currency": "USD"}, summary="Fees.")
+    assert refused(t, claim, ACME, et(2030, 3, 19)).code == "wrong-status"  # no recommendation yet
+    t.do(c.RecommendCosts(t.id, protest_id="p1", text="Costs."), REVIEWER, et(2030, 3, 18, 12))
+    t.do(claim, ACME, et(2030, 3, 20))
+    assert refused(t, claim, ACME, et(2030, 3, 21)).code == "exists"
 
 
 @pytest.mark.parametrize("days", [0, 1, 59, 60])

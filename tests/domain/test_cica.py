@@ -219,3 +219,14 @@ def test_a_court_loss_for_the_protester_dissolves_its_injunction(outcome):
               et(2030, 9, 1))
     assert {st["status"] for st in tender.state["stays"].values()} == {"lifted"}
     assert decide(tender.state, PERFORM, BUYER, et(2030, 9, 1))[0].type == EventType.PERFORMANCE_STARTED
+
+
+def test_the_court_may_dissolve_its_permanent_injunction():
+    tender = enjoined()
+    tender.do(c.DecideProtest("T-1", protest_id="cofc-1", outcome="sustained", reasoning="Arbitrary.",
+                              recommended_action="Award set aside"), REVIEWER, et(2030, 9, 1))
+    refused(tender, PERFORM, BUYER, et(2030, 9, 2), "stayed")
+    tender.do(c.CourtOrder("T-1", protest_id="cofc-1", order="dissolve_injunction", text="Dissolved on appeal."),
+              REVIEWER, et(2031, 2, 1))
+    assert tender.state["stays"]["permanent-injunction-cofc-1"]["status"] == "lifted"
+    assert decide(tender.state, PERFORM, BUYER, et(2031, 2, 2))[0].type == EventType.PERFORMANCE_STARTED

@@ -199,3 +199,12 @@ def test_ineffectiveness_only_against_a_concluded_contract_on_a_sustained_eu_rev
         decide(tender.state, c.DecideProtest("T-1", protest_id="r1", outcome="sustained", reasoning="Breach.",
                                              recommended_action="x", remedy="ineffective"), REVIEWER, AWARD)
     assert ei.value.code == "wrong-remedy"
+
+
+def test_alternative_penalties_name_the_fine_or_the_shortening_art_2e():
+    tender, signed = concluded_and_reviewed()
+    with pytest.raises(Refused) as ei:
+        decide(tender.state, c.DecideProtest("T-1", protest_id="r1", outcome="sustained", reasoning="Overriding.",
+                                             recommended_action="  ", remedy="alternative-penalties"), REVIEWER,
+               signed + timedelta(days=60))
+    assert ei.value.code == "reason-needed"  # a sustained decision names its action: here the penalties

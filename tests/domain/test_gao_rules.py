@@ -231,3 +231,15 @@ def test_after_award_only_an_offeror_other_than_the_awardee_protests(who, why, f
 
 def test_before_award_a_prospective_offeror_protests():
     assert filed(published(), protest(solicitation_terms=True), GAMMA, et(2030, 3, 5))["timely"] is True
+
+
+def test_a_debriefing_request_needs_an_award_and_is_made_once():
+    tender = published()
+    [env] = tender.do(c.RequestDebriefing("T-1"), ACME, et(2030, 6, 4))  # refused, and the request kept
+    assert (env["type"], env["payload"]["code"]) == (EventType.COMMAND_REFUSED, "wrong-status")
+    assert "FAR 15.506(a)" in env["payload"]["reason"]
+    tender = awarded(et(2030, 6, 3, 12))
+    tender.do(c.RequestDebriefing("T-1"), ACME, et(2030, 6, 4))
+    with pytest.raises(Refused) as ei:
+        decide(tender.state, c.RequestDebriefing("T-1"), ACME, et(2030, 6, 5))
+    assert ei.value.code == "exists"

@@ -211,6 +211,31 @@ def test_a_manifest_is_checked_when_made():
 
 # --- protective orders and admitted counsel -------------------------------------------------------
 
+def test_each_motion_order_and_application_is_filed_once_and_a_ruled_motion_takes_no_brief():
+    t, now = case()
+    t.do(motion(t), BUYER, now)
+    assert refused(t, motion(t), ACME, now).code == "exists"
+    t.do(c.RuleOnMotion(t.id, protest_id="p1", motion_id="m1", outcome="denied", text="Denied."), REVIEWER, now)
+    brief = c.FileBrief(t.id, protest_id="p1", motion_id="m1", kind="opposition", summary="Too late.")
+    assert refused(t, brief, ACME, now).code == "wrong-status"
+    order = c.IssueProtectiveOrder(t.id, protest_id="p1", order_id="po-1", text="PO.")
+    t.do(order, REVIEWER, now)
+    assert refused(t, order, REVIEWER, now).code == "exists"
+    admit = c.DecideAccess(t.id, protest_id="p1", order_id="po-1", counsel=COUNSEL.id, decision="admitted")
+    assert refused(t, admit, REVIEWER, now).code == "wrong-status"  # nobody applied
+    apply = c.ApplyForAccess(t.id, protest_id="p1", order_id="po-1", party="acme", not_competitive_decision_maker=True)
+    t.do(apply, COUNSEL, now)
+    assert refused(t, apply, COUNSEL, now).code == "exists"
+    revoke = c.DecideAccess(t.id, protest_id="p1", order_id="po-1", counsel=COUNSEL.id, decision="revoked")
+    assert refused(t, revoke, REVIEWER, now).code == "wrong-status"  # applied, not admitted
+
+
+def test_before_award_an_offeror_in_the_competition_intervenes_as_of_right():
+    t, now = case(stage=3)  # opened, not awarded: acme (b3) and beta (b2)
+    [e] = t.do(c.Intervene(t.id, protest_id="p1"), BETA, now)
+    assert "substantial prospect of award" in e["payload"]["basis"] and "RCFC 24(a)(2)" in e["payload"]["basis"]
+
+
 def read(t: Tender) -> c.ReadConfidential:
     return c.ReadConfidential(t.id, item="b2", purpose="Protest p1: the awardee's technical proposal.")
 

@@ -123,9 +123,7 @@ def remedy(state: TenderState, p: Protest, cmd: c.DecideProtest) -> JSONObject:
     if p["forum"] != "eu-review" or cmd.outcome != "sustained" or contract is None:
         raise Refused("wrong-remedy", "ineffectiveness and alternative penalties are an EU review body's remedies "
                       "against a concluded contract, on a sustained review (Directive 89/665/EEC art. 2d, 2e)")
-    if cmd.remedy == "alternative-penalties":
-        if not cmd.recommended_action.strip():
-            raise Refused("reason-needed", "alternative penalties name the fine or the shortening (art. 2e(2))")
+    if cmd.remedy == "alternative-penalties":  # named in the recommended action, which a sustained decision needs
         return {"kind": "alternative-penalties", "contract": contract["id"], "penalties": cmd.recommended_action,
                 "basis": "Directive 89/665/EEC art. 2e: alternative penalties, the contract kept in force"}
     return {"kind": "ineffective", "contract": contract["id"],
