@@ -62,10 +62,14 @@ class Tender:
     decide: Callable[..., list[Event]] = decide
     evolve: Callable[..., Any] = evolve
 
-    def do(self, cmd: c.Command, actor: Actor, now: datetime) -> list[dict[str, Any]]:
-        """The envelopes `cmd` adds to the log; an unlogged refusal is raised and adds none."""
+    def do(self, cmd: c.Command, actor: Actor, now: datetime, related: Tender | None = None) -> list[dict[str, Any]]:
+        """The envelopes `cmd` adds to the log; an unlogged refusal is raised and adds none.
+        `related` is the other tender the command names (a vehicle, a competition)."""
         try:
-            events = self.decide(self.state, cmd, actor, now)
+            if related is None:
+                events = self.decide(self.state, cmd, actor, now)
+            else:
+                events = self.decide(self.state, cmd, actor, now, related.state)
         except Refused as r:
             if not r.logged:
                 raise

@@ -37,6 +37,7 @@ from .lifecycle import (
     snapshot,
     withdrawal_key,
 )
+from .vehicles_life import awarded_vehicle
 
 ACME, BETA, GAMMA = (Actor(b, "bidder") for b in ("acme", "beta", "gamma"))
 EV1, EV2 = EVALUATORS
@@ -203,9 +204,14 @@ def test_every_event_type_is_decided_and_folded_in_one_life():
     admin = Actor("admin-1", "admin")
     expect(empty, c.GrantRole(empty.id, person="ig-2", role="auditor"), admin, TENDER_END, EventType.ACCESS_GRANTED)
     expect(empty, c.RevokeRole(empty.id, person="ig-2", role="auditor"), admin, TENDER_END, EventType.ACCESS_REVOKED)
-    decided = {e["type"] for t in (whole, empty) for e in t.envelopes}
+    vehicle, now = awarded_vehicle()
+    expect(vehicle, c.ExerciseOption(vehicle.id, option_id="option-1"), BUYER, now,
+           EventType.VEHICLE_OPTION_EXERCISED)
+    expect(vehicle, c.PlaceOrder(vehicle.id, order_id="o1", description="Sandbox.", party="beta",
+                                 value={"amount": "5000", "currency": "USD"}), BUYER, now, EventType.ORDER_PLACED)
+    decided = {e["type"] for t in (whole, empty, vehicle) for e in t.envelopes}
     assert decided == set(EventType), sorted(set(EventType) - decided)
-    for t in (whole, empty):
+    for t in (whole, empty, vehicle):
         assert snapshot(replay(t.envelopes)) == snapshot(t.state)
         assert t.state["events"] == len(t.envelopes)
 

@@ -28,6 +28,7 @@ from sqlalchemy.engine import Connection
 from tenderproof import seal as sealing
 from tenderproof.domain import Actor, Event, Refused, decide, evolve
 from tenderproof.domain import commands as c
+from tenderproof.domain.deciders import related_tender
 from tenderproof.domain.events import EventType
 from tenderproof.domain.model import BIDDER, ENQUIRIES, SYSTEM, TENDERING, iso, parse_time
 from tenderproof.domain.rows import COLLECTIONS, Rows, materialize
@@ -158,8 +159,10 @@ class Procurement:
     def _decide_and_commit(self, conn: Connection, cmd: c.Command, actor: Actor, now: datetime, work,
                            prepared: Sequence[Prepared] = ()) -> list[Logged]:
         state = self.load_for_update(conn, cmd.tender_id)
+        other = related_tender(cmd)  # the vehicle a competition is under, the competition an order is from
+        related = self.load_for_update(conn, other) if other is not None else None
         try:
-            evs = decide(state, cmd, actor, now)
+            evs = decide(state, cmd, actor, now, related)
         except Refused as r:
             if r.logged and state is not None:
                 # The refused attempt is itself part of the record; it goes in on its own. It does

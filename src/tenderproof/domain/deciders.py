@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from . import access, appeals, evaluation, integrity, litigation, oci, protests, tendering
+from . import access, appeals, evaluation, integrity, litigation, oci, protests, tendering, vehicles
 from . import commands as c
 from .errors import Refused
 from .model import Actor, Event
@@ -76,15 +76,32 @@ DECIDERS: dict[type, Decider] = {
     c.RegisterFamily: integrity.register_family,
     c.IdentifyOci: oci.identify,
     c.ResolveOci: oci.resolve,
+    c.AwardVehicle: vehicles.award_vehicle,
+    c.ExerciseOption: vehicles.exercise_option,
+    c.PlaceOrder: vehicles.place_order,  # with the competition's state (`related_tender`)
 }
 
 
-def decide(state: TenderState | None, cmd: c.Command, actor: Actor, now: datetime) -> list[Event]:
-    """The events `cmd` produces, or Refused. Never mutates `state`."""
+def related_tender(cmd: c.Command) -> str | None:
+    """The other tender a command's rule reads: the vehicle a competition is under, the
+    competition an order comes from. The app loads it and hands it to `decide`."""
+    if isinstance(cmd, c.CreateTender):
+        return cmd.order_under
+    if isinstance(cmd, c.PlaceOrder):
+        return cmd.competition
+    return None
+
+
+def decide(state: TenderState | None, cmd: c.Command, actor: Actor, now: datetime,
+           related: TenderState | None = None) -> list[Event]:
+    """The events `cmd` produces, or Refused. Never mutates `state`. `related` is the state of the
+    tender `related_tender(cmd)` names, if any."""
     if now.tzinfo is None:
         raise ValueError("the clock must give timezone-aware times")
     if isinstance(cmd, c.CreateTender):
-        return tendering.create(state, cmd, actor, now)
+        return tendering.create(state, cmd, actor, now, related)
     if state is None:
         raise Refused("not-found", f"no tender {cmd.tender_id}")
+    if isinstance(cmd, c.PlaceOrder):
+        return vehicles.place_order(state, cmd, actor, now, related)
     return DECIDERS[type(cmd)](state, cmd, actor, now)

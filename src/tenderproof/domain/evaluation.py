@@ -160,7 +160,7 @@ def _check_rating(state: TenderState, factor: Factor, rating: str) -> str:
     return rating
 
 
-def _evaluable_bid(state: TenderState, bid_id: str) -> Bid:
+def evaluable_bid(state: TenderState, bid_id: str) -> Bid:
     bid = state["bids"].get(bid_id)
     if bid is None or bid["status"] != "opened" or not bid.get("readable"):
         raise Refused("not-evaluable", f"bid {bid_id} is not an opened, readable bid of tender {state['id']}")
@@ -171,7 +171,7 @@ def rate(state: TenderState, cmd: c.RateProposal, actor: Actor, now: datetime) -
     require_panel(state, actor, EVALUATOR)
     require_status(state, EVALUATION)
     require_declared(state, actor)
-    _evaluable_bid(state, cmd.bid_id)
+    evaluable_bid(state, cmd.bid_id)
     factor = _factor(state, cmd.factor_id)
     rating = _check_rating(state, factor, cmd.rating)
     key = f"{cmd.bid_id}/{cmd.factor_id}/{actor.id}"
@@ -188,7 +188,7 @@ def rate(state: TenderState, cmd: c.RateProposal, actor: Actor, now: datetime) -
 def consensus(state: TenderState, cmd: c.RecordConsensus, actor: Actor, now: datetime) -> list[Event]:
     require_panel(state, actor, BUYER)
     require_status(state, EVALUATION)
-    _evaluable_bid(state, cmd.bid_id)
+    evaluable_bid(state, cmd.bid_id)
     rating = _check_rating(state, _factor(state, cmd.factor_id), cmd.rating)
     return [Event(EventType.EVALUATION_CONSENSUS, {"bid": cmd.bid_id, "factor": cmd.factor_id},
                   {"rating": rating, "rationale": cmd.rationale})]
@@ -264,7 +264,7 @@ def decide_award(state: TenderState, cmd: c.DecideAward, actor: Actor, now: date
     require_panel(state, actor, SSA)
     require_status(state, EVALUATION)
     require_declared(state, actor)
-    bid = _evaluable_bid(state, cmd.bid_id)
+    bid = evaluable_bid(state, cmd.bid_id)
     refuse_if_conflicted(state, bid)  # FAR 9.504(a)(2): organizational conflicts resolved before award
     cr = state["competitive_range"]
     if cr is not None and cmd.bid_id not in cr["included"]:

@@ -83,6 +83,11 @@ class EventType(StrEnum):
     # Who may act as an official on the tender: grants and revocations (FAR 1.603-3, 15.303(a)).
     ACCESS_GRANTED = "access.granted"
     ACCESS_REVOKED = "access.revoked"
+    # Contract vehicles: multiple-award IDIQ contracts (FAR 16.504-16.505), framework agreements
+    # (2014/24/EU art. 33), and the orders placed under them with the running totals.
+    VEHICLE_AWARDED = "vehicle.awarded"
+    VEHICLE_OPTION_EXERCISED = "vehicle.option_exercised"
+    ORDER_PLACED = "order.placed"
     # A refused command that the law wants on the record (a late bid, say).
     COMMAND_REFUSED = "command.refused"
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from . import commands as c
-from . import eu_remedies, gao
+from . import eu_remedies, gao, task_orders
 from .errors import Refused
 from .events import EventType
 from .guards import require_panel, require_role
@@ -89,6 +89,7 @@ def file_protest(state: TenderState, cmd: c.FileProtest, actor: Actor, now: date
         eu_remedies.require_interested(state, actor)
     else:
         gao.require_interested_party(state, actor)
+    task_orders.refuse_if_order_bar(state, cmd, now)
     due, why, strict = _filing_deadline(state, cmd, actor, now)
     # "Before the closing time" is strict; "within 10 days" includes the last moment of the period.
     timely = due is None or (now < due if strict else now <= due)

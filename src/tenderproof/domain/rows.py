@@ -25,7 +25,7 @@ COLLECTIONS = (
     "bids", "enquiries", "refusals", "declarations", "ratings", "consensus", "debriefings", "protests", "stays",
     "litigation", "ownership", "recusals", "coi_matches", "employment_contacts", "contacts", "incidents", "disclosed",
     "ocis", "families", "official_acts",
-    "debriefing_requests",
+    "debriefing_requests", "orders", "order_competitions",
 )
 #: Collections that are lists in the record's order: keyed by `seq_key`, read as lists.
 LISTS = ("refusals", "coi_matches", "employment_contacts", "contacts", "incidents", "disclosed", "official_acts")

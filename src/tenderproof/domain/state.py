@@ -29,6 +29,8 @@ from .tender import (
     RatingRevision,
     TenderState,
 )
+from .vehicle_state import APPLY as VEHICLES
+from .vehicle_state import created as vehicle_created
 
 #: Folds one event into a state: (state, payload, confidential part, envelope).
 Handler = Callable[[TenderState, JSONObject, JSONObject, Envelope], None]
@@ -46,7 +48,7 @@ def _created(p: JSONObject, e: Envelope) -> TenderState:
         "amendments": [], "shares": [], "competitive_range": None, "awards": [], "contract": None,
         "cancellation": None, "opened": None, "accesses": 0, "performance": None, "corrective_actions": [],
         "bids_live": 0, "events": 0, "last_event": None,
-    }
+    } | vehicle_created(p)
     collections: dict[str, Rows[Any]] = {name: Rows() for name in COLLECTIONS}
     return cast(TenderState, core | collections)
 
@@ -331,4 +333,5 @@ _APPLY: dict[EventType, Handler] = {
     EventType.ACCESS_GRANTED: _access_changed,
     EventType.ACCESS_REVOKED: _access_changed,
     **LITIGATION,
+    **VEHICLES,
 }

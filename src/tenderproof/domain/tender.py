@@ -306,6 +306,67 @@ class Protest(TypedDict):
     set_aside: NotRequired[str | None]  # the award a court's judgment set aside
 
 
+class VehicleOption(TypedDict):
+    id: str
+    period_end: str
+    exercised: str | None  # when the contracting officer exercised it (FAR 17.207)
+
+
+class VehicleParty(TypedDict):
+    id: str
+    name: str
+    bid: str
+    award: str  # the award's id: "<tender>-vehicle-award-<n>"
+
+
+class Vehicle(TypedDict):
+    """A contract vehicle: a multiple-award IDIQ contract (FAR 16.504) or a framework agreement
+    (2014/24/EU art. 33). Its running totals are kept here, so placing an order reads one row."""
+
+    kind: str  # commands.VEHICLE_KINDS
+    awardees: int  # at most this many parties
+    ceiling: Money  # the maximum the orders may come to (FAR 16.504(a)(1))
+    ceiling_scope: str  # "shared" by the parties, or "per-awardee"
+    minimum: Money | None  # guaranteed to each awardee (FAR 16.504(a)(1))
+    ordering_end: str  # the ordering period, as its exercised options extend it
+    options: list[VehicleOption]
+    agency: str  # "defense" or "civilian": which task-order protest statute applies
+    call_off: NotRequired[str]  # a framework's: "direct", "mini-competition" or "either" (art. 33(4))
+    parties: list[VehicleParty]  # the awardees, from the award on
+    awarded: str | None
+    standstill_end: NotRequired[str | None]  # an EU framework's (89/665/EEC art. 2a(2)): no call-off before
+    ordered: str  # the running total of every order placed, a decimal
+    party_totals: dict[str, str]  # party id -> its orders' total
+    orders: int  # how many orders were placed
+
+
+class Order(TypedDict):
+    """A task or delivery order, or a framework call-off, as the vehicle's log holds it."""
+
+    id: str
+    date: str
+    seq: int
+    party: Party
+    value: Money
+    basis: str  # "fair-opportunity", "mini-competition", "exception", "micro-purchase" or "direct"
+    competition: str | None  # the tender that competed it
+    exception: str | None  # commands.FAIR_OPPORTUNITY_EXCEPTIONS
+    justification: str | None
+    description: str
+    ordered_before: str  # the vehicle's running total before and after it: anyone re-adds them
+    ordered_after: str
+    party_after: str
+    posted: bool  # above the simplified acquisition threshold its justification is public (16.505(b)(2)(ii)(D))
+
+
+class OrderUnder(TypedDict):
+    """What a tender competing an order records of its vehicle."""
+
+    vehicle: str
+    kind: str
+    agency: str
+
+
 class TenderCore(TypedDict):
     """What a tender is, apart from its growing collections: stored as one row."""
 
@@ -339,6 +400,10 @@ class TenderCore(TypedDict):
     performance: Performance | None
     corrective_actions: list[CorrectiveAction]
     bids_live: int
+    vehicle: NotRequired[Vehicle]  # the contract vehicle this tender awards
+    order_under: NotRequired[OrderUnder]  # the vehicle this tender competes an order under
+    invited: NotRequired[list[str]]  # who alone may bid (FAR 6.302, 16.505(b)(1))
+    related: NotRequired[list[dict[str, str]]]  # {"id", "relationship", "title"?}: OCDS relatedProcesses
     events: int  # how many events are folded in: the seq of the last
     last_event: str | None
 
@@ -367,3 +432,5 @@ class TenderState(TenderCore):
     ocis: Rows[Oci]  # keyed by the conflict's id
     families: Rows[Family]  # keyed by the family's id
     official_acts: Rows[OfficialAct]  # keyed by rows.seq_key
+    orders: Rows[Order]  # a vehicle's orders, keyed by order id
+    order_competitions: Rows[str]  # a vehicle's: competition tender id -> the order it gave

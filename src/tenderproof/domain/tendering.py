@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from . import commands as c
+from . import vehicles
 from .calendar import holiday_country
 from .errors import Refused
 from .events import EventType
@@ -36,10 +37,13 @@ from .rulesets import ruleset
 from .tender import TenderState
 
 
-def create(state: TenderState | None, cmd: c.CreateTender, actor: Actor, now: datetime) -> list[Event]:
+def create(state: TenderState | None, cmd: c.CreateTender, actor: Actor, now: datetime,
+           vehicle: TenderState | None = None) -> list[Event]:
+    """A new tender; `vehicle` is the state of the vehicle it competes an order under, if any."""
     require_role(actor, BUYER)
     if state is not None:
         raise Refused("exists", f"tender {cmd.tender_id} already exists")
+    under = vehicles.competition_under(vehicle, cmd, actor, now) if cmd.order_under is not None else None
     rules = ruleset(cmd.ruleset)
     if rules.name == "eu" and not holiday_country(cmd.buyer.get("country", "")):
         # Periods roll past the member state's holidays (Regulation 1182/71 art. 3(4)), not one
@@ -67,6 +71,18 @@ def create(state: TenderState | None, cmd: c.CreateTender, actor: Actor, now: da
         "panel": panel, "opening_threshold": cmd.opening_threshold,
         "documents": cmd.documents, "illustrative": list(cmd.illustrative),
     }
+    # Present only when given, so every other tender's creation is logged as it always was.
+    if cmd.vehicle is not None:
+        payload["vehicle"] = vehicles.terms_payload(cmd.vehicle)
+    if under is not None:
+        payload["invited"] = under.pop("invited")
+        payload["order_under"] = under
+        payload["related"] = [{"id": under["vehicle"], "relationship": "framework"}, *cmd.related]
+    else:
+        if cmd.invited:
+            payload["invited"] = list(cmd.invited)
+        if cmd.related:
+            payload["related"] = list(cmd.related)
     return [Event(EventType.TENDER_CREATED, payload)]
 
 
@@ -154,6 +170,10 @@ def submit_bid(state: TenderState, cmd: c.SubmitBid, actor: Actor, now: datetime
         raise Refused("not-accepting-bids", f"tender {state['id']} is {state['status']}; it accepts no bids",
                       logged=True)
     require_status(state, ENQUIRIES, TENDERING)
+    if "invited" in state and actor.id not in state["invited"]:
+        # Only the firms solicited may offer: a vehicle's parties for its orders (FAR 16.505(b)(1);
+        # 2014/24/EU art. 33(5)), the named sources of a limited competition (FAR 6.302).
+        raise Refused("not-invited", f"tender {state['id']} is open only to the firms it solicited", logged=True)
     if cmd.bid_id in state["bids"]:
         raise Refused("exists", f"bid {cmd.bid_id} already exists")
     # Who bid is sealed to the opening key until the opening names every bidder at once. A later

@@ -146,6 +146,9 @@ RELEASES: dict[EventType, Publishes | NoRelease] = {
     EventType.COMMAND_REFUSED: NoRelease("a refused command changes nothing but the record of its refusal"),
     EventType.ACCESS_GRANTED: NoRelease("who may act as an official is on the log; OCDS has no field for it"),
     EventType.ACCESS_REVOKED: NoRelease("who may act as an official is on the log; OCDS has no field for it"),
+    EventType.VEHICLE_AWARDED: _always("award", "contract"),  # an award and a contract per party
+    EventType.VEHICLE_OPTION_EXERCISED: _UPDATE,  # the ordering period
+    EventType.ORDER_PLACED: _UPDATE,  # the vehicle's orders and running total
 }
 
 

@@ -102,6 +102,20 @@ def _award(p: Payload, _: Names) -> str:
     return f"Award to {s.get('name', '?')} ({p.get('bid')}), {money(p.get('value'))}."
 
 
+def _vehicle_awarded(p: Payload, _: Names) -> str:
+    names = ", ".join(f"{x.get('name', '?')} ({x.get('bid')})" for x in p.get("parties", []))
+    n = len(p.get("parties", []))
+    return f"Vehicle awarded to {n} {'party' if n == 1 else 'parties'}: {names}."
+
+
+def _order(p: Payload, _: Names) -> str:
+    basis = {"fair-opportunity": "competed among the parties", "mini-competition": "by mini-competition",
+             "exception": f"without competition ({p.get('exception')})", "direct": "directly on the framework's terms",
+             "micro-purchase": "at or under the micro-purchase threshold"}.get(str(p.get("basis")), str(p.get("basis")))
+    return (f"Order {p.get('id')} to {p.get('party', {}).get('name', '?')}, {money(p.get('value'))}, {basis}; "
+            f"orders now total {p.get('ordered_after')}.")
+
+
 def _debriefing(p: Payload, n: Names) -> str:
     digest = str(p.get("document_sha256", ""))[:16]
     return f"Debriefing given to {n.who(p.get('bidder', '?'))}; document SHA-256 {digest}…"
@@ -199,6 +213,10 @@ SUMMARIES: dict[EventType, Summary] = {
                                           "Content sealed by commitment."),
     E.EVALUATION_COMPETITIVE_RANGE: _competitive_range,
     E.AWARD_DECIDED: _award,
+    E.VEHICLE_AWARDED: _vehicle_awarded,
+    E.VEHICLE_OPTION_EXERCISED:
+        lambda p, _: f"Option {p.get('option')} exercised: orders until {p.get('ordering_end')}.",
+    E.ORDER_PLACED: _order,
     E.DEBRIEFING_REQUESTED: lambda p, n: (f"Debriefing requested by {n.who(p.get('bidder', '?'))}: "
                                           f"{p.get('rule', '')}"),
     E.DEBRIEFING_GIVEN: _debriefing,

@@ -3,7 +3,7 @@
 The domain decides on a command with `decide(state, command, actor, now)`; the shapes here are
 the whole input, so the app, the API and the scenario runner all speak the same language.
 One module per rule module of the domain: tendering, evaluation, access, protests, integrity,
-litigation.
+litigation, vehicles.
 """
 
 from .access import PUBLIC_GRANTS, Disclose, GrantRole, ReadConfidential, RevokeRole
@@ -85,14 +85,28 @@ from .tendering import (
     SubmitBid,
     WithdrawBid,
 )
+from .vehicles import (
+    AGENCIES,
+    CALL_OFFS,
+    CEILING_SCOPES,
+    FAIR_OPPORTUNITY_EXCEPTIONS,
+    VEHICLE_KINDS,
+    AwardVehicle,
+    ExerciseOption,
+    PlaceOrder,
+)
 
 __all__ = [
     "ACCESS_DECISIONS",
+    "AGENCIES",
     "APPEAL_COURTS",
     "APPEAL_OUTCOMES",
     "BRIEFS",
+    "CALL_OFFS",
+    "CEILING_SCOPES",
     "CORRECTIVE_KINDS",
     "COURT_ORDERS",
+    "FAIR_OPPORTUNITY_EXCEPTIONS",
     "FORUMS",
     "MOTION_RELIEF",
     "OCI_KINDS",
@@ -101,10 +115,12 @@ __all__ = [
     "PUBLIC_GRANTS",
     "RECORD_KINDS",
     "RULINGS",
+    "VEHICLE_KINDS",
     "AmendTender",
     "AnswerQuestion",
     "ApplyForAccess",
     "AskQuestion",
+    "AwardVehicle",
     "CancelTender",
     "CloseEnquiries",
     "CloseTendering",
@@ -120,6 +136,7 @@ __all__ = [
     "Disclose",
     "DocketProtest",
     "EndStay",
+    "ExerciseOption",
     "FileAdministrativeRecord",
     "FileAgencyReport",
     "FileAppeal",
@@ -137,6 +154,7 @@ __all__ = [
     "IssueProtectiveOrder",
     "LapseProtest",
     "OverrideStay",
+    "PlaceOrder",
     "PublishTender",
     "RateProposal",
     "ReadConfidential",

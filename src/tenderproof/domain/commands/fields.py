@@ -26,7 +26,7 @@ MAX_DOCUMENT_SIZE = 2**30
 _MEDIA_TYPE = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]{0,126}/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}")
 
 
-def _object(value: Any, what: str, required: AbstractSet[str],
+def object_of(value: Any, what: str, required: AbstractSet[str],
             optional: AbstractSet[str] = frozenset()) -> Mapping[str, Any]:
     if not isinstance(value, Mapping):
         raise InvalidCommand(f"{what} must be an object with {', '.join(sorted(required))}")
@@ -38,7 +38,7 @@ def _object(value: Any, what: str, required: AbstractSet[str],
     return value
 
 
-def _list(value: Any, what: str, *, min_len: int = 0, max_len: int = 1000) -> list[Any]:
+def list_of(value: Any, what: str, *, min_len: int = 0, max_len: int = 1000) -> list[Any]:
     if not isinstance(value, (list, tuple)):
         raise InvalidCommand(f"{what} must be a list")
     if not min_len <= len(value) <= max_len:
@@ -54,7 +54,7 @@ def _number(value: Any, what: str) -> int | float:
     return value
 
 
-def _unique(ids: list[str], what: str) -> None:
+def unique(ids: list[str], what: str) -> None:
     seen: set[str] = set()
     for i in ids:
         if i in seen:
@@ -65,7 +65,7 @@ def _unique(ids: list[str], what: str) -> None:
 def buyer(value: Any) -> dict[str, str]:
     """The buyer: an OCDS organization reference, id and name both required; its country (ISO 3166-1
     alpha-2, upper case) where given, whose public holidays roll an EU tender's periods."""
-    b = _object(value, "buyer", {"id", "name"}, {"country"})
+    b = object_of(value, "buyer", {"id", "name"}, {"country"})
     out = {"id": check_text(b["id"], "buyer id", 200), "name": check_text(b["name"], "buyer name", 500)}
     if "country" in b:
         country = b["country"]
@@ -81,9 +81,9 @@ def items(value: Any) -> list[dict[str, Any]]:
     if value == []:
         raise InvalidCommand("a tender needs at least one item")
     out: list[dict[str, Any]] = []
-    for n, raw in enumerate(_list(value, "items", min_len=1)):
-        i = _object(raw, f"items[{n}]", {"id", "description", "classification"}, {"quantity"})
-        cl = _object(i["classification"], f"items[{n}].classification", {"scheme", "id"})
+    for n, raw in enumerate(list_of(value, "items", min_len=1)):
+        i = object_of(raw, f"items[{n}]", {"id", "description", "classification"}, {"quantity"})
+        cl = object_of(i["classification"], f"items[{n}].classification", {"scheme", "id"})
         if cl["scheme"] not in ITEM_CLASSIFICATION_SCHEMES:
             raise InvalidCommand(f"items[{n}].classification.scheme {cl['scheme']!r} is not one of "
                                  f"{', '.join(ITEM_CLASSIFICATION_SCHEMES)} (OCDS itemClassificationScheme)")
@@ -94,7 +94,7 @@ def items(value: Any) -> list[dict[str, Any]]:
         if "quantity" in i:
             item["quantity"] = _number(i["quantity"], f"items[{n}].quantity")
         out.append(item)
-    _unique([i["id"] for i in out], "item")
+    unique([i["id"] for i in out], "item")
     return out
 
 
@@ -104,8 +104,8 @@ def factors(value: Any) -> list[dict[str, Any]]:
     if value == []:
         raise InvalidCommand("a tender needs at least one evaluation factor")
     out: list[dict[str, Any]] = []
-    for n, raw in enumerate(_list(value, "factors", min_len=1, max_len=100)):
-        f = _object(raw, f"factors[{n}]", {"id"}, {"name", "kind", "weight", "scale"})
+    for n, raw in enumerate(list_of(value, "factors", min_len=1, max_len=100)):
+        f = object_of(raw, f"factors[{n}]", {"id"}, {"name", "kind", "weight", "scale"})
         fid = check_id(f["id"], "factor id")
         kind = f.get("kind", "rating")
         if kind not in ("rating", "price"):
@@ -113,13 +113,13 @@ def factors(value: Any) -> list[dict[str, Any]]:
         scale: list[str] = []
         if kind == "rating":
             scale = [check_text(s, f"factor {fid} scale entry", 100)
-                     for s in _list(f.get("scale", DEFAULT_SCALE), f"factor {fid} scale", min_len=2, max_len=20)]
+                     for s in list_of(f.get("scale", DEFAULT_SCALE), f"factor {fid} scale", min_len=2, max_len=20)]
             if len(set(scale)) != len(scale):
                 raise InvalidCommand(f"factor {fid} scale lists a rating twice")
         out.append({"id": fid, "name": check_text(f.get("name", ""), f"factor {fid} name", 300), "kind": kind,
                     "weight": _number(f.get("weight", 1), f"factor {fid} weight"),
                     "scale": scale})
-    _unique([f["id"] for f in out], "factor")
+    unique([f["id"] for f in out], "factor")
     if not any(f["kind"] == "price" for f in out):
         raise InvalidCommand("the evaluation factors must include price (FAR 15.304(c)(1))")
     return out
@@ -129,8 +129,8 @@ def documents(value: Any) -> list[dict[str, Any]]:
     """Solicitation documents, by digest: id, title, SHA-256, size in bytes and, optionally, the
     media type (`format`, e.g. application/pdf)."""
     out: list[dict[str, Any]] = []
-    for n, raw in enumerate(_list(value, "documents")):
-        d = _object(raw, f"documents[{n}]", {"id", "title", "sha256"}, {"size", "format"})
+    for n, raw in enumerate(list_of(value, "documents")):
+        d = object_of(raw, f"documents[{n}]", {"id", "title", "sha256"}, {"size", "format"})
         size = d.get("size", 0)
         if isinstance(size, bool) or not isinstance(size, int) or not 0 <= size <= MAX_DOCUMENT_SIZE:
             raise InvalidCommand(f"documents[{n}].size must be a whole number of bytes up to {MAX_DOCUMENT_SIZE}")
@@ -142,7 +142,7 @@ def documents(value: Any) -> list[dict[str, Any]]:
                                      "(lowercase, no parameters)")
             doc["format"] = d["format"]
         out.append(doc)
-    _unique([d["id"] for d in out], "document")
+    unique([d["id"] for d in out], "document")
     return out
 
 

@@ -22,6 +22,9 @@ class FileProtest(Command):
     solicitation_terms: bool = False  # a challenge to the terms: due before the closing time
     basis_known: datetime | None = None
     express: bool = False
+    #: A task-order protest alleging the order increases the scope, period or maximum value of the
+    #: vehicle: heard whatever the order's value (10 U.S.C. 3406(f)(1)(A); 41 U.S.C. 4106(f)(1)(A)).
+    out_of_scope: bool = False
 
     def __post_init__(self) -> None:
         super().__post_init__()

@@ -13,6 +13,7 @@ from ..model import CRITERIA, METHODS, OPENING_OFFICIAL
 from ..rulesets import RULESETS
 from . import fields
 from .base import Command, InvalidCommand, check_choice, check_id, check_sha256, check_text, money
+from .vehicles import vehicle_terms
 
 #: SLIP-39, the opening key's secret sharing, splits a secret into at most 16 shares.
 MAX_OPENING_OFFICIALS = 16
@@ -35,6 +36,16 @@ class CreateTender(Command):
     enquiry_end: datetime | None = None
     documents: list[dict[str, Any]] = field(default_factory=list)
     illustrative: list[str] = field(default_factory=list)  # which fields are invented (scenario data)
+    #: The terms of a contract vehicle this tender awards (commands.vehicles.vehicle_terms).
+    vehicle: dict[str, Any] | None = None
+    #: The vehicle this tender competes an order under (FAR 16.505(b)(1); art. 33(5)): its parties
+    #: are the invited bidders.
+    order_under: str | None = None
+    #: Who may bid, when the solicitation goes to named firms only (FAR 6.302, 16.505(b)(1)).
+    invited: list[str] = field(default_factory=list)
+    #: Other processes this one follows on from or replaces: {"id", "relationship"} (OCDS
+    #: relatedProcess codelist), shown beside the tender and published as relatedProcesses.
+    related: list[dict[str, str]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -58,6 +69,32 @@ class CreateTender(Command):
         check_choice(self.criteria, CRITERIA, "award criteria")
         if self.value is not None:
             object.__setattr__(self, "value", money(self.value, "value"))
+        if self.vehicle is not None:
+            object.__setattr__(self, "vehicle", vehicle_terms(self.vehicle))
+        if self.order_under is not None:
+            check_id(self.order_under, "order_under (the vehicle)")
+            if self.vehicle is not None:
+                raise InvalidCommand("a tender either awards a vehicle or competes an order under one, not both")
+            if self.invited:
+                raise InvalidCommand("an order's competition is among the vehicle's parties: leave invited empty")
+        invited = [check_id(b, "invited bidder") for b in fields.list_of(self.invited, "invited", max_len=1000)]
+        fields.unique(invited, "invited bidder")
+        object.__setattr__(self, "related", [_related(r, i) for i, r in
+                                             enumerate(fields.list_of(self.related, "related", max_len=20))])
+
+
+#: OCDS 1.1 relatedProcess codelist (closed): how this process relates to the other.
+RELATIONSHIPS = ("framework", "planning", "parent", "prior", "unsuccessfulProcess", "subContract",
+                 "replacementProcess", "renewalProcess")
+
+
+def _related(value: Any, i: int) -> dict[str, str]:
+    r = fields.object_of(value, f"related[{i}]", {"id", "relationship"}, {"title"})
+    out = {"id": check_id(r["id"], f"related[{i}].id"),
+           "relationship": check_choice(r["relationship"], RELATIONSHIPS, f"related[{i}].relationship")}
+    if "title" in r:
+        out["title"] = check_text(r["title"], f"related[{i}].title", 500)
+    return out
 
 
 @dataclass(frozen=True)
