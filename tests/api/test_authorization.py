@@ -111,7 +111,11 @@ class Installation:
         if phase == "none":
             return Ctx(tid, phase)
         p.documents.put(RFP)
-        w.create(tid, panel=PANEL, documents=[RFP_DOC])
+        vehicle = phase.startswith("vehicle-")  # a multiple-award IDIQ: awarded to both bidders
+        terms = {"kind": "idiq", "awardees": 2, "ceiling": {"amount": "1000000", "currency": "USD"},
+                 "ordering_end": self.clock.now + timedelta(days=400),
+                 "options": [{"id": "option-1", "period_end": self.clock.now + timedelta(days=800)}]}
+        w.create(tid, panel=PANEL, documents=[RFP_DOC], **({"vehicle": terms} if vehicle else {}))
         ctx = Ctx(tid, phase)
         if phase == "draft":
             return ctx
@@ -147,7 +151,11 @@ class Installation:
         for bidder, price in (("acme", "100"), ("globex", "200")):
             p.execute(c.RateProposal(tid, ctx.bids[bidder], "price", price), ev)
             p.execute(c.RateProposal(tid, ctx.bids[bidder], "tech", "Good", strengths="solid"), ev)
-        if phase == "evaluated":
+        if phase in ("evaluated", "vehicle-evaluated"):
+            return ctx
+        if vehicle:
+            p.execute(c.AwardVehicle(tid, [ctx.bids["acme"], ctx.bids["globex"]], "both capable"), Actor("ssa", "ssa"))
+            assert phase == "vehicle-awarded", phase
             return ctx
         if phase == "litig-pre-award":  # the other bidder's suit before award: either may intervene
             other = "globex" if who == "acme" else "acme"
@@ -568,6 +576,14 @@ MATRIX: dict[tuple[str, str], Command | Public | Restricted | Letter | Admin | O
         "oci_id": "oci-1", "resolution": "neutralize", "rationale": "the estimate was released to all"})),
     ("POST", f"{T}/ocis/waivers"): Command("hca", "oci-identified", js(lambda i, x, w: {
         "oci_id": "oci-1", "resolution": "waive", "rationale": "the extent is small; the need is urgent"})),
+    # contract vehicles
+    ("POST", f"{T}/vehicle/award"): Command("ssa", "vehicle-evaluated", js(lambda i, x, w: {
+        "bids": [x.bids["acme"], x.bids["globex"]], "rationale": "both offer the capability"})),
+    ("POST", f"{T}/vehicle/options"): Command("buyer", "vehicle-awarded", js(lambda i, x, w: {
+        "option_id": "option-1"})),
+    ("POST", f"{T}/vehicle/orders"): Command("buyer", "vehicle-awarded", js(lambda i, x, w: {
+        "order_id": "o-1", "description": "a sandbox", "party": "acme",
+        "value": {"amount": "100000", "currency": "USD"}, "exception": "urgency", "justification": "an outage"})),
     ("POST", f"{T}/incidents"): Command("buyer", "bids", js(lambda i, x, w: {
         "description": "a price sheet was emailed to the wrong bidder", "affected": ["acme"]})),
     ("POST", f"{T}/contacts"): Command("official", "bids", as_official(lambda i, x, w: {

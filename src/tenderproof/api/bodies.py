@@ -25,6 +25,14 @@ from tenderproof.domain.commands.litigation import (
     RULINGS,
 )
 from tenderproof.domain.commands.protests import CORRECTIVE_KINDS, COURT_ORDERS, FORUMS, PROTEST_OUTCOMES
+from tenderproof.domain.commands.tendering import RELATIONSHIPS
+from tenderproof.domain.commands.vehicles import (
+    AGENCIES,
+    CALL_OFFS,
+    CEILING_SCOPES,
+    FAIR_OPPORTUNITY_EXCEPTIONS,
+    VEHICLE_KINDS,
+)
 from tenderproof.domain.guards import PANEL_ROLES
 from tenderproof.domain.model import CRITERIA, DEFAULT_SCALE, METHODS
 from tenderproof.domain.rulesets import RULESETS
@@ -158,6 +166,40 @@ class Deponent(BaseModel):
     office: str = Field(min_length=1, max_length=300, description="Their office or position")
 
 
+class VehicleOptionTerms(BaseModel):
+    model_config = _config({"id": "option-1", "period_end": "2026-12-31T23:59:59-05:00"})
+    id: str = Field(description=f"The option's id: {ID}")
+    period_end: AwareDatetime = Field(description="The end of the ordering period once it is exercised")
+
+
+class VehicleTerms(BaseModel):
+    model_config = _config({"kind": "idiq", "awardees": 4, "ceiling": {"amount": "9000000000", "currency": "USD"},
+                            "ceiling_scope": "shared", "ordering_end": "2025-12-31T23:59:59-05:00",
+                            "options": [{"id": "option-1", "period_end": "2026-12-31T23:59:59-05:00"}],
+                            "agency": "defense"})
+    kind: Literal[VEHICLE_KINDS] = Field(  # type: ignore[valid-type]
+        description="idiq (FAR 16.504) or framework (2014/24/EU art. 33)")
+    awardees: int = absent("At most this many awards (default 1)")
+    ceiling: Money = Field(description="The most the orders may come to (FAR 16.504(a)(1))")
+    ceiling_scope: Literal[CEILING_SCOPES] = absent(  # type: ignore[valid-type]
+        "shared by all the awardees (the default) or per-awardee")
+    minimum: Money | None = absent("The minimum guaranteed to each awardee (FAR 16.504(a)(1))")
+    ordering_end: AwareDatetime = Field(description="The end of the base ordering period")
+    options: list[VehicleOptionTerms] = absent("Options extending the ordering period, in order (FAR 17.2)")
+    agency: Literal[AGENCIES] = absent(  # type: ignore[valid-type]
+        "defense (10 U.S.C. 3406, the default) or civilian (41 U.S.C. 4106): which task-order protest threshold")
+    call_off: Literal[CALL_OFFS] = absent(  # type: ignore[valid-type]
+        "A framework's call-offs: direct, mini-competition or either (2014/24/EU art. 33(4))")
+
+
+class RelatedProcess(BaseModel):
+    model_config = _config({"id": "HQ0034-18-R-0077", "relationship": "prior", "title": "JEDI Cloud"})
+    id: str = Field(description="The other tender's id on this installation")
+    relationship: Literal[RELATIONSHIPS] = Field(  # type: ignore[valid-type]
+        description="How this process relates to it (OCDS relatedProcess codelist)")
+    title: str = absent("Its title")
+
+
 #: The typed shape of a command field, by its name (the dataclass says only dict or list).
 SHAPES: dict[str, Any] = {
     "buyer": Buyer, "items": list[Item], "factors": list[Factor], "documents": list[Document],
@@ -165,6 +207,8 @@ SHAPES: dict[str, Any] = {
     "ruleset": Ruleset, "forum": Forum, "outcome": Outcome, "order": Order,
     "manifest": list[ManifestEntry], "deponents": list[Deponent], "relief": list[Relief], "amount": Money,
     "decision": AccessDecision, "court": Court,
+    "vehicle": VehicleTerms, "related": list[RelatedProcess],
+    "exception": Literal[tuple(FAIR_OPPORTUNITY_EXCEPTIONS)],  # type: ignore[misc]
 }
 #: ... and by command, where a name means something else there.
 SHAPES_OF: dict[str, dict[str, Any]] = {
@@ -231,6 +275,19 @@ DESCRIPTIONS = {
     "notice_means": "How the award decision is sent: electronic or other (EU: 10- or 15-day standstill)",
     "standstill_exception": "EU only: an art. 2b ground for no standstill (no-prior-publication, sole-tenderer, "
     "framework-call-off)",
+    "vehicle": "The terms of a contract vehicle this tender awards: kind (idiq or framework), awardees (at most), "
+    "ceiling {amount, currency}, ceiling_scope (shared or per-awardee), minimum, ordering_end, options "
+    "[{id, period_end}], agency (defense or civilian), call_off (a framework's: direct, mini-competition, either)",
+    "order_under": "The vehicle this tender competes an order under: its parties are the invited bidders",
+    "invited": "Who alone may bid, by person id (a limited competition, FAR 6.302)",
+    "related": "Processes this one follows on from: [{id, relationship (OCDS relatedProcess code), title?}]",
+    "bids": "The awarded bids, by id", "option_id": "The option's id, as the vehicle's terms name it",
+    "competition": "The tender that competed the order among the vehicle's parties; its award gives the party "
+    "and value", "exception": "Without competition: the fair-opportunity exception (FAR 16.505(b)(2)(i)): "
+    "urgency, unique, follow-on, minimum-guarantee, statute, small-business",
+    "justification": "The exception's justification (public above the simplified acquisition threshold)",
+    "out_of_scope": "A task-order protest alleging the order increases the vehicle's scope, period or maximum "
+    "value (heard whatever the order's value)",
     "award_likely_within_30_days": "The finding that award is likely within 30 days (needed to override a stay "
     "of the award, 31 U.S.C. 3553(c)(2)(B))",
 }
@@ -252,6 +309,9 @@ DESCRIPTIONS_OF = {
     "ScheduleHearing": {"when": "When the hearing is held, ISO 8601 with its offset"},
     "FileAppeal": {"summary": "What is appealed"}, "DecideAppeal": {"outcome": "The decision", "text": "Its text"},
     "RecommendCosts": {"text": "GAO's recommendation"}, "FileCostClaim": {"summary": "What the claim covers"},
+    "PlaceOrder": {"order_id": "The order's id", "description": "What is ordered",
+                   "party": "Without a competition: the party, by person id", "value": "Without a competition: "
+                   "the order's value"},
     "IdentifyOci": {"kind": "unequal-access, biased-ground-rules or impaired-objectivity (FAR 9.505)",
                     "finding": "The contracting officer's finding"},
     "ResolveOci": {"rationale": "Why this resolves the conflict (for a waiver: its extent, FAR 9.503)"},
@@ -344,6 +404,10 @@ EXAMPLES: dict[str, dict[str, Any]] = {
                     "finding": "Acme's affiliate drafted the performance work statement."},
     "ResolveOci": {"oci_id": "oci-1", "resolution": "mitigate", "rationale": "A firewall separates the teams.",
                    "plan_sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"},
+    "AwardVehicle": {"bids": ["bid-1", "bid-2"], "rationale": "Both offer the full capability at a fair price."},
+    "ExerciseOption": {"option_id": "option-1"},
+    "PlaceOrder": {"order_id": "TO-0001", "description": "Cloud sandbox, one year.", "party": "acme",
+                   "value": {"amount": "12000.00", "currency": "USD"}},
 }
 
 

@@ -99,6 +99,13 @@ _ROWS: list[tuple[str, str, type, str | tuple[str, ...], str]] = [
      "Avoid, neutralize or mitigate (with a plan) a conflict before award (FAR 9.504(a)(2))"),
     ("waive-oci", "/tenders/{tender_id}/ocis/waivers", c.ResolveOci, "hca",
      "Waive a conflict in writing, as agency head's designee (FAR 9.503; resolution: waive)"),
+    # Contract vehicles: multiple-award IDIQ contracts and framework agreements (FAR 16.504-16.505; 2014/24 art. 33)
+    ("award-vehicle", "/tenders/{tender_id}/vehicle/award", c.AwardVehicle, "ssa",
+     "Award the vehicle to several offerors at once (a multiple award, FAR 16.504(c))"),
+    ("exercise-option", "/tenders/{tender_id}/vehicle/options", c.ExerciseOption, "buyer",
+     "Exercise the vehicle's next option, extending its ordering period (FAR 17.207)"),
+    ("place-order", "/tenders/{tender_id}/vehicle/orders", c.PlaceOrder, "buyer",
+     "Place an order under the vehicle: from a competition among its parties, or with a recorded exception"),
 ]
 COMMAND_ROUTES: tuple[CommandRoute, ...] = tuple(CommandRoute(*row) for row in _ROWS)
 
