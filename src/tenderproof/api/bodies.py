@@ -208,7 +208,7 @@ SHAPES: dict[str, Any] = {
     "manifest": list[ManifestEntry], "deponents": list[Deponent], "relief": list[Relief], "amount": Money,
     "decision": AccessDecision, "court": Court,
     "vehicle": VehicleTerms, "related": list[RelatedProcess],
-    "exception": Literal[tuple(FAIR_OPPORTUNITY_EXCEPTIONS)],  # type: ignore[misc]
+    "exception": Literal[tuple(FAIR_OPPORTUNITY_EXCEPTIONS)],
 }
 #: ... and by command, where a name means something else there.
 SHAPES_OF: dict[str, dict[str, Any]] = {
