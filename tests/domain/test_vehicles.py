@@ -302,3 +302,10 @@ def test_the_running_total_is_the_sum_of_placed_orders_and_never_passes_the_ceil
         assert Decimal(p["ordered_after"]) == total <= Decimal(terms()["ceiling"]["amount"])
     assert Decimal(v.state["vehicle"]["ordered"]) == total
     assert snapshot(replay(v.envelopes)) == snapshot(v.state)
+
+
+def test_nothing_is_ordered_under_a_cancelled_vehicle():
+    v, now = awarded_vehicle()
+    v.do(c.CancelTender(v.id, reason="Requirement withdrawn."), BUYER, now)
+    assert refused(v, exception_order(v.id, "o1", "100000"), now) == "cancelled"
+    assert refused(v, c.ExerciseOption(v.id, option_id="option-1"), now) == "cancelled"

@@ -71,6 +71,7 @@ def test_the_state_type_lists_the_core_and_every_collection():
     from tests.ocds import procurement
 
     tender = procurement.create(procurement.Ledger(), "T-VOCAB")
-    optional = {"vehicle", "order_under", "invited", "related"}  # NotRequired: only where the command gave them
+    # NotRequired: only where the command gave them (a vehicle, an order competition, lots)
+    optional = {"vehicle", "order_under", "invited", "related", "lots", "lot_award_limit", "lot_contracts"}
     assert optional < core
     assert tender.state is not None and set(tender.state) == whole - optional

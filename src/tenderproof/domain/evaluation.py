@@ -16,6 +16,8 @@ from .errors import Refused
 from .events import EventType
 from .guards import PANEL_ROLES, require_panel, require_role, require_status, unsuccessful_offerors
 from .integrity import match_events, matches, matches_at_opening, new_matches
+from .lots import all_awarded, all_contracted, check_lot, covers, current_award, factor_key
+from .lots import lot_ids as lot_ids_of
 from .model import (
     AWARDED,
     BUYER,
@@ -171,27 +173,36 @@ def rate(state: TenderState, cmd: c.RateProposal, actor: Actor, now: datetime) -
     require_panel(state, actor, EVALUATOR)
     require_status(state, EVALUATION)
     require_declared(state, actor)
-    evaluable_bid(state, cmd.bid_id)
+    lot = _lot_of_bid(state, cmd.bid_id, cmd.lot, "a rating")
     factor = _factor(state, cmd.factor_id)
     rating = _check_rating(state, factor, cmd.rating)
-    key = f"{cmd.bid_id}/{cmd.factor_id}/{actor.id}"
+    key = f"{cmd.bid_id}/{factor_key(cmd.factor_id, lot)}/{actor.id}"
     history = state["ratings"].get(key, [])
     if history and not cmd.reason.strip():
         raise Refused("reason-needed",
                       f"changing the rating of {cmd.bid_id} on {cmd.factor_id} needs a recorded reason")
     confidential = {"rating": rating, "strengths": cmd.strengths, "weaknesses": cmd.weaknesses,
                     "deficiencies": cmd.deficiencies, "risks": cmd.risks, "reason": cmd.reason}
-    return [Event(EventType.EVALUATION_RATED, {"evaluator": actor.id, "bid": cmd.bid_id, "factor": cmd.factor_id,
-                                               "revision": len(history) + 1}, confidential)]
+    payload = {"evaluator": actor.id, "bid": cmd.bid_id, "factor": cmd.factor_id, "revision": len(history) + 1}
+    return [Event(EventType.EVALUATION_RATED, payload | ({"lot": lot} if lot else {}), confidential)]
+
+
+def _lot_of_bid(state: TenderState, bid_id: str, lot: str | None, what: str) -> str | None:
+    """The lot an evaluation step is for: the tender's, and one the bid offers."""
+    bid = evaluable_bid(state, bid_id)
+    lot = check_lot(state, lot, what)
+    if not covers(bid, lot):
+        raise Refused("not-offered", f"bid {bid_id} is not an offer for lot {lot}")
+    return lot
 
 
 def consensus(state: TenderState, cmd: c.RecordConsensus, actor: Actor, now: datetime) -> list[Event]:
     require_panel(state, actor, BUYER)
     require_status(state, EVALUATION)
-    evaluable_bid(state, cmd.bid_id)
+    lot = _lot_of_bid(state, cmd.bid_id, cmd.lot, "a consensus rating")
     rating = _check_rating(state, _factor(state, cmd.factor_id), cmd.rating)
-    return [Event(EventType.EVALUATION_CONSENSUS, {"bid": cmd.bid_id, "factor": cmd.factor_id},
-                  {"rating": rating, "rationale": cmd.rationale})]
+    payload = {"bid": cmd.bid_id, "factor": cmd.factor_id} | ({"lot": lot} if lot else {})
+    return [Event(EventType.EVALUATION_CONSENSUS, payload, {"rating": rating, "rationale": cmd.rationale})]
 
 
 def competitive_range(state: TenderState, cmd: c.SetCompetitiveRange, actor: Actor, now: datetime) -> list[Event]:
@@ -211,12 +222,14 @@ def competitive_range(state: TenderState, cmd: c.SetCompetitiveRange, actor: Act
                   {"reasons": dict(cmd.excluded), "rationale": cmd.rationale})]
 
 
-def current_rating(state: TenderState, bid_id: str, factor: Factor) -> str | None:
-    """The consensus rating if recorded, else the evaluators' latest ratings combined."""
-    agreed = state["consensus"].get(f"{bid_id}/{factor['id']}")
+def current_rating(state: TenderState, bid_id: str, factor: Factor, lot: str | None = None) -> str | None:
+    """The consensus rating if recorded, else the evaluators' latest ratings combined (for `lot`,
+    in a tender divided into lots)."""
+    key = f"{bid_id}/{factor_key(factor['id'], lot)}"
+    agreed = state["consensus"].get(key)
     if agreed is not None:
         return agreed["rating"]
-    latest = [h[-1]["rating"] for k, h in state["ratings"].items() if k.startswith(f"{bid_id}/{factor['id']}/")]
+    latest = [h[-1]["rating"] for k, h in state["ratings"].items() if k.startswith(f"{key}/")]
     if not latest:
         return None
     if factor["kind"] == "price":
@@ -224,7 +237,7 @@ def current_rating(state: TenderState, bid_id: str, factor: Factor) -> str | Non
     return max(latest, key=factor["scale"].index)  # the most conservative adjectival rating
 
 
-def ranking(state: TenderState) -> list[str]:
+def ranking(state: TenderState, lot: str | None = None) -> list[str]:
     """The evaluators' ranking of the bids in the competitive range, best first.
 
     lowestPrice: by evaluated price. LPTA: acceptable bids (no factor rated at the bottom of its
@@ -233,21 +246,23 @@ def ranking(state: TenderState) -> list[str]:
     """
     pool = state["competitive_range"]["included"] if state["competitive_range"] else [
         b["id"] for b in state["bids"].values() if b["status"] == "opened" and b.get("readable")]
+    if lot is not None:  # the offers for this lot only
+        pool = [b for b in pool if covers(state["bids"][b], lot)]
     price_f = next(f for f in state["factors"] if f["kind"] == "price")
-    prices = {b: r for b in pool if (r := current_rating(state, b, price_f)) is not None}
+    prices = {b: r for b in pool if (r := current_rating(state, b, price_f, lot)) is not None}
     priced = list(prices)  # in the pool's order
     if state["criteria"] != "bestValueTradeoff":
         if state["criteria"] == "lowestPriceTechnicallyAcceptable":
             rated = [f for f in state["factors"] if f["kind"] == "rating"]
             priced = [b for b in priced
-                      if all(current_rating(state, b, f) not in (None, f["scale"][-1]) for f in rated)]
+                      if all(current_rating(state, b, f, lot) not in (None, f["scale"][-1]) for f in rated)]
         return sorted(priced, key=lambda b: (Decimal(prices[b]), b))
     low = min((Decimal(prices[b]) for b in priced), default=Decimal(0))
 
     def score(b: str) -> Decimal:
         total = Decimal(0)
         for f in state["factors"]:
-            r = current_rating(state, b, f)
+            r = current_rating(state, b, f, lot)
             if r is None:
                 continue
             if f["kind"] == "price":
@@ -264,19 +279,22 @@ def decide_award(state: TenderState, cmd: c.DecideAward, actor: Actor, now: date
     require_panel(state, actor, SSA)
     require_status(state, EVALUATION)
     require_declared(state, actor)
+    lot = _lot_of_bid(state, cmd.bid_id, cmd.lot, "an award")
     bid = evaluable_bid(state, cmd.bid_id)
     refuse_if_conflicted(state, bid)  # FAR 9.504(a)(2): organizational conflicts resolved before award
     cr = state["competitive_range"]
     if cr is not None and cmd.bid_id not in cr["included"]:
         raise Refused("outside-range", f"bid {cmd.bid_id} is not in the competitive range")
-    order = ranking(state)
+    if lot is not None:
+        _refuse_over_lot_limit(state, bid, lot)
+    order = ranking(state, lot)
     if not order:
         raise Refused("not-evaluated", "no bid has an evaluated price yet; the award needs a complete evaluation")
     departs = order[0] != cmd.bid_id
     if departs and not cmd.departure_reason.strip():
         raise Refused("departure-unexplained", f"the evaluators ranked {order[0]} first; selecting {cmd.bid_id} "
                       "needs a documented reason for departing from that ranking (FAR 15.308)")
-    refuse_if_stayed(state, "award", now)
+    refuse_if_stayed(state, "award", now, lot)
     if state["ruleset"] == "eu":
         standstill_end, standstill_basis = eu_remedies.award_standstill(state, cmd, now)
     elif cmd.standstill_exception:
@@ -285,18 +303,37 @@ def decide_award(state: TenderState, cmd: c.DecideAward, actor: Actor, now: date
     else:  # us-far: no standstill, the award is the contract
         rules = ruleset(state["ruleset"])
         standstill_end, standstill_basis = rules.standstill_end(now), rules.standstill_basis()
-    previous = state["awards"][-1] if state["awards"] else None
-    contract_stands = state["contract"] is not None and previous is not None and previous["bid"] == cmd.bid_id
+    previous = current_award(state, lot)
+    contracted = state["contract"] if lot is None else state.get("lot_contracts", {}).get(lot)
+    contract_stands = contracted is not None and previous is not None and previous["bid"] == cmd.bid_id
+    if lot is None:
+        status = COMPLETE if contract_stands else AWARDED
+    else:  # the tender is awarded once every lot with an offer is; each lot's contract then completes it
+        status = AWARDED if all_awarded(state, lot) else EVALUATION
     payload = {"id": f"{state['id']}-award-{len(state['awards']) + 1}", "bid": cmd.bid_id,
                "supplier": {"id": bid["bidder"], "name": bid["bidder_name"]}, "value": cmd.value,
                "rationale": cmd.rationale, "ranking": order, "departs_from_ranking": departs,
                "departure_reason": cmd.departure_reason or None,
                # A corrected decision that re-affirms the contracted supplier leaves the contract standing.
-               "status": COMPLETE if contract_stands else AWARDED,
+               "status": status,
                "supersedes": previous["id"] if previous else None,
                "standstill_end": iso(standstill_end) if standstill_end else None,
                "standstill_basis": standstill_basis, "notice_means": cmd.notice_means}
+    if lot is not None:
+        payload["lot"] = lot
     return [Event(EventType.AWARD_DECIDED, payload)]
+
+
+def _refuse_over_lot_limit(state: TenderState, bid: Bid, lot: str) -> None:
+    """2014/24/EU art. 46(2): the buyer may limit the lots one tenderer is awarded."""
+    limit = state.get("lot_award_limit")
+    if limit is None:
+        return
+    held = [x for x in lot_ids_of(state) if x != lot and (a := current_award(state, x)) is not None
+            and a["supplier"]["id"] == bid["bidder"]]
+    if len(held) >= limit:
+        raise Refused("lot-award-limit", f"{bid['bidder']} is already awarded {len(held)} lots ({', '.join(held)}); "
+                      f"the tender allows at most {limit} to one tenderer (Directive 2014/24/EU art. 46(2))")
 
 
 def debrief(state: TenderState, cmd: c.GiveDebriefing, actor: Actor, now: datetime) -> list[Event]:
@@ -309,14 +346,24 @@ def debrief(state: TenderState, cmd: c.GiveDebriefing, actor: Actor, now: dateti
 
 def sign_contract(state: TenderState, cmd: c.SignContract, actor: Actor, now: datetime) -> list[Event]:
     require_panel(state, actor, BUYER)
-    require_status(state, AWARDED)
-    award = state["awards"][-1]
+    lot = check_lot(state, cmd.lot, "a contract")
+    # A lot's contract may be signed while other lots are still in evaluation.
+    require_status(state, AWARDED) if lot is None else require_status(state, EVALUATION, AWARDED)
+    award = current_award(state, lot)
+    if award is None:
+        raise Refused("not-awarded", f"lot {lot} of tender {state['id']} has no award")
+    if lot is not None and lot in state.get("lot_contracts", {}):
+        raise Refused("exists", f"lot {lot} of tender {state['id']} is already contracted")
     # Only a regime with a standstill holds signature (EU: 89/665/EEC art. 2a(2)); in the US the
     # award is the contract and a protest suspends performance instead (31 U.S.C. 3553(d)(3)).
     if award["standstill_end"] is not None and now < (end := parse_time(award["standstill_end"])):
         raise Refused("standstill", f"the standstill runs until {iso(end)} ({award['standstill_basis']}); "
                       "the contract cannot be signed before then", logged=True)
-    refuse_if_stayed(state, "contract", now)
-    return [Event(EventType.CONTRACT_SIGNED, {"id": cmd.contract_id, "award": award["id"], "value": cmd.value,
-                                              "period_end": iso(cmd.period_end) if cmd.period_end else None,
-                                              "status": COMPLETE})]
+    refuse_if_stayed(state, "contract", now, lot)
+    payload: dict[str, Any] = {"id": cmd.contract_id, "award": award["id"], "value": cmd.value,
+                               "period_end": iso(cmd.period_end) if cmd.period_end else None, "status": COMPLETE}
+    if lot is not None:
+        payload["lot"] = lot
+        if not (state["status"] == AWARDED and all_contracted(state, lot)):
+            del payload["status"]  # complete once every lot is awarded and contracted
+    return [Event(EventType.CONTRACT_SIGNED, payload)]

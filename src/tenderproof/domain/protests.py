@@ -17,6 +17,7 @@ from . import eu_remedies, gao, task_orders
 from .errors import Refused
 from .events import EventType
 from .guards import require_panel, require_role
+from .lots import check_lot
 from .model import (
     AWARDED,
     BIDDER,
@@ -38,11 +39,15 @@ from .tender import JSONObject, Protest, Stay, TenderState
 BLOCKS = {"award": "no award", "contract": "no contract signature", "performance": "no start of performance"}
 
 
-def blocking(state: TenderState, action: str, now: datetime) -> list[Stay]:
-    """The stays in force at `now` that forbid `action` (award, contract or performance)."""
+def blocking(state: TenderState, action: str, now: datetime, lot: str | None = None) -> list[Stay]:
+    """The stays in force at `now` that forbid `action` (award, contract or performance), of the
+    tender or of `lot`: a stay from a protest of one lot holds that lot only."""
     out = []
     for st in state["stays"].values():
         if st["status"] != "in-force" or action not in st["blocks"]:
+            continue
+        protest = state["protests"].get(st["protest"]) if st["protest"] else None
+        if lot is not None and protest is not None and protest.get("lot") not in (None, lot):
             continue
         if st["until"] and now >= parse_time(st["until"]):
             continue
@@ -53,8 +58,8 @@ def blocking(state: TenderState, action: str, now: datetime) -> list[Stay]:
     return out
 
 
-def refuse_if_stayed(state: TenderState, action: str, now: datetime) -> None:
-    stays = blocking(state, action, now)
+def refuse_if_stayed(state: TenderState, action: str, now: datetime, lot: str | None = None) -> None:
+    stays = blocking(state, action, now, lot)
     if stays:
         st = stays[0]
         until = f" until {st['until']}" if st["until"] else ""
@@ -90,12 +95,15 @@ def file_protest(state: TenderState, cmd: c.FileProtest, actor: Actor, now: date
     else:
         gao.require_interested_party(state, actor)
     task_orders.refuse_if_order_bar(state, cmd, now)
+    lot = check_lot(state, cmd.lot, "a protest") if cmd.lot is not None else None  # none: the whole tender
     due, why, strict = _filing_deadline(state, cmd, actor, now)
     # "Before the closing time" is strict; "within 10 days" includes the last moment of the period.
     timely = due is None or (now < due if strict else now <= due)
     payload = {"id": cmd.protest_id, "forum": cmd.forum, "protester": actor.id, "grounds": cmd.grounds,
                "kind": "post-award" if state["awards"] else "pre-award", "timely": timely,
                "due": iso(due) if due else None, "timeliness_rule": why, "express": cmd.express}
+    if lot is not None:
+        payload["lot"] = lot
     return [Event(EventType.PROTEST_FILED, payload)]
 
 

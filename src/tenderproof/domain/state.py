@@ -14,13 +14,16 @@ from . import state_protests
 from .acts import OFFICIAL_ROLES, PARTICIPATION
 from .events import EventType
 from .litigation_state import APPLY as LITIGATION
+from .lots import factor_key
 from .model import DRAFT
 from .rows import COLLECTIONS, Rows, seq_key
 from .tender import (
     Award,
+    Bid,
     CoiMatchRow,
     CompetitiveRange,
     Consensus,
+    Contract,
     Document,
     Envelope,
     JSONObject,
@@ -130,9 +133,11 @@ def _answered(s: TenderState, p: JSONObject, conf: JSONObject, e: Envelope) -> N
 
 def _bid(s: TenderState, p: JSONObject, conf: JSONObject, e: Envelope) -> None:
     # Who bid is sealed to the tender's opening key; the opening names every bidder at once.
-    s["bids"].put(p["id"], {"id": p["id"], "seq": e["seq"], "status": "submitted", "date": e["time"],
-                            "sealed_sha256": p["sealed_sha256"], "sealed_size": p["sealed_size"],
-                            "withdrawal": p["withdrawal"]})
+    bid: Bid = {"id": p["id"], "seq": e["seq"], "status": "submitted", "date": e["time"],
+                "sealed_sha256": p["sealed_sha256"], "sealed_size": p["sealed_size"], "withdrawal": p["withdrawal"]}
+    if "lots" in p:
+        bid["lots"] = p["lots"]
+    s["bids"].put(p["id"], bid)
     s["bids_live"] += 1
 
 
@@ -172,14 +177,15 @@ def _opened(s: TenderState, p: JSONObject, conf: JSONObject, e: Envelope) -> Non
 
 
 def _rated(s: TenderState, p: JSONObject, conf: JSONObject, e: Envelope) -> None:
-    key = f"{p['bid']}/{p['factor']}/{p['evaluator']}"
+    key = f"{p['bid']}/{factor_key(p['factor'], p.get('lot'))}/{p['evaluator']}"
     # The confidential part is the rest of the revision (evaluation.rate): rating, strengths, … reason.
     revision = cast(RatingRevision, {"revision": p["revision"], "date": e["time"], **conf})
     s["ratings"].put(key, [*s["ratings"].get(key, []), revision])
 
 
 def _consensus(s: TenderState, p: JSONObject, conf: JSONObject, e: Envelope) -> None:
-    s["consensus"].put(f"{p['bid']}/{p['factor']}", cast(Consensus, {"date": e["time"], **conf}))  # rating, rationale
+    key = f"{p['bid']}/{factor_key(p['factor'], p.get('lot'))}"
+    s["consensus"].put(key, cast(Consensus, {"date": e["time"], **conf}))  # rating, rationale
 
 
 def _range(s: TenderState, p: JSONObject, conf: JSONObject, e: Envelope) -> None:
@@ -197,6 +203,8 @@ def _award(s: TenderState, p: JSONObject, conf: JSONObject, e: Envelope) -> None
         "standstill_end": p["standstill_end"], "standstill_basis": p["standstill_basis"]}
     if "notice_means" in p:  # logged since the EU's 10- and 15-day periods (89/665/EEC art. 2a(2), 2c)
         award["notice_means"] = p["notice_means"]
+    if "lot" in p:
+        award["lot"] = p["lot"]
     s["awards"] = [*s["awards"], award]
     periods = {k: v for k, v in s["periods"].items() if k != "standstill_end"}
     if p["standstill_end"]:  # none under us-far (no standstill in US law)
@@ -209,8 +217,12 @@ def _debriefed(s: TenderState, p: JSONObject, conf: JSONObject, e: Envelope) -> 
 
 
 def _contract(s: TenderState, p: JSONObject, conf: JSONObject, e: Envelope) -> None:
-    s["contract"] = {"id": p["id"], "date": e["time"], "award": p["award"], "value": p["value"],
-                     "period_end": p["period_end"]}
+    contract: Contract = {"id": p["id"], "date": e["time"], "award": p["award"], "value": p["value"],
+                          "period_end": p["period_end"]}
+    if "lot" in p:  # a lot's contract; the tender's own `contract` is for a tender not divided
+        s["lot_contracts"] = s.get("lot_contracts", {}) | {p["lot"]: contract | {"lot": p["lot"]}}
+    else:
+        s["contract"] = contract
 
 
 def _cancelled(s: TenderState, p: JSONObject, conf: JSONObject, e: Envelope) -> None:

@@ -13,18 +13,21 @@ from collections.abc import Callable
 
 from .events import EventType
 from .litigation_state import end_case
-from .tender import CorrectiveAction, Envelope, JSONObject, Stay, TenderState
+from .tender import CorrectiveAction, Envelope, JSONObject, Protest, Stay, TenderState
 
 Handler = Callable[[TenderState, JSONObject, JSONObject, Envelope], None]
 
 
 def _filed(s: TenderState, p: JSONObject, conf: JSONObject, e: Envelope) -> None:
-    s["protests"].put(p["id"], {
+    protest: Protest = {
         "id": p["id"], "forum": p["forum"], "protester": p["protester"], "grounds": p["grounds"], "kind": p["kind"],
         "timely": p["timely"], "due": p["due"], "timeliness_rule": p["timeliness_rule"], "express": p["express"],
         "filed": e["time"], "docketed": None, "report_due": None, "decision_due": None, "comments_due": None,
         "report": None, "comments": None, "outcome": None, "decided": None, "reasoning": None,
-        "recommended_action": None, "orders": []})
+        "recommended_action": None, "orders": []}
+    if "lot" in p:  # a protest of one lot: its stays hold that lot only
+        protest["lot"] = p["lot"]
+    s["protests"].put(p["id"], protest)
 
 
 def _add_stay(s: TenderState, stay: JSONObject, e: Envelope, protest: str | None) -> None:

@@ -90,6 +90,7 @@ class Award(TypedDict):
     standstill_end: str | None  # None where the law has no standstill (us-far)
     standstill_basis: str
     notice_means: NotRequired[str]  # how the decision was sent: "electronic" or "other"
+    lot: NotRequired[str]  # the lot awarded, in a tender divided into lots
 
 
 class Contract(TypedDict):
@@ -100,6 +101,7 @@ class Contract(TypedDict):
     period_end: str | None
     terminated: NotRequired[str]
     ineffective: NotRequired[str]  # when an EU review body declared it ineffective (89/665/EEC art. 2d)
+    lot: NotRequired[str]  # the lot it concludes, in a tender divided into lots
 
 
 class Cancellation(TypedDict):
@@ -140,6 +142,7 @@ class Bid(TypedDict):
     sealed_sha256: str
     sealed_size: int
     withdrawal: str  # SHA-256 of the bid's withdrawal key
+    lots: NotRequired[list[str]]  # the lots it covers, in a tender divided into lots
     bidder: NotRequired[str]
     bidder_name: NotRequired[str]
     replaced_by: NotRequired[str]
@@ -304,6 +307,7 @@ class Protest(TypedDict):
     recommended_action: str | None
     orders: list[CourtOrderEntry]
     set_aside: NotRequired[str | None]  # the award a court's judgment set aside
+    lot: NotRequired[str]  # the lot protested: its stays hold that lot only
 
 
 class VehicleOption(TypedDict):
@@ -359,6 +363,15 @@ class Order(TypedDict):
     posted: bool  # above the simplified acquisition threshold its justification is public (16.505(b)(2)(ii)(D))
 
 
+class Lot(TypedDict):
+    """A lot of a tender divided into lots (2014/24/EU art. 46; OCDS tender.lots)."""
+
+    id: str
+    title: str
+    description: NotRequired[str]
+    value: NotRequired[Money]
+
+
 class OrderUnder(TypedDict):
     """What a tender competing an order records of its vehicle."""
 
@@ -404,6 +417,9 @@ class TenderCore(TypedDict):
     order_under: NotRequired[OrderUnder]  # the vehicle this tender competes an order under
     invited: NotRequired[list[str]]  # who alone may bid (FAR 6.302, 16.505(b)(1))
     related: NotRequired[list[dict[str, str]]]  # {"id", "relationship", "title"?}: OCDS relatedProcesses
+    lots: NotRequired[list[Lot]]  # the lots it is divided into, each awarded on its own
+    lot_award_limit: NotRequired[int]  # the most lots one tenderer may be awarded (art. 46(2))
+    lot_contracts: NotRequired[dict[str, Contract]]  # lot -> its contract (`contract` stays None)
     events: int  # how many events are folded in: the seq of the last
     last_event: str | None
 

@@ -16,6 +16,7 @@ from .errors import Refused
 from .events import EventType
 from .guards import PANEL_ROLES, require_panel, require_role, require_status
 from .integrity import matches_for_new_bid
+from .lots import lot_ids
 from .model import (
     BIDDER,
     BUYER,
@@ -72,6 +73,10 @@ def create(state: TenderState | None, cmd: c.CreateTender, actor: Actor, now: da
         "documents": cmd.documents, "illustrative": list(cmd.illustrative),
     }
     # Present only when given, so every other tender's creation is logged as it always was.
+    if cmd.lots:
+        payload["lots"] = cmd.lots
+        if cmd.lot_award_limit is not None:
+            payload["lot_award_limit"] = cmd.lot_award_limit
     if cmd.vehicle is not None:
         payload["vehicle"] = vehicles.terms_payload(cmd.vehicle)
     if under is not None:
@@ -176,12 +181,20 @@ def submit_bid(state: TenderState, cmd: c.SubmitBid, actor: Actor, now: datetime
         raise Refused("not-invited", f"tender {state['id']} is open only to the firms it solicited", logged=True)
     if cmd.bid_id in state["bids"]:
         raise Refused("exists", f"bid {cmd.bid_id} already exists")
+    ids = lot_ids(state)
+    if ids and not cmd.lots:
+        raise Refused("lot-needed", f"tender {state['id']} is divided into lots ({', '.join(ids)}); a bid names the "
+                      "lots it covers")
+    if unknown := [x for x in cmd.lots if x not in ids]:
+        raise Refused("not-found", f"tender {state['id']} has no lot {', '.join(unknown)}")
     # Who bid is sealed to the opening key until the opening names every bidder at once. A later
     # bid by the same bidder replaces the earlier one: the opening resolves that, as it is the
     # first moment anyone can tell whose bids they are (FAR 15.208(e): a bid may be modified
     # before the deadline).
-    payload = {"id": cmd.bid_id, "sealed_sha256": cmd.sealed_sha256, "sealed_size": cmd.sealed_size,
-               "withdrawal": cmd.withdrawal}
+    payload: dict[str, Any] = {"id": cmd.bid_id, "sealed_sha256": cmd.sealed_sha256,
+                               "sealed_size": cmd.sealed_size, "withdrawal": cmd.withdrawal}
+    if cmd.lots:  # which lots are offered is public; by whom stays sealed until the opening
+        payload["lots"] = list(cmd.lots)
     sealed: dict[str, Any] = who_bid(actor, cmd.bidder_name)
     if found := matches_for_new_bid(state, actor.id, cmd.bidder_name):
         sealed["coi_matches"] = found

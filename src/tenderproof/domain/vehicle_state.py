@@ -32,6 +32,10 @@ def created(p: JSONObject) -> dict[str, Any]:
         core["invited"] = list(p["invited"])
     if p.get("related"):
         core["related"] = [dict(r) for r in p["related"]]
+    if p.get("lots"):  # a tender divided into lots (domain/lots.py)
+        core["lots"] = [dict(x) for x in p["lots"]]
+        if p.get("lot_award_limit") is not None:
+            core["lot_award_limit"] = p["lot_award_limit"]
     return core
 
 

@@ -17,7 +17,7 @@ from .errors import Refused
 from .evaluation import evaluable_bid, ranking, require_declared
 from .events import EventType
 from .guards import require_panel, require_status
-from .model import BUYER, COMPLETE, EVALUATION, Actor, Event, iso, parse_time
+from .model import BUYER, CANCELLED, COMPLETE, EVALUATION, Actor, Event, iso, parse_time
 from .oci import refuse_if_conflicted
 from .protests import refuse_if_stayed
 from .rulesets import ruleset
@@ -37,6 +37,9 @@ def _awarded(state: TenderState) -> Vehicle:
     v = _vehicle(state)
     if not v["parties"]:
         raise Refused("not-awarded", f"vehicle {state['id']} has no awardees yet")
+    if state["status"] == CANCELLED:  # a cancelled vehicle's contracts are terminated: nothing is ordered under it
+        raise Refused("cancelled", f"vehicle {state['id']} was cancelled"
+                      + (f" ({state['cancellation']['reason']})" if state["cancellation"] else ""), logged=True)
     return v
 
 

@@ -49,6 +49,7 @@ class RateProposal(Command):
     deficiencies: str = ""
     risks: str = ""
     reason: str = ""  # required when changing an earlier rating
+    lot: str | None = None  # in a tender divided into lots: the lot it is rated for
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,7 @@ class RecordConsensus(Command):
     factor_id: str
     rating: str
     rationale: str
+    lot: str | None = None
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -81,6 +83,7 @@ class DecideAward(Command):
     notice_means: str = "electronic"
     #: An art. 2b ground for no standstill (EU): no-prior-publication, sole-tenderer, framework-call-off.
     standstill_exception: str = ""
+    lot: str | None = None  # in a tender divided into lots: the lot awarded
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -105,6 +108,7 @@ class SignContract(Command):
     contract_id: str
     value: dict[str, str]
     period_end: datetime | None = None
+    lot: str | None = None  # in a tender divided into lots: the lot whose award it concludes
 
     def __post_init__(self) -> None:
         super().__post_init__()

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from ..model import DEFAULT_SCALE
-from .base import InvalidCommand, check_id, check_sha256, check_text, check_time
+from .base import InvalidCommand, check_id, check_sha256, check_text, check_time, money
 
 #: OCDS 1.1 itemClassificationScheme codelist (open, but a scheme outside it tells a reader
 #: nothing: the classification could not be looked up).
@@ -75,6 +75,29 @@ def buyer(value: Any) -> dict[str, str]:
     return out
 
 
+#: At most this many lots in one tender (far above any real division; ProZorro's largest run to hundreds).
+MAX_LOTS = 500
+
+
+def lots(value: Any) -> list[dict[str, Any]]:
+    """A tender's lots (2014/24/EU art. 46; the OCDS lots extension): each with an id and a title,
+    a description and an estimated value where given. Empty: the tender is not divided."""
+    out: list[dict[str, Any]] = []
+    for n, raw in enumerate(list_of(value, "lots", max_len=MAX_LOTS)):
+        lot = object_of(raw, f"lots[{n}]", {"id", "title"}, {"description", "value"})
+        entry: dict[str, Any] = {"id": check_id(lot["id"], "lot id"),
+                                 "title": check_text(lot["title"], "lot title", 500)}
+        if "description" in lot:
+            entry["description"] = check_text(lot["description"], "lot description", 5000, required=False)
+        if lot.get("value") is not None:
+            entry["value"] = money(lot["value"], f"lots[{n}].value")
+        out.append(entry)
+    unique([x["id"] for x in out], "lot")
+    if len(out) == 1:
+        raise InvalidCommand("a tender divided into lots has at least two; leave lots out for one")
+    return out
+
+
 def items(value: Any) -> list[dict[str, Any]]:
     """What is bought: each item with an id, a description, a classification from a known scheme
     and, optionally, a quantity (a non-negative number)."""
@@ -82,7 +105,7 @@ def items(value: Any) -> list[dict[str, Any]]:
         raise InvalidCommand("a tender needs at least one item")
     out: list[dict[str, Any]] = []
     for n, raw in enumerate(list_of(value, "items", min_len=1)):
-        i = object_of(raw, f"items[{n}]", {"id", "description", "classification"}, {"quantity"})
+        i = object_of(raw, f"items[{n}]", {"id", "description", "classification"}, {"quantity", "related_lot"})
         cl = object_of(i["classification"], f"items[{n}].classification", {"scheme", "id"})
         if cl["scheme"] not in ITEM_CLASSIFICATION_SCHEMES:
             raise InvalidCommand(f"items[{n}].classification.scheme {cl['scheme']!r} is not one of "
@@ -93,6 +116,8 @@ def items(value: Any) -> list[dict[str, Any]]:
             "classification": {"scheme": cl["scheme"], "id": check_text(cl["id"], "classification id", 100)}}
         if "quantity" in i:
             item["quantity"] = _number(i["quantity"], f"items[{n}].quantity")
+        if "related_lot" in i:  # checked against the tender's lots by CreateTender
+            item["related_lot"] = check_id(i["related_lot"], f"items[{n}].related_lot")
         out.append(item)
     unique([i["id"] for i in out], "item")
     return out

@@ -25,6 +25,7 @@ class FileProtest(Command):
     #: A task-order protest alleging the order increases the scope, period or maximum value of the
     #: vehicle: heard whatever the order's value (10 U.S.C. 3406(f)(1)(A); 41 U.S.C. 4106(f)(1)(A)).
     out_of_scope: bool = False
+    lot: str | None = None  # in a tender divided into lots: the lot protested (its stay holds that lot only)
 
     def __post_init__(self) -> None:
         super().__post_init__()

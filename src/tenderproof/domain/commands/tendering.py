@@ -46,6 +46,10 @@ class CreateTender(Command):
     #: Other processes this one follows on from or replaces: {"id", "relationship"} (OCDS
     #: relatedProcess codelist), shown beside the tender and published as relatedProcesses.
     related: list[dict[str, str]] = field(default_factory=list)
+    #: The lots the tender is divided into (2014/24/EU art. 46): each awarded on its own.
+    lots: list[dict[str, Any]] = field(default_factory=list)
+    #: The most lots one tenderer may be awarded (art. 46(2)); None: no limit.
+    lot_award_limit: int | None = None
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -81,6 +85,18 @@ class CreateTender(Command):
         fields.unique(invited, "invited bidder")
         object.__setattr__(self, "related", [_related(r, i) for i, r in
                                              enumerate(fields.list_of(self.related, "related", max_len=20))])
+        object.__setattr__(self, "lots", fields.lots(self.lots))
+        lot_ids = {x["id"] for x in self.lots}
+        for item in self.items:
+            if "related_lot" in item and item["related_lot"] not in lot_ids:
+                raise InvalidCommand(f"item {item['id']} names lot {item['related_lot']!r}, which the tender does not "
+                                     "have")
+        if lot_ids and any("related_lot" not in item for item in self.items):
+            raise InvalidCommand("in a tender divided into lots every item names its lot (related_lot)")
+        limit = self.lot_award_limit
+        if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int)
+                                  or not 1 <= limit < max(len(lot_ids), 2)):
+            raise InvalidCommand("lot_award_limit must be a whole number from 1 to one less than the number of lots")
 
 
 #: OCDS 1.1 relatedProcess codelist (closed): how this process relates to the other.
@@ -166,10 +182,14 @@ class SubmitBid(Command):
     sealed_sha256: str
     sealed_size: int
     withdrawal: str
+    #: The lots the sealed package covers, in a tender divided into lots (one bid may cover several).
+    lots: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         super().__post_init__()
         check_id(self.bid_id, "bid id")
+        fields.unique([check_id(x, "lot id") for x in fields.list_of(self.lots, "lots", max_len=fields.MAX_LOTS)],
+                      "lot")
         check_text(self.bidder_name, "bidder name", 300)
         check_sha256(self.sealed_sha256, "sealed bid digest")
         check_sha256(self.withdrawal, "withdrawal commitment")
