@@ -72,9 +72,10 @@ class Tender:
         self.ledger.entries.append((env, release))
         return release
 
-    def do(self, cmd: c.Command, actor: Actor, now: datetime) -> list[dict | None]:
+    def do(self, cmd: c.Command, actor: Actor, now: datetime, related: Tender | None = None) -> list[dict | None]:
+        """`related`: the other tender the command names (a vehicle, an order's competition), as the app loads it."""
         try:
-            events = decide(self.state, cmd, actor, now)
+            events = decide(self.state, cmd, actor, now, None if related is None else related.state)
         except Refused as r:
             if not r.logged:
                 raise
@@ -88,7 +89,9 @@ PUBLISHED = t(2)
 
 
 def create(ledger: Ledger, tid: str, *, tender_end: datetime = TENDER_END, criteria: str = "bestValueTradeoff",
-           hca: bool = False) -> Tender:
+           hca: bool = False, other: Tender | None = None, when: datetime | None = None, **extra: Any) -> Tender:
+    """A new tender; `extra`: further CreateTender fields (a vehicle's terms, order_under, related, …);
+    `other`: the tender the app loads with the command (the vehicle of an order's competition)."""
     tender = Tender(ledger, tid)
     panel = {"buyer": [BUYER.id], "evaluator": [e.id for e in EVALUATORS], "ssa": [SSA.id],
              "opening_official": [o.id for o in OPENERS], **({"hca": [HCA.id]} if hca else {})}
@@ -100,11 +103,12 @@ def create(ledger: Ledger, tid: str, *, tender_end: datetime = TENDER_END, crite
         factors=[{"id": "technical", "name": "Technical approach", "kind": "rating", "weight": 2},
                  {"id": "past", "name": "Past performance", "kind": "rating", "weight": 1},
                  {"id": "price", "name": "Total evaluated price", "kind": "price", "weight": 1}],
-        tender_end=tender_end, enquiry_end=t(10, 12),
+        tender_end=tender_end, enquiry_end=extra.pop("enquiry_end", t(10, 12)),
         panel=panel,
         opening_threshold=2, value={"amount": "10000000.00", "currency": "USD"},
         documents=[{"id": "rfp", "title": "Request for proposals", "sha256": digest("rfp v1"), "size": 1234}],
-    ), BUYER, t(1))
+        **extra,
+    ), BUYER, when or t(1), other)
     return tender
 
 
@@ -157,24 +161,25 @@ def full(ledger: Ledger) -> Tender:
     return tender
 
 
-def open_and_rate(tender: Tender, a: str, b: str) -> None:
-    """After the closing: declarations, two shares, the opening of acme's bid `a` and beta's `b`, ratings."""
+def open_and_rate(tender: Tender, a: str, b: str, month: int = 3) -> None:
+    """After the closing: declarations, two shares, the opening of acme's bid `a` and beta's `b`, ratings
+    (on the 26th and 27th of `month`)."""
     tid = tender.id
     for official in [*OPENERS[:2], *EVALUATORS, SSA]:
-        tender.do(c.DeclareInterests(tid, has_conflict=False, details="COI-7f3a none"), official, t(26))
+        tender.do(c.DeclareInterests(tid, has_conflict=False, details="COI-7f3a none"), official, t(26, month=month))
     for official in OPENERS[:2]:
-        tender.do(c.SubmitShare(tid), official, t(26, 10))
+        tender.do(c.SubmitShare(tid), official, t(26, 10, month))
     tender.do(c.RecordOpening(tid, results={
         a: {"bidder": "acme", "bidder_name": BIDDERS["acme"], "readable": True, "sha256": digest("plain a"), "size": 10},
         b: {"bidder": "beta", "bidder_name": BIDDERS["beta"], "readable": True, "sha256": digest("plain b"), "size": 11}}),
-              SYSTEM, t(26, 11))
+              SYSTEM, t(26, 11, month))
     ratings = {a: ("Outstanding", "Good", "9499999.25"), b: ("Good", "Acceptable", "9599999.75")}
     for ev in EVALUATORS:
         for bid_id, (tech, past, price) in ratings.items():
             for factor, rating in (("technical", tech), ("past", past), ("price", price)):
                 tender.do(c.RateProposal(tid, bid_id=bid_id, factor_id=factor, rating=rating,
                                          strengths="NARRATIVE-7f3a", weaknesses="WEAKNESS-7f3a", risks="RISK-7f3a"),
-                          ev, t(27))
+                          ev, t(27, month=month))
 
 
 def protested(ledger: Ledger) -> Tender:

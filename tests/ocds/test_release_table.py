@@ -16,6 +16,7 @@ from tenderproof.ocds.releases import RELEASES, NoRelease, Publishes
 from ..app.test_jedi import replay
 from . import procurement
 from .litigated import litigated
+from .vehicled import vehicled
 
 
 def test_every_event_type_has_an_entry() -> None:
@@ -54,7 +55,8 @@ def _publishing(types: set[str]) -> set[str]:
 
 def _procurements() -> list[dict]:
     ledger = procurement.Ledger()
-    for build in (procurement.full, procurement.cancelled, procurement.unsuccessful, procurement.protested, litigated):
+    for build in (procurement.full, procurement.cancelled, procurement.unsuccessful, procurement.protested, litigated,
+                  vehicled):
         build(ledger)
     return [env for env, _ in ledger.entries]
 

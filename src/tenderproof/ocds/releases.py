@@ -14,6 +14,9 @@ when the installation serves its documents over HTTP (the API's `GET /api/docume
 whose download re-checks that hash); and its `description` states the digest and the size, so
 the hash is readable whatever the URL. `format` is the media type when the command gave one.
 
+Contract vehicles (their awards, contracts, terms, orders and running totals) and every tender's
+relatedProcesses: `vehicles.py`.
+
 Single lot for now: items carry no `relatedLot`, and nothing here assumes a single award beyond
 what the domain itself decides, so lots can be added with the lots extension later.
 """
@@ -27,8 +30,10 @@ from typing import Any
 
 from tenderproof.domain.events import EventType
 
+from .packages import DEFAULT_OCID_PREFIX
 from .protests import protest_fields
-from .values import value
+from .values import ocid_for, value
+from .vehicles import related_processes, vehicle_awards, vehicle_contracts, vehicle_orders, vehicle_terms
 
 #: tenderproof tender.status -> OCDS 1.1 tenderStatus codelist (closed).
 #: "planned": "A contracting process is scheduled, but is not yet taking place" - a draft has
@@ -146,9 +151,13 @@ RELEASES: dict[EventType, Publishes | NoRelease] = {
     EventType.COMMAND_REFUSED: NoRelease("a refused command changes nothing but the record of its refusal"),
     EventType.ACCESS_GRANTED: NoRelease("who may act as an official is on the log; OCDS has no field for it"),
     EventType.ACCESS_REVOKED: NoRelease("who may act as an official is on the log; OCDS has no field for it"),
-    EventType.VEHICLE_AWARDED: _always("award", "contract"),  # an award and a contract per party
-    EventType.VEHICLE_OPTION_EXERCISED: _UPDATE,  # the ordering period
-    EventType.ORDER_PLACED: _UPDATE,  # the vehicle's orders and running total
+    # An award and a contract per party (ocds.vehicles), in force at once: the multiple award is the contract.
+    EventType.VEHICLE_AWARDED: _always("award", "contract"),
+    # The ordering period in tender.vehicle, and an amendment of every party's contract (FAR 17.207:
+    # an option is exercised by a modification of the contract, FAR 43.103(b)).
+    EventType.VEHICLE_OPTION_EXERCISED: Publishes(("tenderUpdate", "contractAmendment")),
+    # vehicleOrders and vehicleTotals: placed under the contracts, after the tender is complete.
+    EventType.ORDER_PLACED: Publishes(("contractUpdate",)),
 }
 
 
@@ -157,26 +166,25 @@ def tender_status(status: str) -> str:
     return TENDER_STATUS.get(status) or ("active" if status.startswith("active.") else TENDER_STATUS[status])
 
 
-def ocid_for(ocid_prefix: str, tender_id: str) -> str:
-    return f"{ocid_prefix}{tender_id}"
-
-
 def release_for(state_before: Mapping[str, Any] | None, state_after: Mapping[str, Any], envelope: Mapping[str, Any],
                 *, ocid_prefix: str, index: int, document_base_url: str | None = None) -> dict | None:
     """The OCDS release published by applying `envelope` (ledger `index`), or None if nothing public changed."""
     publishes = RELEASES[EventType(envelope["type"])]
     if isinstance(publishes, NoRelease):
         return None
-    after = public_view(state_after, document_base_url=document_base_url)
-    if state_before is not None and public_view(state_before, document_base_url=document_base_url) == after:
+    after = public_view(state_after, document_base_url=document_base_url, ocid_prefix=ocid_prefix)
+    if state_before is not None and public_view(state_before, document_base_url=document_base_url,
+                                                 ocid_prefix=ocid_prefix) == after:
         return None
     ocid = ocid_for(ocid_prefix, state_after["id"])
     return {"ocid": ocid, "id": f"{ocid}-{index}", "date": envelope["time"], "tag": publishes.tags_after(state_before),
             "initiationType": "tender", "language": "en", **after}
 
 
-def public_view(s: Mapping[str, Any], *, document_base_url: str | None = None) -> dict[str, Any]:
-    """The public OCDS content of a tender state (everything in a release but its metadata)."""
+def public_view(s: Mapping[str, Any], *, document_base_url: str | None = None,
+                ocid_prefix: str = DEFAULT_OCID_PREFIX) -> dict[str, Any]:
+    """The public OCDS content of a tender state (everything in a release but its metadata);
+    `ocid_prefix` makes the ocids of the processes it names (relatedProcesses, competitions)."""
     buyer = {"id": s["buyer"]["id"], "name": s["buyer"]["name"]}
     parties: dict[str, dict[str, Any]] = {buyer["id"]: {**buyer, "roles": ["buyer", "procuringEntity"]}}
     opened = s.get("opened") is not None
@@ -191,7 +199,7 @@ def public_view(s: Mapping[str, Any], *, document_base_url: str | None = None) -
         out["bids"] = {"details": _bid_details(s)}
     elif s["status"] == "unsuccessful":
         out["tender"]["numberOfTenderers"] = 0  # closing found no live bid: nothing sealed is revealed
-    awards = _awards(s)
+    awards = _awards(s) + vehicle_awards(s)
     for a in awards:
         for sup in a["suppliers"]:
             parties.setdefault(sup["id"], {**sup, "roles": []})["roles"].append("supplier")
@@ -200,8 +208,13 @@ def public_view(s: Mapping[str, Any], *, document_base_url: str | None = None) -
     out["parties"] = list(parties.values())
     if awards:
         out["awards"] = awards
-    if s.get("contract"):
-        out["contracts"] = [_contract(s["contract"])]
+    contracts = ([_contract(s["contract"])] if s.get("contract") else []) + vehicle_contracts(s)
+    if contracts:
+        out["contracts"] = contracts
+    out |= vehicle_orders(s, ocid_prefix)
+    related = related_processes(s, ocid_prefix)
+    if related:
+        out["relatedProcesses"] = related
     return out
 
 
@@ -238,6 +251,7 @@ def _tender(s: Mapping[str, Any], buyer: dict, document_base_url: str | None) ->
     if docs:
         t["documents"] = docs
     t |= protest_fields(s)
+    t |= vehicle_terms(s)
     if s["amendments"]:
         t["amendments"] = [{"id": a["id"], "date": a["date"], "rationale": a["rationale"],
                             "description": "Changed: " + ", ".join(_CHANGED.get(k, k) for k in a["changes"])}
@@ -297,7 +311,8 @@ def _tenderers(s: Mapping[str, Any]) -> list[dict[str, str]]:
 
 def _bid_details(s: Mapping[str, Any]) -> list[dict[str, Any]]:
     """`bids.details` (tenderproof_bids): opened bids with their tenderers; withdrawn ones without identity."""
-    cr, awarded = s.get("competitive_range"), bool(s["awards"])
+    cr = s.get("competitive_range")
+    awarded = bool(s["awards"]) or bool((s.get("vehicle") or {}).get("parties"))
     out = []
     for b in sorted(s["bids"].values(), key=lambda b: (b["date"], b["id"])):
         d: dict[str, Any] = {"id": b["id"], "date": b["date"]}

@@ -17,6 +17,11 @@ def value(v: Mapping[str, Any]) -> dict[str, Any]:
     return {"amount": amount(v["amount"]), "currency": v["currency"]}
 
 
+def ocid_for(ocid_prefix: str, tender_id: str) -> str:
+    """The ocid of a tender's contracting process under a publication's prefix."""
+    return f"{ocid_prefix}{tender_id}"
+
+
 def present(pairs: Mapping[str, Any]) -> dict[str, Any]:
     """The members that hold something (None, "" and [] are omitted; False is a value)."""
     return {k: v for k, v in pairs.items() if v is not None and v != "" and v != []}
