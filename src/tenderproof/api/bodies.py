@@ -99,6 +99,15 @@ class Item(BaseModel):
     description: str = Field(description="What is bought")
     classification: Classification = Field(description="Its code in a known scheme")
     quantity: int | float = absent("How many (a non-negative number); leave out if not counted")
+    related_lot: str = absent("In a tender divided into lots: the lot the item belongs to (required there)")
+
+
+class LotTerms(BaseModel):
+    model_config = _config({"id": "L1", "title": "Compute", "value": {"amount": "600000.00", "currency": "USD"}})
+    id: str = Field(description=f"The lot's id: {ID}")
+    title: str = Field(description="Its title")
+    description: str = absent("What it covers")
+    value: Money | None = absent("Its estimated value")
 
 
 class Factor(BaseModel):
@@ -207,7 +216,7 @@ SHAPES: dict[str, Any] = {
     "ruleset": Ruleset, "forum": Forum, "outcome": Outcome, "order": Order,
     "manifest": list[ManifestEntry], "deponents": list[Deponent], "relief": list[Relief], "amount": Money,
     "decision": AccessDecision, "court": Court,
-    "vehicle": VehicleTerms, "related": list[RelatedProcess],
+    "vehicle": VehicleTerms, "related": list[RelatedProcess], "lots": list[LotTerms],
     "exception": Literal[tuple(FAIR_OPPORTUNITY_EXCEPTIONS)],
 }
 #: ... and by command, where a name means something else there.
@@ -281,6 +290,9 @@ DESCRIPTIONS = {
     "order_under": "The vehicle this tender competes an order under: its parties are the invited bidders",
     "invited": "Who alone may bid, by person id (a limited competition, FAR 6.302)",
     "related": "Processes this one follows on from: [{id, relationship (OCDS relatedProcess code), title?}]",
+    "lots": "The lots the tender is divided into (2014/24/EU art. 46), each awarded on its own; every item then "
+    "names its lot", "lot_award_limit": "The most lots one tenderer may be awarded (art. 46(2))",
+    "lot": "In a tender divided into lots: the lot this is for",
     "bids": "The awarded bids, by id", "option_id": "The option's id, as the vehicle's terms name it",
     "competition": "The tender that competed the order among the vehicle's parties; its award gives the party "
     "and value", "exception": "Without competition: the fair-opportunity exception (FAR 16.505(b)(2)(i)): "
