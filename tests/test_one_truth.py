@@ -219,6 +219,8 @@ def test_no_stay_outlives_the_decision_that_ends_it(surfaces):
     after the 2021-07-09 dismissal. Whatever the state says is in force, and only that, the page
     says is in force."""
     jedi = "HQ0034-18-R-0077"
+    if jedi not in surfaces.tenders:
+        pytest.skip(f"{jedi} is not in this world (a scenario replayed alone: jwcc)")
     v = api_view(surfaces, jedi)
     in_force = [s["id"] for s in v["stays"] if s["status"] == "in-force"]
     shown = [s[0] for s in page_facts(surfaces.client.get(f"/tenders/{jedi}").text)["stays"] if s[1] == "in-force"]

@@ -178,7 +178,8 @@ def submit_bid(state: TenderState, cmd: c.SubmitBid, actor: Actor, now: datetime
     if "invited" in state and actor.id not in state["invited"]:
         # Only the firms solicited may offer: a vehicle's parties for its orders (FAR 16.505(b)(1);
         # 2014/24/EU art. 33(5)), the named sources of a limited competition (FAR 6.302).
-        raise Refused("not-invited", f"tender {state['id']} is open only to the firms it solicited", logged=True)
+        raise Refused("not-invited", f"tender {state['id']} is open only to the firms it solicited (FAR 6.302, "
+                      "16.505(b)(1); 2014/24/EU art. 33(5))", logged=True)
     if cmd.bid_id in state["bids"]:
         raise Refused("exists", f"bid {cmd.bid_id} already exists")
     ids = lot_ids(state)

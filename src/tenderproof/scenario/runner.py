@@ -189,6 +189,8 @@ class Runner:
         tid = step.get("tender", a.pop("tender", None)) or scenario.steps[0]["args"]["tender_id"]
         do = step["do"]
         if do == "create":
+            if isinstance(a.get("vehicle"), dict):
+                a["vehicle"] = _vehicle_times(a["vehicle"])
             return len(self.p.execute(c.CreateTender(**_times(c.CreateTender, a)), actor))
         if do == "publish":
             return len(bidding.publish(self.p, tid, actor))
@@ -297,10 +299,15 @@ COMMANDS: dict[str, type[c.Command]] = {
     "family": c.RegisterFamily,
     "oci": c.IdentifyOci,
     "resolve_oci": c.ResolveOci,
+    "award_vehicle": c.AwardVehicle,
+    "exercise_option": c.ExerciseOption,
+    "place_order": c.PlaceOrder,
 }
 #: The actions the runner performs itself, as each party would on its own machine, with their arguments.
 SPECIAL: dict[str, str] = {
-    "create": "CreateTender: every field of the command (`tender_end`, `enquiry_end` as times)",
+    "create": "CreateTender: every field of the command (`tender_end`, `enquiry_end` as times); a vehicle's "
+              "terms in `vehicle` (`ordering_end` and each option's `period_end` as times), an order's "
+              "competition in `order_under` (the vehicle's id), `invited`, `related`",
     "publish": "(none): the runner makes the opening key from the opening officials' public keys",
     "bid": "`bid_id`; `files` (optional: file name = text; the runner packs and seals them as the bidder)",
     "share": "(none): the opening official decrypts their own key share; the k-th share opens the bids",
@@ -349,6 +356,20 @@ def _times(command: type[c.Command], a: dict[str, Any]) -> dict[str, Any]:
         if isinstance(a[key], str):
             a[key] = parse_time(a[key])
     return a
+
+
+def _vehicle_times(terms: dict[str, Any]) -> dict[str, Any]:
+    """A vehicle's terms with their times read: the ordering period's end and each option's."""
+    def when(value: Any) -> Any:
+        return parse_time(value) if isinstance(value, str) else value
+
+    out = dict(terms)
+    if "ordering_end" in out:
+        out["ordering_end"] = when(out["ordering_end"])
+    if isinstance(out.get("options"), list):
+        out["options"] = [o | {"period_end": when(o["period_end"])} if isinstance(o, dict) and "period_end" in o
+                          else o for o in out["options"]]
+    return out
 
 
 #: The events whose confidential parts `disclose_evaluation` discloses.
