@@ -26,7 +26,7 @@ ocds_app = typer.Typer(help="Open Contracting Data Standard output.", no_args_is
 
 @scenario_app.command("run")
 def scenario_run(
-    name: Annotated[str, typer.Argument(help="A built-in scenario (jedi) or a .toml file")],
+    name: Annotated[str, typer.Argument(help="A built-in scenario (jedi, jwcc) or a .toml file")],
     data_dir: DataDir = None,
     db: Db = None,
     until: Annotated[str | None, typer.Option(help="Replay only up to this date (YYYY-MM-DD or a time)")] = None,
