@@ -5,7 +5,7 @@ part of the record), and a summary. `Reading` is the bundle as the checks see it
 members by path, and what earlier checks made of them (the manifest once its shape is right, the
 checkpoint once it parses, the event envelopes once they are JSON objects), so each later check
 works from what the earlier ones accepted. The checks themselves are in `verify_manifest`,
-`verify_events` and `verify_content`; `verify` runs them in order.
+`verify_events`, `verify_content`, `verify_litigation` and `verify_vehicle`; `verify` runs them in order.
 """
 
 from __future__ import annotations
@@ -75,6 +75,7 @@ class Reading:
     checkpoint: Checkpoint | None = None  # set once it parses (verified or not)
     note: str | None = None  # the checkpoint's signed note, as in the bundle
     envs: dict[int, dict[str, Any]] = field(default_factory=dict)  # event envelopes by seq
+    indexes: dict[int, int] = field(default_factory=dict)  # ledger index by seq, of the events proven
 
     def of_kind(self, kind: str) -> dict[Any, bytes]:
         """The members of one kind (event, proof, document, confidential), by seq or digest."""

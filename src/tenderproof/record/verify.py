@@ -18,7 +18,9 @@ Limit: a bundle cut short at the end (the latest events dropped and the manifest
 looks complete offline; compare its last event with the live log's timeline.
 
 This module reads the zip and runs the checks in order: the manifest and its file list
-(`verify_manifest`), the checkpoint and the events it proves (`verify_events`), then the content
+(`verify_manifest`), the checkpoint and the events it proves (`verify_events`), what the events
+themselves must bear out (`verify_litigation`: administrative-record filings; `verify_vehicle`: a
+vehicle's orders within its ceiling, to its parties, in its ordering period), then the content
 resting on those events (`verify_content`). The report is `reading.Report`.
 """
 
@@ -37,6 +39,7 @@ from .verify_content import check_confidential, check_documents
 from .verify_events import check_checkpoint, check_events
 from .verify_litigation import check_record_filings
 from .verify_manifest import check_files, check_manifest
+from .verify_vehicle import check_vehicle
 
 __all__ = ["MAX_BUNDLE_BYTES", "MAX_MEMBER_BYTES", "Line", "Report", "verify_record"]
 
@@ -62,6 +65,7 @@ def verify_record(data: bytes, *, policy: Policy | None = None, vkey: str | None
     check_checkpoint(b, policy, vkey)
     check_events(b)
     check_record_filings(b)
+    check_vehicle(b)
     check_confidential(b)
     check_documents(b)
     return b.report

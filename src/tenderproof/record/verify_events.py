@@ -158,6 +158,7 @@ def check_events(b: Reading) -> None:
                          f"the event or its proof was changed ({e})")
             continue
         index[seq] = proof.index
+    b.indexes.update(index)
     top = max(events)
     for lo, hi in _gaps(sorted(events)):
         what = f"event seq {lo} is" if lo == hi else f"events seq {lo}-{hi} are"
