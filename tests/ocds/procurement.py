@@ -98,8 +98,8 @@ def create(ledger: Ledger, tid: str, *, tender_end: datetime = TENDER_END, crite
     tender.do(c.CreateTender(
         tid, title=f"Enterprise cloud capability ({tid})", description="Commercial cloud services, all classification levels.",
         buyer={"id": BUYER.id, "name": "Contracting Office 1"}, method="open", criteria=criteria,
-        items=[{"id": "1", "description": "Cloud infrastructure and platform services",
-                "classification": {"scheme": "UNSPSC", "id": "81112003"}, "quantity": 1}],
+        items=extra.pop("items", [{"id": "1", "description": "Cloud infrastructure and platform services",
+                                   "classification": {"scheme": "UNSPSC", "id": "81112003"}, "quantity": 1}]),
         factors=[{"id": "technical", "name": "Technical approach", "kind": "rating", "weight": 2},
                  {"id": "past", "name": "Past performance", "kind": "rating", "weight": 1},
                  {"id": "price", "name": "Total evaluated price", "kind": "price", "weight": 1}],

@@ -17,7 +17,7 @@ from typing import Any
 
 #: The extensions every package declares, in the order they patch the schema.
 EXTENSIONS: tuple[str, ...] = ("tenderproof_bids", "tenderproof_protests", "tenderproof_illustrative",
-                               "tenderproof_vehicles")
+                               "tenderproof_vehicles", "tenderproof_lots")
 #: The files an extension consists of (what the server serves, and nothing else).
 FILES: tuple[str, ...] = ("extension.json", "release-schema.json", "README.md")
 #: Where the API serves them, under the installation's public URL.

@@ -30,6 +30,7 @@ from typing import Any
 
 from tenderproof.domain.events import EventType
 
+from .lots import contract_of, is_latest, lot_contracts, lots
 from .packages import DEFAULT_OCID_PREFIX
 from .protests import protest_fields
 from .values import ocid_for, value
@@ -208,7 +209,8 @@ def public_view(s: Mapping[str, Any], *, document_base_url: str | None = None,
     out["parties"] = list(parties.values())
     if awards:
         out["awards"] = awards
-    contracts = ([_contract(s["contract"])] if s.get("contract") else []) + vehicle_contracts(s)
+    contracts = ([_contract(s["contract"])] if s.get("contract") else []) + [_contract(dict(c)) for c in
+                                                                             lot_contracts(s)] + vehicle_contracts(s)
     if contracts:
         out["contracts"] = contracts
     out |= vehicle_orders(s, ocid_prefix)
@@ -252,6 +254,7 @@ def _tender(s: Mapping[str, Any], buyer: dict, document_base_url: str | None) ->
         t["documents"] = docs
     t |= protest_fields(s)
     t |= vehicle_terms(s)
+    t |= lots(s)
     if s["amendments"]:
         t["amendments"] = [{"id": a["id"], "date": a["date"], "rationale": a["rationale"],
                             "description": "Changed: " + ", ".join(_CHANGED.get(k, k) for k in a["changes"])}
@@ -269,6 +272,8 @@ def _item(i: dict) -> dict[str, Any]:
     item: dict[str, Any] = {"id": i["id"], "description": i["description"], "classification": classification}
     if "quantity" in i:
         item["quantity"] = i["quantity"]
+    if "related_lot" in i:
+        item["relatedLot"] = i["related_lot"]
     return item
 
 
@@ -316,6 +321,8 @@ def _bid_details(s: Mapping[str, Any]) -> list[dict[str, Any]]:
     out = []
     for b in sorted(s["bids"].values(), key=lambda b: (b["date"], b["id"])):
         d: dict[str, Any] = {"id": b["id"], "date": b["date"]}
+        if b.get("lots"):  # tenderproof_lots: the lots it covers
+            d["relatedLots"] = list(b["lots"])
         if b["status"] == "opened":
             if not b.get("readable"):
                 d["status"] = "disqualified"
@@ -345,11 +352,10 @@ def _awards(s: Mapping[str, Any]) -> list[dict[str, Any]]:
     re-affirmed decision leaves the contract standing), is "active"; the latest one before
     that is "pending" (the standstill, or the stay, before the contract)."""
     superseded = {a["supersedes"]: a["id"] for a in s["awards"] if a.get("supersedes")}
-    contract = s.get("contract") or {}
     ended = s["status"] in ("cancelled", "unsuccessful")
     out = []
     for n, a in enumerate(s["awards"]):
-        latest = n == len(s["awards"]) - 1
+        latest, contract = is_latest(s, n), contract_of(s, a)  # of the tender, or of the award's lot
         description = a["rationale"]
         if a.get("departure_reason"):
             description += f"\nDeparture from the evaluators' ranking: {a['departure_reason']}"
@@ -358,13 +364,17 @@ def _awards(s: Mapping[str, Any]) -> list[dict[str, Any]]:
             description += f"\nSuperseded by award {superseded[a['id']]}."
         elif ended:
             status = "cancelled"  # the tender was cancelled (or found unsuccessful) after this award
-        elif a["id"] == contract.get("award") or (latest and contract and s["status"] == "complete"):
+        elif a["id"] == contract.get("award") or (latest and contract and (s["status"] == "complete" or "lot" in a)):
             status = "active"  # "This award has been made, and is currently in force."
         else:
             status = "pending"  # "proposed, but not yet in force ... due to a cooling off period" (standstill)
-        out.append({"id": a["id"], "title": f"Award of tender {s['id']}", "description": description,
-                    "status": status, "date": a["date"], "value": value(a["value"]),
-                    "suppliers": [{"id": a["supplier"]["id"], "name": a["supplier"]["name"]}]})
+        award = {"id": a["id"], "title": f"Award of tender {s['id']}", "description": description,
+                 "status": status, "date": a["date"], "value": value(a["value"]),
+                 "suppliers": [{"id": a["supplier"]["id"], "name": a["supplier"]["name"]}]}
+        if "lot" in a:
+            award["title"] = f"Award of lot {a['lot']} of tender {s['id']}"
+            award["relatedLots"] = [a["lot"]]
+        out.append(award)
     return out
 
 
