@@ -66,4 +66,42 @@ def public_view(state: dict[str, Any]) -> dict[str, Any]:
     view["families"] = sorted(s["families"].values(), key=lambda f: f["date"])  # public: who owns whom
     # Ratings and narratives appear only as disclosed, in the `confidential.disclosed` events of
     # the public log (each with its salt, checkable against its commitment).
+    view.update(vehicle_parts(s))
     return view
+
+
+#: What of a vehicle's terms and running totals is public: the terms are the solicitation's, the
+#: parties the award's, the totals re-added from the orders' events (FAR 16.505(a)(11); 2014/24/EU
+#: art. 33; OCDS relatedProcesses). Named field by field, so that a field the domain adds later is
+#: not published before someone decides it may be.
+VEHICLE_FIELDS = ("kind", "awardees", "ceiling", "ceiling_scope", "minimum", "ordering_end", "agency", "call_off",
+                  "awarded", "standstill_end", "ordered", "party_totals", "orders")
+ORDER_FIELDS = ("id", "date", "seq", "party", "value", "basis", "competition", "exception", "description",
+                "ordered_before", "ordered_after", "party_after", "posted")
+
+
+def vehicle_parts(s: dict[str, Any]) -> dict[str, Any]:
+    """A vehicle's terms, parties and running totals; an order competition's vehicle and invited
+    parties; the related processes. Present only on the tenders that have them, as in the state."""
+    out: dict[str, Any] = {}
+    if (v := s.get("vehicle")) is not None:
+        out["vehicle"] = {k: v[k] for k in VEHICLE_FIELDS if k in v} | {
+            "options": [{k: o[k] for k in ("id", "period_end", "exercised")} for o in v["options"]],
+            "parties": [{k: x[k] for k in ("id", "name", "bid", "award")} for x in v["parties"]],
+        }
+    if (u := s.get("order_under")) is not None:
+        out["order_under"] = {k: u[k] for k in ("vehicle", "kind", "agency")}
+    if s.get("invited"):
+        out["invited"] = list(s["invited"])
+    if s.get("related"):
+        out["related"] = [{k: r[k] for k in ("id", "relationship", "title") if k in r} for r in s["related"]]
+    return out
+
+
+def public_order(order: dict[str, Any]) -> dict[str, Any]:
+    """An order as anyone may see it. An exception's justification is public only when posted
+    (above the simplified acquisition threshold, FAR 16.505(b)(2)(ii)(D)); the state holds none
+    otherwise, and this does not rely on it."""
+    out = {k: order[k] for k in ORDER_FIELDS}
+    out["justification"] = order["justification"] if order["posted"] or order["exception"] is None else None
+    return out

@@ -82,7 +82,10 @@ def create(state: TenderState | None, cmd: c.CreateTender, actor: Actor, now: da
     if under is not None:
         payload["invited"] = under.pop("invited")
         payload["order_under"] = under
-        payload["related"] = [{"id": under["vehicle"], "relationship": "framework"}, *cmd.related]
+        framework = {"id": under["vehicle"], "relationship": "framework"}
+        # Once, if the command names it too (OCDS relatedProcesses lists each process once).
+        payload["related"] = [framework, *(r for r in cmd.related if {k: r[k] for k in ("id", "relationship")}
+                                           != framework)]
     else:
         if cmd.invited:
             payload["invited"] = list(cmd.invited)

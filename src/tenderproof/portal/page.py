@@ -39,3 +39,7 @@ class TenderPage:
     disclosed_content: dict[str, dict[str, Any]] = field(default_factory=dict)  # commitment -> disclosed record
     flags: list[Any] = field(default_factory=list)  # its red flags (`portal.flags.Flag`), set by the route
     bundle: dict[str, str] = field(default_factory=dict)  # where its public record bundle is, how to verify it
+    vehicle: dict[str, Any] | None = None  # the contract vehicle it awards, one page of orders (`portal.vehicle`)
+    order_under: dict[str, Any] | None = None  # the vehicle it competes an order under
+    related: list[dict[str, Any]] = field(default_factory=list)  # its related processes, linked
+    orders_left_out: int = 0  # order events not in `events`: the orders section lists them

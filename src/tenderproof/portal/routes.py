@@ -16,6 +16,7 @@ from tenderproof.app.service import Procurement
 
 from . import flags, labels, views
 from .summaries import actor_text, summarize
+from .vehicle import orders_cursor
 from .web import MAX_QUERY, ProcurementDep, html, ledger_index, not_found
 
 router = APIRouter()
@@ -60,8 +61,12 @@ def home(request: Request, p: ProcurementDep, after: str = "", before: str = "")
 
 
 @router.get("/tenders/{tender_id}", response_class=HTMLResponse, name="portal_tender")
-def tender(request: Request, tender_id: str, p: ProcurementDep) -> HTMLResponse:
-    page = views.tender_page(p, tender_id) if len(tender_id) <= 100 else None
+def tender(request: Request, tender_id: str, p: ProcurementDep, orders_before: str = "",
+           orders_after: str = "") -> HTMLResponse:
+    # A vehicle's orders page by their events' sequence numbers; a cursor that does not parse
+    # gives the latest orders.
+    page = views.tender_page(p, tender_id, orders_cursor(orders_before),
+                             orders_cursor(orders_after)) if len(tender_id) <= 100 else None
     if page is None:
         return not_found(request, "No such tender",
                          f"There is no tender with the identifier “{tender_id[:100]}” in this log. "

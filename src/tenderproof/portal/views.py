@@ -24,6 +24,7 @@ from .page import EventRow, TenderPage
 from .record import EVALUATION_TYPES, deadline_history, disclosed_records, dispute_record, sealed_evaluation_count
 from .summaries import actor_text, summarize
 from .timeline import timeline_svg
+from .vehicle import PAGED_EVENTS, order_under_section, related_section, vehicle_section
 
 
 def bidder_display(v: dict[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
@@ -58,6 +59,10 @@ def phase_of(v: dict[str, Any]) -> str:
         if not periods.get("standstill_end"):  # us-far: no standstill, the award is the contract
             return "Awarded: the contract is not yet signed."
         return f"Awarded: the standstill (no contract signature) runs until {when(periods.get('standstill_end'))}."
+    if s == "complete" and (v.get("vehicle") or {}).get("parties"):
+        n = len(v["vehicle"]["parties"])
+        return (f"Awarded to {n} {'party' if n == 1 else 'parties'}: a contract vehicle, under which orders are "
+                f"placed until {when(v['vehicle']['ordering_end'])} (as its exercised options extend it).")
     if s == "complete":
         return "Complete: the contract has been signed."
     if s == "cancelled":
@@ -73,11 +78,14 @@ def event_rows(events: list[Logged], bid_names: dict[str, str], bidder_names: di
                      summarize(e.envelope, bid_names, bidder_names)) for e in events]
 
 
-def tender_page(p: Procurement, tender_id: str) -> TenderPage | None:
+def tender_page(p: Procurement, tender_id: str, orders_before: int | None = None,
+                orders_after: int | None = None) -> TenderPage | None:
     v = queries.public_tender(p, tender_id)
     if v is None:
         return None
-    events = queries.tender_events(p, tender_id)
+    vehicle = v.get("vehicle")
+    # A vehicle's orders (maybe 10,000) are read a page at a time, not with its other events.
+    events = queries.tender_events(p, tender_id, without=PAGED_EVENTS if vehicle else ())
     bid_names, bidder_names = bidder_display(v)
     deadlines, enquiry_end_original = deadline_history(events)
     factor_names = {f["id"]: f["name"] for f in v["factors"]}
@@ -134,6 +142,12 @@ def tender_page(p: Procurement, tender_id: str) -> TenderPage | None:
         factor_names=factor_names, record=record, sealed_evaluation=sealed_evaluation_count(events, v["disclosed"]),
         award_events=award_events, bundle=bundle_offer(v["id"]),
     )
+    if vehicle is not None:
+        page.vehicle = vehicle_section(p, v, orders_before, orders_after)
+        page.orders_left_out = vehicle["orders"]
+    if v.get("order_under"):
+        page.order_under = order_under_section(p, v)
+    page.related = related_section(p, v)
     page.chart = timeline_svg(page)
     return page
 
