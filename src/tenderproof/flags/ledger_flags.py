@@ -5,6 +5,7 @@ before the award, or changed a rating after a phone call. tenderproof's record c
 indicator reads a tender's full state (the app folds the log into it, confidential parts
 included, so this runs on the operator's side or for an auditor) and returns what it found, with
 the evidence: the dates and the parties, so a reader can go to the events themselves.
+The red flags of the orders under a contract vehicle (TP010–TP014) are in `order_flags`.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from collections.abc import Callable, Iterable
 from datetime import timedelta
 
 from tenderproof.domain.model import parse_time
+
+from .order_flags import INDICATORS as ORDER_INDICATORS
 
 CONTACT_WINDOW_DAYS = 30
 
@@ -106,6 +109,7 @@ INDICATORS: dict[str, Indicator] = {
     "TP007": tp007_refused_during_stay,
     "TP008": tp008_disclosure_incident,
     "TP009": tp009_recused_official_attempted,
+    **ORDER_INDICATORS,
 }
 
 

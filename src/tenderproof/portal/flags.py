@@ -56,6 +56,17 @@ PUBLIC_FIELDS: dict[str, tuple[str, ...]] = {
     "TP007": ("date", "command", "by"),
     "TP008": ("date", "affected"),
     "TP009": ("date", "official", "command", "code"),
+    # Orders under a vehicle (flags.order_flags): all from vehicle.awarded and order.placed payloads,
+    # the justification only where posted (FAR 16.505(b)(2)(ii)(D)); an unposted one is never read.
+    "TP010": ("party", "party_name", "threshold", "limit", "currency", "orders", "total", "first", "last", "days",
+              "ocp"),
+    "TP011": ("party", "party_name", "share", "orders", "value", "total", "currency", "parties", "all_orders", "hhi",
+              "ocp"),
+    "TP012": ("order", "date", "party", "party_name", "value", "currency", "exception", "limit", "posted",
+              "justification", "ocp"),
+    "TP013": ("share", "share_of_orders", "exceptions", "orders", "value", "total", "by_exception", "ocp"),
+    "TP014": ("scope", "order", "date", "ordered", "ceiling", "currency", "share", "remaining", "average", "orders",
+              "reason", "ocp"),
 }
 NAMED_AFTER_OPENING = {"TP003": ("bidder",)}
 GROUP_SCOPE = {"OCID": "this tender", "Buyer": "its buyer", "ProcuringEntity": "its procuring entity",
