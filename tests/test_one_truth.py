@@ -295,6 +295,15 @@ def _contract_disagreements(s: Surfaces, *, statuses: bool) -> list[str]:
     bad = []
     for tid, v, release in _ocds_tenders(s):
         c, got = v["contract"], release.get("contracts", [])
+        if v.get("vehicle", {}).get("parties"):  # a contract per party, for the ordering period
+            parties = v["vehicle"]["parties"]
+            want = "terminated" if v["status"] == "cancelled" else "active"
+            seen = sorted((x["awardID"], x["status"], x["period"]["endDate"]) for x in got)
+            end = v["vehicle"]["ordering_end"] if want == "active" else None
+            expected = sorted((p["award"], want, end or x["period"]["endDate"]) for p, x in zip(parties, got))
+            if seen != expected:
+                bad.append(f"{tid}: vehicle contracts {seen}, the state {expected}")
+            continue
         if c is None:
             if got:
                 bad.append(f"{tid}: OCDS has contracts {[x['id'] for x in got]}, the state none")

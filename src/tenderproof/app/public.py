@@ -15,6 +15,8 @@ from typing import Any
 def public_bid(bid: dict[str, Any]) -> dict[str, Any]:
     out = {"id": bid["id"], "status": bid["status"], "date": bid["date"], "sealed_sha256": bid["sealed_sha256"],
            "sealed_size": bid["sealed_size"]}
+    if bid.get("lots"):  # which lots it covers is public from submission (not who bid)
+        out["lots"] = list(bid["lots"])
     if bid["status"] == "opened":
         out.update(bidder=bid["bidder"], bidder_name=bid["bidder_name"], readable=bid.get("readable"),
                    plaintext_sha256=bid.get("plaintext_sha256"), size=bid.get("size"))
@@ -67,6 +69,8 @@ def public_view(state: dict[str, Any]) -> dict[str, Any]:
     # Ratings and narratives appear only as disclosed, in the `confidential.disclosed` events of
     # the public log (each with its salt, checkable against its commitment).
     view.update(vehicle_parts(s))
+    # A tender divided into lots: the lots, the limit on lots per tenderer, each lot's contract.
+    view.update({k: s[k] for k in ("lots", "lot_award_limit", "lot_contracts") if k in s})
     return view
 
 
