@@ -18,7 +18,7 @@ import typing
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Header, Request
+from fastapi import APIRouter, Body, Header, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, create_model
 
@@ -256,15 +256,17 @@ def declare(tender_id: str, body: Declaration, request: Request, p: ProcurementD
              openapi_extra={"requestBody": {"required": True, "content": {"application/octet-stream": {
                  "schema": {"type": "string", "format": "binary"}}}}})
 async def submit_bid(tender_id: str, request: Request, p: ProcurementDep, person_id: PersonId,
-                     key: IdempotencyKey = None):
+                     key: IdempotencyKey = None,
+                     lot: Annotated[list[str] | None, Query(max_length=100, description="In a tender divided into "
+                                                            "lots: each lot the bid covers (repeat it)")] = None):
     sealed = await request.body()
     from starlette.concurrency import run_in_threadpool
 
-    return await run_in_threadpool(_submit_bid, request, p, tender_id, person_id, key, sealed)
+    return await run_in_threadpool(_submit_bid, request, p, tender_id, person_id, key, sealed, tuple(lot or ()))
 
 
 def _submit_bid(request: Request, p: Procurement, tender_id: str, person_id: str, key: str | None,
-                sealed: bytes) -> JSONResponse:
+                sealed: bytes, lots: tuple[str, ...] = ()) -> JSONResponse:
     actor = authorize(p, person_id, "bidder", tender_id)
     name = request.state.person_name
 
@@ -280,11 +282,13 @@ def _submit_bid(request: Request, p: Procurement, tender_id: str, person_id: str
 
     def execute(work):
         receipt = bidding.submit_bid(p, tender_id, actor, name, sealed, work=work, prove=False,  # `finish` proves
-                                     secret=bearer_secret(request))
+                                     secret=bearer_secret(request), lots=lots)
         fresh[receipt.index] = canonical(receipt.envelope)
         return [Logged(receipt.index, receipt.envelope)]
 
-    return run(request, p, person_id, key, hashlib.sha256(sealed).hexdigest(), tender_id, execute, finish)
+    request_hash = hashlib.sha256(sealed + "\0".join(lots).encode()).hexdigest() if lots else \
+        hashlib.sha256(sealed).hexdigest()  # the lots are part of what was asked
+    return run(request, p, person_id, key, request_hash, tender_id, execute, finish)
 
 
 @router.post("/tenders/{tender_id}/bids/withdrawals", response_model=CommandResult, status_code=201, tags=["commands"],

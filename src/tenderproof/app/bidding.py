@@ -102,8 +102,9 @@ def withdrawal_key(secret: bytes, tender_id: str, bid_id: str) -> str:
 
 
 def submit_bid(p: Procurement, tender_id: str, actor: Actor, bidder_name: str, sealed: bytes, bid_id: str | None = None,
-               work=None, prove: bool = True, secret: bytes | None = None) -> Receipt:
-    """Store a sealed bid and log its commitment; returns a receipt the bidder can verify offline."""
+               work=None, prove: bool = True, secret: bytes | None = None, lots: tuple[str, ...] = ()) -> Receipt:
+    """Store a sealed bid and log its commitment; returns a receipt the bidder can verify offline.
+    `lots`: the lots it covers, in a tender divided into lots."""
     try:
         addressed = seal.sealed_tender_id(sealed)
         seal.check_padded(sealed)
@@ -114,7 +115,7 @@ def submit_bid(p: Procurement, tender_id: str, actor: Actor, bidder_name: str, s
     digest = seal.sealed_digest(sealed)
     bid_id = bid_id or f"bid-{digest[:16]}"
     key = withdrawal_key(bidder_secret(actor, secret), tender_id, bid_id)
-    command = c.SubmitBid(tender_id, bid_id, bidder_name, digest, len(sealed), withdrawal_commitment(key))
+    command = c.SubmitBid(tender_id, bid_id, bidder_name, digest, len(sealed), withdrawal_commitment(key), list(lots))
     # The blob is made durable before the command queues, outside the batch (its fsyncs would
     # otherwise hold up every bid behind it); a refused bid's new file is removed again.
     new_file = digest not in p.documents

@@ -14,6 +14,7 @@ import json
 import os
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlencode
 
 import typer
 
@@ -72,7 +73,8 @@ def tender_view(server: Server, tender: str) -> dict:
     return view
 
 
-def _http_submit(server: Server, tender: str, path: Path, vkey: str | None) -> tuple[dict, str]:
+def _http_submit(server: Server, tender: str, path: Path, vkey: str | None,
+                 lots: tuple[str, ...] = ()) -> tuple[dict, str]:
     """Seal PATH here (unless it is already sealed), POST it, return (response, log vkey)."""
     data = path.read_bytes() if path.is_file() else b""
     if data.startswith(SEALED_MAGIC):
@@ -83,8 +85,9 @@ def _http_submit(server: Server, tender: str, path: Path, vkey: str | None) -> t
             fail(f"tender {tender} is not open for bids (no opening key)")
         sealed = seal.seal_bid(tender, base64.b64decode(opening["public_key"]), seal.pack(path))
     # A retry with the same Idempotency-Key can never create a second bid.
-    body = server.post(f"/api/tenders/{tender}/bids", content=sealed,
-                       idempotency_key="bid-" + hashlib.sha256(sealed).hexdigest())
+    query = ("?" + urlencode([("lot", x) for x in lots])) if lots else ""
+    body = server.post(f"/api/tenders/{tender}/bids{query}", content=sealed,
+                       idempotency_key="bid-" + hashlib.sha256(sealed + "\0".join(lots).encode()).hexdigest())
     if not isinstance(body, dict) or not {"bid_id", "entry", "tlog_proof", "sealed_sha256"} <= body.keys():
         fail(f"{server.url} answered the bid without a receipt")
     return body, vkey or server.get_text("/log/vkey").strip()
@@ -127,6 +130,8 @@ def bid_submit(
     vkey: Annotated[
         str | None, typer.Option(help="The log's verifier key (or a file) to check the receipt against"),
     ] = None,
+    lot: Annotated[list[str] | None, typer.Option(
+        help="In a tender divided into lots: a lot the bid covers (repeat for each)")] = None,
     bidder: Annotated[str | None, typer.Option(help="Operator-local mode (no --api): the bidder's id")] = None,
     name: Annotated[str | None, typer.Option(help="Operator-local mode: the bidder's name")] = None,
     data_dir: DataDir = None,
@@ -143,7 +148,8 @@ def bid_submit(
     if api:
         if not token:
             fail("--token (or TENDERPROOF_TOKEN) is required with --api", code=2)
-        body, vkey = _http_submit(Server(api, token), tender, path, vkey)
+        lots = tuple(checked_id(x, "lot id") for x in lot or ())
+        body, vkey = _http_submit(Server(api, token), tender, path, vkey, lots)
         entry, proof = base64.b64decode(body["entry"]), TlogProof.parse(body["tlog_proof"])
         digest = body["sealed_sha256"]
     else:
@@ -156,7 +162,8 @@ def bid_submit(
             if state is None:
                 fail(f"no tender {tender}")
             data = seal.seal_bid(tender, bidding.public_key(state), seal.pack(path))
-        r = bidding.submit_bid(p, tender, Actor(bidder, "bidder"), name, data)
+        r = bidding.submit_bid(p, tender, Actor(bidder, "bidder"), name, data,
+                               lots=tuple(checked_id(x, "lot id") for x in lot or ()))
         entry, proof, digest = canonical(r.envelope), r.proof or p.log.tlog_proof(r.index), r.sealed_sha256
         vkey = vkey or p.log.head().vkey
     cp = verify_tlog_proof(proof, entry, verifiers=[verifier_from_vkey(vkey)])
