@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	touch $@
 
-# The JEDI procurement replayed with its own dates into the embedded SQLite default, a live
+# The JEDI procurement and its successor JWCC replayed with their own dates into the embedded SQLite default, a live
 # sandbox tender with demo accounts, then the checks anyone can run (audit of the log, rebuild of
 # the projections, OCDS output, an offline proof of the award), then the portal and the API.
 demo: $(STAMP)
@@ -32,10 +32,13 @@ demo: $(STAMP)
 	@echo "--- the administrative record of JEDI, exported as one bundle and verified offline:"
 	$(BIN)/tenderproof record export HQ0034-18-R-0077 -o $(DEMO_DIR)/jedi-record.zip --data-dir $(DEMO_DIR)
 	$(BIN)/tenderproof verify $(DEMO_DIR)/jedi-record.zip --vkey $(DEMO_DIR)/log.vkey
+	@echo "--- JWCC, JEDI's multiple-award successor: its record, and its orders re-added against the ceiling:"
+	$(BIN)/tenderproof record export JWCC -o $(DEMO_DIR)/jwcc-record.zip --data-dir $(DEMO_DIR)
+	$(BIN)/tenderproof verify $(DEMO_DIR)/jwcc-record.zip --vkey $(DEMO_DIR)/log.vkey
 	$(BIN)/tenderproof flags --ledger --data-dir $(DEMO_DIR) -o $(DEMO_DIR)/flags.json
 	@echo
 	@echo "Files in $(DEMO_DIR)/: ocds/ (OCDS packages), tiles/ (the log as C2SP tiles), award.tlog-proof,"
-	@echo "award.entry, jedi-record.zip (the administrative record), flags.json (red flags),"
+	@echo "award.entry, jedi-record.zip and jwcc-record.zip (administrative records), flags.json (red flags),"
 	@echo "log.vkey (all a verifier needs), demo-accounts.json (the demo tokens)."
 	@echo "Serving the portal at http://127.0.0.1:8000/ and the API at http://127.0.0.1:8000/api/docs (Ctrl-C stops)."
 	$(BIN)/tenderproof serve --data-dir $(DEMO_DIR)

@@ -300,7 +300,11 @@ def _contract_disagreements(s: Surfaces, *, statuses: bool) -> list[str]:
             want = "terminated" if v["status"] == "cancelled" else "active"
             seen = sorted((x["awardID"], x["status"], x["period"]["endDate"]) for x in got)
             end = v["vehicle"]["ordering_end"] if want == "active" else None
-            expected = sorted((p["award"], want, end or x["period"]["endDate"]) for p, x in zip(parties, got))
+            if len(got) != len(parties):
+                bad.append(f"{tid}: {len(got)} vehicle contracts in OCDS for {len(parties)} parties")
+                continue
+            expected = sorted((p["award"], want, end or x["period"]["endDate"])
+                              for p, x in zip(parties, got, strict=True))
             if seen != expected:
                 bad.append(f"{tid}: vehicle contracts {seen}, the state {expected}")
             continue

@@ -98,14 +98,14 @@ def demo(
     port: Annotated[int, typer.Option(help="Port")] = 8000,
     hours: Annotated[float, typer.Option(help="Hours until the sandbox tender's deadline")] = 3.0,
 ) -> None:
-    """Replay JEDI into a fresh data directory, open a live sandbox tender with demo accounts, serve."""
+    """Replay JEDI and JWCC into a fresh data directory, open a live sandbox tender with demo accounts, serve."""
     s = settings(data_dir, db)
     if s.data_dir.exists() and db is None:
         shutil.rmtree(s.data_dir)
     info = demo_setup.setup(s, hours)
     base = f"http://{host}:{port}"
-    typer.echo(f"JEDI replayed ({info.jedi_events} events); sandbox tender {info.sandbox} open until "
-               f"{info.deadline.isoformat()}")
+    typer.echo(f"JEDI replayed ({info.jedi_events} events), then JWCC ({info.jwcc_events}); sandbox tender "
+               f"{info.sandbox} open until {info.deadline.isoformat()}")
     typer.echo(f"demo tokens (also in {s.data_dir / 'demo-accounts.json'}):")
     for pid, token in info.tokens.items():
         typer.echo(f"  {pid:16} {token}")

@@ -1,4 +1,4 @@
-"""The demo installation: JEDI replayed, plus a live sandbox tender with demo accounts.
+"""The demo installation: JEDI and JWCC replayed, plus a live sandbox tender with demo accounts.
 
 It composes a scenario replay with live use of the app, so it sits above both (`tenderproof demo`).
 
@@ -44,15 +44,18 @@ class DemoInfo:
     sandbox: str
     deadline: datetime
     jedi_events: int
+    jwcc_events: int = 0
 
 
 def setup(settings: Settings, hours: float = 3.0) -> DemoInfo:
-    """Replay JEDI into a fresh data dir, then open the sandbox tender with demo accounts."""
+    """Replay JEDI and its successor JWCC (a multiple-award vehicle and its task orders) into a
+    fresh data dir, then open the sandbox tender with demo accounts."""
     log = init(settings)
     clock = Clock()
     scenario = Procurement(log, settings.data_dir, clock, public_url=settings.public_url,
                           publication=settings.ocds)
     report = Runner(scenario, clock, settings.data_dir / "scenario-keys").run(Scenario.load("jedi"))
+    successor = Runner(scenario, clock, settings.data_dir / "scenario-keys").run(Scenario.load("jwcc"))
 
     live = Procurement(log, settings.data_dir, public_url=settings.public_url,
                        publication=settings.ocds)  # the real clock from here on
@@ -86,7 +89,7 @@ def setup(settings: Settings, hours: float = 3.0) -> DemoInfo:
     bidding.publish(live, SANDBOX, buyer)
     saved = {"tokens": tokens, "sandbox": SANDBOX, "deadline": deadline.isoformat()}
     atomic_write(settings.data_dir / "demo-accounts.json", json.dumps(saved, indent=1).encode(), mode=0o600)
-    return DemoInfo(tokens, SANDBOX, deadline, report.events)
+    return DemoInfo(tokens, SANDBOX, deadline, report.events, successor.events)
 
 
 def load(settings: Settings) -> dict:
