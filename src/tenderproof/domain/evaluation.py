@@ -16,8 +16,7 @@ from .errors import Refused
 from .events import EventType
 from .guards import PANEL_ROLES, require_panel, require_role, require_status, unsuccessful_offerors
 from .integrity import match_events, matches, matches_at_opening, new_matches
-from .lots import all_awarded, all_contracted, check_lot, covers, current_award, factor_key
-from .lots import lot_ids as lot_ids_of
+from .lots import all_awarded, all_contracted, check_lot, covers, current_award, factor_key, lot_ids
 from .model import (
     AWARDED,
     BUYER,
@@ -329,7 +328,7 @@ def _refuse_over_lot_limit(state: TenderState, bid: Bid, lot: str) -> None:
     limit = state.get("lot_award_limit")
     if limit is None:
         return
-    held = [x for x in lot_ids_of(state) if x != lot and (a := current_award(state, x)) is not None
+    held = [x for x in lot_ids(state) if x != lot and (a := current_award(state, x)) is not None
             and a["supplier"]["id"] == bid["bidder"]]
     if len(held) >= limit:
         raise Refused("lot-award-limit", f"{bid['bidder']} is already awarded {len(held)} lots ({', '.join(held)}); "

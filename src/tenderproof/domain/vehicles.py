@@ -61,9 +61,8 @@ def competition_under(vehicle_state: TenderState | None, cmd: c.CreateTender, ac
     v = _awarded(vehicle_state)
     if actor.id not in vehicle_state["panel"].get(BUYER, []):
         raise Refused("not-on-panel", f"{actor.id} is not a contracting officer of vehicle {vehicle_state['id']}")
-    if now > parse_time(v["ordering_end"]):  # not logged: the tender this would create does not exist
-        raise Refused("ordering-period-over", f"vehicle {vehicle_state['id']}'s ordering period ended "
-                      f"{v['ordering_end']} (FAR 16.505(a)(2); 2014/24/EU art. 33(2))")
+    # Not logged: the tender this would create does not exist, so it has no record to log it on.
+    _refuse_outside_ordering_period(vehicle_state, v, now, logged=False)
     if v["kind"] == "framework" and v.get("call_off") == "direct":
         raise Refused("call-off-terms", f"framework {vehicle_state['id']} calls off directly on its terms (2014/24/EU "
                       "art. 33(4)(a)); it provides for no mini-competition")
@@ -128,11 +127,12 @@ def exercise_option(state: TenderState, cmd: c.ExerciseOption, actor: Actor, now
                                                        "ordering_end": pending[0]["period_end"]})]
 
 
-def _refuse_outside_ordering_period(state: TenderState, v: Vehicle, now: datetime, why: str = "") -> None:
+def _refuse_outside_ordering_period(state: TenderState, v: Vehicle, now: datetime, why: str = "",
+                                    logged: bool = True) -> None:
     if now > parse_time(v["ordering_end"]):
         raise Refused("ordering-period-over", f"vehicle {state['id']}'s ordering period ended {v['ordering_end']}; "
                       + (why or "orders are placed only within it (FAR 16.505(a)(2); 2014/24/EU art. 33(2))"),
-                      logged=True)
+                      logged=logged)
 
 
 def place_order(state: TenderState, cmd: c.PlaceOrder, actor: Actor, now: datetime,
