@@ -20,6 +20,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Header, Query, Request
 from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, create_model
 
 from tenderproof.app import bidding, idempotency
@@ -33,11 +34,12 @@ from tenderproof.domain import commands as c
 
 from . import bodies, routes
 from .bodies import DebriefingBody, DeclarationBody, DisclosureBody, WithdrawalBody
-from .security import PersonId, ProcurementDep, authorize, bearer_secret
+from .security import PersonId, ProcurementDep, authorize, bearer_secret, person, procurement
 
 router = APIRouter()
+IDEMPOTENCY_KEY_MAX = 200
 IdempotencyKey = Annotated[str | None, Header(
-    alias="Idempotency-Key", max_length=200,
+    alias="Idempotency-Key", max_length=IDEMPOTENCY_KEY_MAX,
     description="Any unique string; a retried POST with the same key returns the first answer")]
 
 
@@ -263,6 +265,15 @@ async def submit_bid(tender_id: str, request: Request, p: ProcurementDep, person
     from starlette.concurrency import run_in_threadpool
 
     return await run_in_threadpool(_submit_bid, request, p, tender_id, person_id, key, sealed, tuple(lot or ()))
+
+
+def submit_sealed_bid(request: Request, tender_id: str, token: str, key: str | None, sealed: bytes) -> JSONResponse:
+    """The bid route's work from its bearer token on, in one thread (`bid_door`): authentication
+    (the route's `PersonId` dependency), then `_submit_bid`."""
+    p = procurement(request)
+    return _submit_bid(request, p, tender_id, person(request, HTTPAuthorizationCredentials(scheme="Bearer",
+                                                                                           credentials=token)),
+                       key, sealed)
 
 
 def _submit_bid(request: Request, p: Procurement, tender_id: str, person_id: str, key: str | None,

@@ -9,6 +9,7 @@ from tenderproof import __version__
 from tenderproof.app.service import Procurement
 
 from . import admin, bundles, commands, docs, documents, exports, feeds, limits, log, problems, reads, webhooks
+from .bid_door import SealedBidDoor
 from .ocds_extensions import router as ocds_extensions_router
 
 
@@ -23,6 +24,8 @@ def create_app(procurement: Procurement, *, portal: bool = True, body_limits: li
         redoc_url=None,
     )
     app.state.procurement = procurement
+    # The sealed-bid door inside the limits: the deadline's one hot route without FastAPI's machinery.
+    app.add_middleware(SealedBidDoor, handlers=app.exception_handlers)
     app.add_middleware(limits.Guard, limits=body_limits)  # body limits before any route, parsing or auth
     problems.install(app)
     # Every refusal is problem+json, and documented as such (FastAPI's own 422 is replaced).

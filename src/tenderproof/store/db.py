@@ -59,8 +59,18 @@ def _flock(path: Path) -> Iterator[None]:
         os.close(fd)  # closing releases the lock
 
 
+#: Connections kept per engine. At the deadline some 64 threads read at once (`api.bid_door`), each
+#: a few short reads a bid: fewer connections than threads had them queue for one (issue 10). A
+#: SQLite connection is a file descriptor and a page cache; a PostgreSQL one is a server process,
+#: and the server takes 100 by default, so there each process keeps fewer.
+SQLITE_READERS = 64
+POSTGRES_POOL, POSTGRES_OVERFLOW = 16, 24
+
+
 def _sqlite_engine(url: str, immediate: bool) -> Engine:
-    engine = sa.create_engine(url, connect_args={"timeout": 60})
+    # The writer engine serves one batch at a time (`app.writer`) and the odd admin write.
+    pool = {"pool_size": 5, "max_overflow": 10} if immediate else {"pool_size": SQLITE_READERS, "max_overflow": 16}
+    engine = sa.create_engine(url, connect_args={"timeout": 60}, **pool)
 
     @sa.event.listens_for(engine, "connect")
     def _connect(dbapi_conn, _record) -> None:
@@ -100,7 +110,7 @@ class Database:
             if path and path != ":memory:" and not Path(path).parent.is_dir():
                 raise DatabaseError(f"directory for SQLite database {path} does not exist")
             return cls(url, _sqlite_engine(url, immediate=False), _sqlite_engine(url, immediate=True))
-        engine = sa.create_engine(url, pool_pre_ping=True)
+        engine = sa.create_engine(url, pool_pre_ping=True, pool_size=POSTGRES_POOL, max_overflow=POSTGRES_OVERFLOW)
         return cls(url, engine, engine)
 
     def writer_lock(self) -> contextlib.AbstractContextManager:
