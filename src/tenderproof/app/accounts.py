@@ -249,11 +249,16 @@ def revoke(p: Procurement, person_id: str, role: str, tender_id: str = ANY_TENDE
     p.transact(body)
 
 
+# Built once: every command asks it, each bid at the deadline among them (issue 10).
+_MAY_ACT = sa.select(grants.c.role).where(grants.c.person_id == sa.bindparam("person_id"),
+                                          grants.c.role == sa.bindparam("role"),
+                                          grants.c.tender_id.in_([ANY_TENDER, sa.bindparam("tender_id")]))
+
+
 def may_act(p: Procurement, person_id: str, role: str, tender_id: str | None) -> bool:
-    targets = [ANY_TENDER] + ([tender_id] if tender_id else [])
     with p.db.reader.connect() as conn:
-        found = conn.execute(sa.select(grants.c.role).where(
-            grants.c.person_id == person_id, grants.c.role == role, grants.c.tender_id.in_(targets))).first()
+        found = conn.execute(_MAY_ACT, {"person_id": person_id, "role": role,
+                                        "tender_id": tender_id or ANY_TENDER}).first()
     return found is not None
 
 

@@ -24,11 +24,14 @@ class StoredAnswer:
     body: str  # JSON
 
 
+_i = idempotency.c
+_ANSWER = sa.select(_i.request_sha256, _i.status, _i.body).where(_i.person_id == "", _i.key == sa.bindparam("key"))
+
+
 def stored_answer(p: Procurement, key: str) -> StoredAnswer | None:
     """The answer recorded for an idempotency key (HMAC of the bearer token, person and key)."""
-    i = idempotency.c
     with p.db.reader.connect() as conn:
-        row = conn.execute(sa.select(i.request_sha256, i.status, i.body).where(i.person_id == "", i.key == key)).first()
+        row = conn.execute(_ANSWER, {"key": key}).first()
     return None if row is None else StoredAnswer(row.request_sha256, row.status, row.body)
 
 

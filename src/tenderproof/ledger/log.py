@@ -117,6 +117,7 @@ class Log:
         self._edge: tuple[int, bytes, dict[TileKey, bytes]] | None = None
         self._edge_lock = threading.Lock()
         self._own_verifier: NoteVerifier | None = None
+        self._last_opened: tuple[str, Checkpoint] | None = None  # see `_opened`
 
     # --- reading ------------------------------------------------------------------------------
 
@@ -353,13 +354,22 @@ class Log:
             note = self.latest_checkpoint(conn)
             if note is None or not self._covers(note, index):
                 note = self.checkpoint()
-            opened = open_note(note, [self._verifier(conn)])
-            cp = Checkpoint.parse(opened.text)
+            cp = self._opened(note, conn)
             if not 0 <= index < cp.size:
                 raise LogError(f"entry {index} is not in the log of size {cp.size}")
             # A stored checkpoint's size is never beyond the head: no need to read the head.
             return TlogProof(index=index, hashes=merkle.inclusion_proof(index, cp.size, self.reader(conn, cp.size)),
                              checkpoint=note)
+
+    def _opened(self, note: str, conn: Connection) -> Checkpoint:
+        """The checkpoint of our own signed `note`, its signature checked. The last one is kept:
+        every receipt of a batch is proven against the same note (issue 10)."""
+        last = self._last_opened
+        if last is not None and last[0] == note:
+            return last[1]
+        cp = Checkpoint.parse(open_note(note, [self._verifier(conn)]).text)
+        self._last_opened = (note, cp)
+        return cp
 
     def _verifier(self, conn: Connection) -> NoteVerifier:
         """The log's own note verifier (its key never changes, so it is read once)."""
