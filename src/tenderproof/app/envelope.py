@@ -21,8 +21,52 @@ VERSION = 1
 SEALED_ACTOR_KEY = "_actor"
 
 
+# RFC 8785 numbers are ECMAScript doubles: integers outside this range have no exact form.
+_SAFE_INTEGER = 2**53 - 1
+_JSON = json.JSONEncoder(ensure_ascii=False, allow_nan=False, sort_keys=True, separators=(",", ":"))
+
+
 def canonical(value: Any) -> bytes:
-    return rfc8785.dumps(value)
+    """RFC 8785 (JCS) canonical JSON of `value`.
+
+    For the values events carry (objects, arrays, strings, safe integers, booleans, null) JCS and
+    Python's C JSON encoder with sorted keys, no whitespace and no ASCII escaping agree byte for
+    byte: both escape exactly `"`, `\\` and the C0 controls (\\b \\f \\n \\r \\t, else \\u00xx
+    in lower-case hex), and sorting keys by code point is sorting by UTF-16 code unit while no
+    key leaves the Basic Multilingual Plane. Anything else (a float, a key beyond the BMP, an
+    integer JCS cannot represent, a type JSON does not have) goes to the `rfc8785` package, which
+    formats it or refuses it. tests/app/test_canonical.py holds the two to the same bytes.
+    """
+    try:
+        # First, because the encoder refuses a cycle, which would keep `_plain` walking forever.
+        text = _JSON.encode(value).encode("utf-8")
+    except (TypeError, ValueError):  # a cycle, NaN, a lone surrogate...: rfc8785 says what is wrong
+        return rfc8785.dumps(value)
+    return text if _plain(value) else rfc8785.dumps(value)
+
+
+def _plain(value: Any) -> bool:
+    """Whether `value` holds only what JCS and json.dumps write identically (see `canonical`)."""
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        t = type(v)
+        if t is str or t is bool or v is None:
+            continue
+        if t is int:
+            if -_SAFE_INTEGER <= v <= _SAFE_INTEGER:
+                continue
+            return False
+        if t is dict:
+            for k in v:
+                if type(k) is not str or not (k.isascii() or max(k) <= "\uffff"):
+                    return False
+            stack.extend(v.values())
+        elif t is list:
+            stack.extend(v)
+        else:
+            return False
+    return True
 
 
 def commit(salt: bytes, content: dict[str, Any]) -> str:

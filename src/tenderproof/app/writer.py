@@ -123,18 +123,19 @@ class GroupCommit:
         mark, uow_mark = (len(batch.entries) if batch else 0), (uow.mark() if uow else None)
 
         def undo() -> None:
-            sp.rollback()
+            conn.exec_driver_sql(_ROLLBACK_TO)
+            conn.exec_driver_sql(_RELEASE)
             if batch:
                 del batch.entries[mark:]
             if uow is not None and uow_mark is not None:
                 uow.rollback(uow_mark)
 
-        sp = conn.begin_nested()
+        conn.exec_driver_sql(_SAVEPOINT)
         try:
             result = fn()
         except Refused as r:
             if r.logged:
-                sp.commit()
+                conn.exec_driver_sql(_RELEASE)
             else:
                 undo()
             if default is _RAISE:
@@ -143,7 +144,7 @@ class GroupCommit:
         except BaseException:
             undo()
             raise
-        sp.commit()
+        conn.exec_driver_sql(_RELEASE)
         return result
 
     # --- the writer thread --------------------------------------------------------------------
@@ -234,3 +235,11 @@ class GroupCommit:
 
 
 _RAISE = object()
+
+# The command's savepoint, in SQL both SQLite and PostgreSQL take. One name serves nested ones
+# too: RELEASE and ROLLBACK TO act on the most recent savepoint of that name in both. Plain
+# statements, where SQLAlchemy's begin_nested() compiled a clause and ran its event machinery
+# for each: a tenth of the writer's time in a rush.
+_SAVEPOINT = "SAVEPOINT tp_command"
+_RELEASE = "RELEASE SAVEPOINT tp_command"
+_ROLLBACK_TO = "ROLLBACK TO SAVEPOINT tp_command"

@@ -23,6 +23,13 @@ from sqlalchemy.engine import Connection, Engine
 from .tables import log_checkpoints, log_cosignatures, log_head, log_policy, log_tiles, log_witnesses
 from .tiles import ENTRIES, TileFetch, TileKey, leaf_tile
 
+# Built once: every receipt runs these, and building a statement costs more than running it.
+_LATEST_CHECKPOINT = (sa.select(log_checkpoints.c.size, log_checkpoints.c.note)
+                      .order_by(log_checkpoints.c.size.desc()).limit(1))
+_CHECKPOINT = (sa.select(log_checkpoints.c.size, log_checkpoints.c.note)
+               .where(log_checkpoints.c.size == sa.bindparam("size")))
+_COSIGNATURE_LINES = (sa.select(log_cosignatures.c.line).where(log_cosignatures.c.size == sa.bindparam("size"))
+                      .order_by(log_cosignatures.c.key_name, log_cosignatures.c.key_id))
 
 class Engines(Protocol):
     """Where the log's tables live: an engine to read with and one to write with (the app's
@@ -167,10 +174,7 @@ class SqlLedgerStore:
             raise HeadMoved(f"tree head is no longer at size {old_size}")
 
     def checkpoint(self, conn: Connection, size: int | None = None) -> tuple[int, str] | None:
-        c = log_checkpoints.c
-        q = sa.select(c.size, c.note)
-        q = q.where(c.size == size) if size is not None else q.order_by(c.size.desc()).limit(1)
-        row = conn.execute(q).first()
+        row = (conn.execute(_LATEST_CHECKPOINT) if size is None else conn.execute(_CHECKPOINT, {"size": size})).first()
         return None if row is None else (int(row.size), row.note)
 
     def checkpoints(self, conn: Connection) -> list[tuple[int, str]]:
@@ -186,9 +190,7 @@ class SqlLedgerStore:
         return note
 
     def cosignature_lines(self, conn: Connection, size: int) -> list[str]:
-        c = log_cosignatures.c
-        rows = conn.execute(sa.select(c.line).where(c.size == size).order_by(c.key_name, c.key_id))
-        return [r.line for r in rows]
+        return list(conn.execute(_COSIGNATURE_LINES, {"size": size}).scalars())
 
     def add_cosignature(self, conn: Connection, size: int, name: str, key_id: bytes, line: str, ts: int) -> None:
         c = log_cosignatures.c
