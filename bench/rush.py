@@ -221,13 +221,25 @@ class Connection:
         self.writer: asyncio.StreamWriter | None = None
 
     async def post(self, path: str, headers: dict[str, str], body: bytes) -> tuple[int, str, bytes]:
+        reused = self.writer is not None
         if self.writer is None:
             self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
         assert self.reader is not None
         head = f"POST {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\nContent-Length: {len(body)}\r\n" + \
             "".join(f"{k}: {v}\r\n" for k, v in headers.items()) + "\r\n"
         self.writer.write(head.encode() + body)
-        lines = (await self.reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
+        try:
+            raw = await self.reader.readuntil(b"\r\n\r\n")
+        except (asyncio.IncompleteReadError, ConnectionResetError) as e:
+            if not reused or getattr(e, "partial", b""):
+                raise
+            # The server closed this kept-alive connection while it sat idle (uvicorn's keep-alive
+            # timeout) just as the request went out; not a byte came back. Like any HTTP client
+            # (RFC 9112 section 9.3.1), send it again on a new connection: the Idempotency-Key
+            # makes a repeat harmless.
+            await self.close()
+            return await self.post(path, headers, body)
+        lines = raw.decode("latin-1").split("\r\n")
         status = int(lines[0].split(" ", 2)[1])
         fields = {k.strip().lower(): v.strip() for k, _, v in (ln.partition(":") for ln in lines[1:] if ln)}
         content = await self.reader.readexactly(int(fields.get("content-length", "0")))
