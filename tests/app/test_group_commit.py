@@ -199,6 +199,47 @@ def test_the_unit_of_work_undoes_a_refused_command_and_rewrites_what_a_rollback_
         assert conn.execute(sa.select(tender_rows.c.key)).scalars().all() == ["a"]
 
 
+def _row_keys(world) -> list[str]:
+    with world.p.db.reader.connect() as conn:
+        return sorted(conn.execute(sa.select(tender_rows.c.key).where(tender_rows.c.kind == "probe")).scalars())
+
+
+@pytest.mark.parametrize("outer_fails", [False, True])
+def test_a_savepoint_inside_a_commands_savepoint_undoes_only_its_own(world, outer_fails):
+    """The writer's savepoints share one name: RELEASE and ROLLBACK TO must reach the innermost
+    one. A refused inner part goes alone and the command goes on; a command failing after its
+    inner part succeeded takes that part with it."""
+    world.create()
+
+    def put(conn, key):
+        conn.execute(sa.insert(tender_rows).values(tender_id=TID, kind="probe", key=key, row="{}"))
+
+    def body(conn, now):
+        put(conn, "outer-before")
+
+        def refused_inner():
+            put(conn, "refused-inner")
+            raise Refused("probe", "an inner part refused")
+
+        def kept_inner():
+            put(conn, "kept-inner")
+
+        assert world.p.writer.savepoint(conn, refused_inner, default="refused") == "refused"
+        world.p.writer.savepoint(conn, kept_inner)
+        put(conn, "outer-after")
+        if outer_fails:
+            raise KeyError("the command fails after its inner parts")
+        return "done"
+
+    if outer_fails:
+        with pytest.raises(KeyError):
+            world.p.transact(body)
+        assert _row_keys(world) == []
+    else:
+        assert world.p.transact(body) == "done"
+        assert _row_keys(world) == ["kept-inner", "outer-after", "outer-before"]
+
+
 def test_a_projection_from_before_the_rows_is_refused_not_misread(world):
     world.create()
     with world.p.db.writer.begin() as conn:  # the whole state in the row, as before schema 0006
